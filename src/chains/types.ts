@@ -1,0 +1,48 @@
+/**
+ * Chain configuration: what op-gossip needs from a rollup config (op-gossip.md §10).
+ * Fork times are Unix seconds; a fork is active when `timestamp >= time`; null = not scheduled.
+ */
+export const FORK_NAMES = [
+  'regolith',
+  'canyon',
+  'delta',
+  'ecotone',
+  'fjord',
+  'granite',
+  'holocene',
+  'isthmus',
+  'jovian',
+  'karst',
+] as const
+
+export type ForkName = (typeof FORK_NAMES)[number]
+
+export type ForkTimes = Record<ForkName, number | null>
+
+export interface ChainConfig {
+  /** Short name (built-in chains) or 'custom' for a rollup.json */
+  name: string
+  /** L2 chain id */
+  chainId: number
+  /** Seconds between L2 blocks */
+  blockTime: number
+  forks: ForkTimes
+  /** L2 genesis (from rollup.json), when known */
+  genesis?: { l2Time: number; l2Number: number; l2Hash: `0x${string}` }
+  /** L1 SystemConfig proxy address, when known */
+  systemConfig?: `0x${string}`
+  /** Last known unsafe block signer (may be stale: the live value is on L1) */
+  unsafeBlockSigner?: `0x${string}`
+  /** discv5 bootnodes (enr: or enode://) */
+  bootnodes?: string[]
+}
+
+/** True when `fork` is active at `timestamp` (seconds). */
+export function isForkActive(
+  chain: ChainConfig,
+  fork: ForkName,
+  timestamp: number | bigint,
+): boolean {
+  const t = chain.forks[fork]
+  return t !== null && BigInt(timestamp) >= BigInt(t)
+}
