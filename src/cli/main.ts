@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import pkg from '../../package.json' with { type: 'json' }
+import { VERSION } from '../version.ts'
 import { UsageError } from './usageError.ts'
 
 /**
@@ -10,10 +10,11 @@ const COMMANDS: Array<() => Promise<{ register: (program: Command) => void }>> =
 
 export const EXIT_USAGE = 2
 
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command('op-gossip')
     .description('OP Stack unsafe-block gossip node: libp2p in, Engine API out')
-    .version(pkg.version)
+    .version(VERSION)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} })
