@@ -27,14 +27,26 @@ export interface ChainConfig {
   /** Seconds between L2 blocks */
   blockTime: number
   forks: ForkTimes
-  /** L2 genesis (from rollup.json), when known */
-  genesis?: { l2Time: number; l2Number: number; l2Hash: `0x${string}` }
+  /** L2 genesis (from rollup.json), when known; `l1` is the L1 block the rollup starts after */
+  genesis?: {
+    l2Time: number
+    l2Number: number
+    l2Hash: `0x${string}`
+    l1?: { number: number; hash: `0x${string}` }
+  }
+  /** L1 chain id (1 = Ethereum, 11155111 = Sepolia), when known: checked against `--l1` */
+  l1ChainId?: number
   /** L1 SystemConfig proxy address, when known */
   systemConfig?: `0x${string}`
   /** Last known unsafe block signer (may be stale: the live value is on L1) */
   unsafeBlockSigner?: `0x${string}`
   /** discv5 bootnodes (enr: or enode://) */
   bootnodes?: string[]
+  /**
+   * Values the spec could not confirm (e.g. 'forks.karst', 'unsafeBlockSigner'), as paths into
+   * this object: shown by `op-gossip chains` so nobody mistakes them for verified facts.
+   */
+  unconfirmed?: readonly string[]
 }
 
 /** True when `fork` is active at `timestamp` (seconds). */

@@ -2,15 +2,16 @@
  * keccak256 (Ethereum's Keccak-256, not NIST SHA3-256): the hot path of block validation
  * (payload hash over the whole message, plus one hash per transaction-trie node).
  *
- * Choice by measurement (scripts/bench/primitives.bench.ts, Node 22, x64, 2 cores):
- * - hash-wasm with one reused hasher has the lowest per-call cost: ~1.6-1.9 us for 64-200 B
- *   (native addon ~2.4-3.2 us: four N-API calls per hash; pure JS ~9-11 us).
+ * Choice by measurement (scripts/bench/primitives.bench.ts; Node 22, x64 AMD EPYC, 2 shared cores):
+ * - hash-wasm with one reused hasher has the lowest per-call cost: ~1.0-1.5 us for 64-256 B
+ *   (the native addon needs four N-API calls per hash: ~1.9-2.8 us; viem/noble pure JS 10-20 us).
  * - the `keccak` package's native addon (raw KeccakState, one reused state) is fastest in bulk:
- *   ~0.37 ms per 100 KB and ~3.6 ms per MB (hash-wasm ~0.47 ms and ~4.3 ms: it copies the input
- *   into wasm memory first).
- * So inputs shorter than KECCAK_NATIVE_MIN_INPUT_BYTES go to hash-wasm and longer ones to the
- * native addon. If the addon cannot load (no prebuild for the platform, bun, ...), everything
- * goes to hash-wasm, which is always available (pure wasm, no install scripts).
+ *   ~0.36 ms per 100 KB and ~3.7 ms per MB (hash-wasm ~0.44 ms and ~4.3-5 ms: it copies the
+ *   input into wasm memory first). The two cross over at roughly 2-4 KB.
+ * So inputs shorter than KECCAK_NATIVE_MIN_INPUT_BYTES (trie leaves of ordinary transactions and
+ * branch nodes of ~530 B) go to hash-wasm, and longer ones (the payload hash) to the native addon.
+ * If the addon cannot load (no prebuild for the platform, bun, ...) or fails its self-check,
+ * everything goes to hash-wasm, which is always available (pure wasm, no install scripts).
  *
  * Both backends reuse one state; this is safe because keccak256 is synchronous and
  * non-reentrant (JS is single-threaded per isolate; each worker loads its own module copy).
@@ -20,7 +21,7 @@ import { dirname } from 'node:path'
 import { createKeccak } from 'hash-wasm'
 
 /** Inputs at least this long use the native addon (when loaded); shorter ones hash-wasm. */
-export const KECCAK_NATIVE_MIN_INPUT_BYTES = 512
+export const KECCAK_NATIVE_MIN_INPUT_BYTES = 2048
 
 const KECCAK256_RATE_BITS = 1088
 const KECCAK256_CAPACITY_BITS = 512

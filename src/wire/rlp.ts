@@ -2,9 +2,11 @@
  * Minimal RLP encoder for what block-hash recomputation needs: byte strings, unsigned integers
  * (minimal big-endian, 0 → empty string) and lists of already-encoded items.
  *
- * Written by hand instead of using viem's `toRlp`: viem works through hex strings, which costs
- * a hex round trip per item; on the hot path (header + one node per transaction-trie entry)
- * these byte-level helpers are several times faster (see scripts/bench/primitives.bench.ts).
+ * Written by hand because the transaction-trie builder (trie.ts) writes every node in place
+ * (header, hex-prefix path, value) into one reused scratch buffer and hashes it from there;
+ * viem's `toRlp` only returns a fresh array per call (and is hex-based unless given bytes).
+ * For the header alone the two are equivalent (measured: 21 items, ~2-4 us either way with byte
+ * items; ~9 us with viem on hex items), so using one encoder for both keeps things simple.
  * Encoding only; nothing here decodes untrusted RLP.
  */
 

@@ -1,0 +1,160 @@
+/**
+ * `op-gossip el-sim`: runs el-sim, the execution-client test double, standalone (devnets, manual
+ * tests). It is not an execution client: it checks block hashes and links, not transactions.
+ */
+import type { Command } from 'commander'
+import { getBuiltinChain } from '../../chains/builtin.ts'
+import { createDevnetChain } from '../../chains/devnet.ts'
+import { loadRollupConfigFile, RollupConfigError } from '../../chains/rollupConfig.ts'
+import type { ChainConfig } from '../../chains/types.ts'
+import { type ElSimGenesis, startElSim } from '../../engine/elSim.ts'
+import { EngineError } from '../../engine/errors.ts'
+import { loadJwtSecretFile } from '../../engine/jwt.ts'
+import type { Hex } from '../../engine/schema.ts'
+import { createLogger, type LogFormat, type LogLevel } from '../../util/logger.ts'
+import { UsageError } from '../usageError.ts'
+
+interface ElSimFlags {
+  host: string
+  port: string
+  httpPort?: string
+  jwtSecret?: string
+  chainId?: string
+  chain?: string
+  'rollup.config'?: string
+  genesis?: string
+  upstream?: string
+  upstreamJwtSecret?: string
+  syncDelayMs: string
+  invalid: string[]
+  logLevel: string
+  logFormat: string
+}
+
+function parsePort(text: string, flag: string): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`${flag} must be a port number 0-65535`)
+  return n
+}
+
+function parseUint(text: string, flag: string): number {
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${flag} must be a non-negative integer`)
+  }
+  return Number(text)
+}
+
+function parseHashFlag(text: string, flag: string): Hex {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) throw new UsageError(`${flag} must be a 0x-prefixed 32-byte hash`)
+  return text.toLowerCase() as Hex
+}
+
+/** `HASH[:NUMBER[:TIMESTAMP]]` */
+export function parseGenesisFlag(text: string): ElSimGenesis {
+  const [hash, number, timestamp, ...rest] = text.split(':')
+  if (rest.length > 0 || hash === undefined) throw new UsageError('--genesis must be HASH[:NUMBER[:TIMESTAMP]]')
+  return {
+    hash: parseHashFlag(hash, '--genesis hash'),
+    number: number === undefined ? 0 : parseUint(number, '--genesis number'),
+    timestamp: timestamp === undefined ? 0 : parseUint(timestamp, '--genesis timestamp'),
+  }
+}
+
+function loadSecret(path: string, flag: string): Uint8Array {
+  try {
+    return loadJwtSecretFile(path)
+  } catch (err) {
+    if (err instanceof EngineError) throw new UsageError(`${flag}: ${err.message}`)
+    throw err
+  }
+}
+
+export function resolveElSimChain(flags: Pick<ElSimFlags, 'chainId' | 'chain' | 'rollup.config'>): ChainConfig {
+  let chain: ChainConfig | undefined
+  if (flags['rollup.config'] !== undefined) {
+    try {
+      chain = loadRollupConfigFile(flags['rollup.config'])
+    } catch (err) {
+      if (err instanceof RollupConfigError) throw new UsageError(err.message)
+      throw err
+    }
+  } else if (flags.chain !== undefined) {
+    chain = getBuiltinChain(flags.chain)
+    if (chain === undefined) throw new UsageError(`unknown chain ${flags.chain} (see op-gossip chains)`)
+  }
+  if (flags.chainId !== undefined) {
+    const id = parseUint(flags.chainId, '--chain-id')
+    if (chain === undefined) return createDevnetChain({ chainId: id })
+    if (chain.chainId !== id) {
+      throw new UsageError(`--chain-id ${id} differs from the chain config's ${chain.chainId}`)
+    }
+  }
+  if (chain === undefined) throw new UsageError('el-sim needs --chain-id ID, --chain NAME or --rollup.config FILE')
+  return chain
+}
+
+export function register(program: Command): void {
+  program
+    .command('el-sim')
+    .description(
+      'run el-sim, an execution-client test double (Engine API + eth reads, JWT, EL sync from an upstream); not a real EL',
+    )
+    .option('--host <addr>', 'listen address', '127.0.0.1')
+    .option('--port <n>', 'Engine API port (JWT-authenticated)', '8551')
+    .option('--http-port <n>', 'optional unauthenticated port for eth_* and elsim_* reads')
+    .option('--jwt-secret <file>', 'file with the 32-byte hex JWT secret (required)')
+    .option('--chain-id <id>', 'L2 chain id (alone: a devnet with every fork through Isthmus at 0)')
+    .option('--chain <name>', 'built-in chain for chain id and fork times')
+    .option('--rollup.config <file>', "op-node rollup.json for chain id, fork times and genesis")
+    .option('--genesis <hash[:number[:timestamp]]>', 'genesis block (default: rollup config, else a fixed hash at #0)')
+    .option('--upstream <url>', 'another el-sim to sync missing blocks from (its elsim_getPayloadByHash)')
+    .option('--upstream-jwt-secret <file>', "JWT secret of the upstream's port (default: --jwt-secret)")
+    .option('--sync-delay-ms <n>', 'delay before a sync completes', '200')
+    .option('--invalid <hash>', 'answer INVALID for this block hash (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--log-level <level>', 'trace|debug|info|warn|error|silent', 'info')
+    .option('--log-format <format>', 'text|json', 'text')
+    .action(async (flags: ElSimFlags) => {
+      if (flags.jwtSecret === undefined) throw new UsageError('el-sim needs --jwt-secret FILE')
+      const jwtSecret = loadSecret(flags.jwtSecret, '--jwt-secret')
+      const chain = resolveElSimChain(flags)
+      if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(flags.logLevel)) {
+        throw new UsageError('--log-level must be trace, debug, info, warn, error or silent')
+      }
+      if (flags.logFormat !== 'text' && flags.logFormat !== 'json') throw new UsageError('--log-format must be text or json')
+      if (flags.upstream !== undefined && !/^https?:\/\//.test(flags.upstream)) {
+        throw new UsageError('--upstream must be an http:// or https:// URL')
+      }
+      const log = createLogger({ level: flags.logLevel as LogLevel, format: flags.logFormat as LogFormat })
+      const sim = await startElSim(
+        {
+          chain,
+          jwtSecret,
+          host: flags.host,
+          port: parsePort(flags.port, '--port'),
+          syncDelayMs: parseUint(flags.syncDelayMs, '--sync-delay-ms'),
+          invalidHashes: flags.invalid.map((h) => parseHashFlag(h, '--invalid')),
+          ...(flags.httpPort === undefined ? {} : { httpPort: parsePort(flags.httpPort, '--http-port') }),
+          ...(flags.genesis === undefined ? {} : { genesis: parseGenesisFlag(flags.genesis) }),
+          ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
+          ...(flags.upstreamJwtSecret === undefined
+            ? {}
+            : { upstreamJwtSecret: loadSecret(flags.upstreamJwtSecret, '--upstream-jwt-secret') }),
+        },
+        { log },
+      )
+      const g = sim.chainState.genesis
+      log.info(
+        { engine: sim.url, http: sim.httpUrl, chainId: chain.chainId, genesis: { number: g.number, hash: g.hash } },
+        'el-sim ready (a test double, not an execution client)',
+      )
+      await new Promise<void>((resolve) => {
+        const shutdown = () => {
+          process.off('SIGINT', shutdown)
+          process.off('SIGTERM', shutdown)
+          void sim.stop().then(resolve)
+        }
+        process.on('SIGINT', shutdown)
+        process.on('SIGTERM', shutdown)
+      })
+    })
+}

@@ -1,0 +1,92 @@
+/**
+ * The terminal status line: when stdout is a terminal and logs are text, `run` prints one
+ * compact line every STATUS_LINE_INTERVAL_MS:
+ *   peers 12 (mesh 8) | head 1234567 / EL 1234567 | last block +0.84 s | EL in sync
+ * Formatting is pure (tested); the timer only reads the sources and writes.
+ */
+import type { LastBlockInfo } from '../metrics/blockTimeline.ts'
+import type { P2pStatusSource, SyncStatusSource } from '../metrics/statusSources.ts'
+
+export const STATUS_LINE_INTERVAL_MS = 5_000
+
+export interface StatusSnapshot {
+  peers: number
+  /** Peers in our mesh on at least one block topic */
+  meshPeers: number
+  /** Unsafe head (driver target); null before the first */
+  target: number | null
+  /** EL-confirmed head; null when unknown */
+  confirmed: number | null
+  /** The newest accepted block's arrival delay (first seen minus timestamp), ms */
+  lastArrivalDelayMs: number | null
+  syncing: boolean
+  gapBlocks: number
+  /** Engine driver state ('ready', 'el-down', 'connecting', 'disabled', ...) */
+  elState: string
+}
+
+function formatDelay(ms: number): string {
+  const sign = ms < 0 ? '-' : '+'
+  const abs = Math.abs(ms)
+  return abs < 10_000 ? `${sign}${(abs / 1000).toFixed(2)} s` : `${sign}${Math.round(abs / 1000)} s`
+}
+
+export function formatElState(s: Pick<StatusSnapshot, 'elState' | 'syncing' | 'gapBlocks' | 'target' | 'confirmed'>): string {
+  if (s.elState === 'disabled') return 'no EL'
+  if (s.elState === 'el-down') return 'EL down'
+  if (s.elState === 'connecting') return 'EL connecting'
+  if (s.syncing) return `EL syncing (gap ${s.gapBlocks})`
+  if (s.target !== null && s.confirmed !== null && s.gapBlocks > 0) return `EL behind (gap ${s.gapBlocks})`
+  return 'EL in sync'
+}
+
+export function formatStatusLine(s: StatusSnapshot): string {
+  const head = `head ${s.target ?? '-'} / EL ${s.confirmed ?? '-'}`
+  const last = s.lastArrivalDelayMs === null ? 'no block yet' : `last block ${formatDelay(s.lastArrivalDelayMs)}`
+  return `peers ${s.peers} (mesh ${s.meshPeers}) | ${head} | ${last} | ${formatElState(s)}`
+}
+
+export interface StatusSources {
+  p2p: P2pStatusSource | null
+  sync: SyncStatusSource | null
+  lastBlock: () => LastBlockInfo | null
+}
+
+export async function readStatusSnapshot(sources: StatusSources): Promise<StatusSnapshot> {
+  const peers = (await sources.p2p?.peers()) ?? []
+  const sync = sources.sync?.status() ?? null
+  return {
+    peers: peers.length,
+    meshPeers: peers.filter((p) => p.meshTopics.length > 0).length,
+    target: sync?.target?.number ?? sources.lastBlock()?.number ?? null,
+    confirmed: sync?.confirmed?.number ?? null,
+    lastArrivalDelayMs: sources.lastBlock()?.arrivalDelayMs ?? null,
+    syncing: sync?.syncing ?? false,
+    gapBlocks: sync?.gapBlocks ?? 0,
+    elState: sync?.state ?? 'disabled',
+  }
+}
+
+/** Whether `run` shows the line: a terminal on stdout and text logs. */
+export function shouldShowStatusLine(opts: { stdoutIsTty: boolean; logFormat: 'text' | 'json' }): boolean {
+  return opts.stdoutIsTty && opts.logFormat === 'text'
+}
+
+export interface StatusLineTimer {
+  stop(): void
+}
+
+export function startStatusLine(
+  read: () => Promise<StatusSnapshot>,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  intervalMs = STATUS_LINE_INTERVAL_MS,
+): StatusLineTimer {
+  const timer = setInterval(() => {
+    read().then(
+      (snapshot) => write(formatStatusLine(snapshot)),
+      () => {}, // a status line is best effort; the node goes on
+    )
+  }, intervalMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}

@@ -1,0 +1,461 @@
+/**
+ * A local devnet from nothing: a sequencer that builds and signs realistic blocks and N follower
+ * nodes, each in its own process (./nodeProcess.ts), all on one machine. The sequencer is also
+ * the DHT bootstrap node; followers know only its address and find each other through the DHT.
+ *
+ * The orchestrator (this module, in the parent process) starts the processes, relays their
+ * reports as events, answers "is the mesh up", takes counter snapshots for benchmarks and stops
+ * everything: on `stop()`, and — because every node exits when its IPC channel closes — also
+ * when the parent dies. The devnet's rollup.json, keys and peer list go to a directory
+ * (./devnetDirectory.ts) so an external node can join.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { join } from 'node:path'
+import { createDevnetChain } from '../chains/devnet.ts'
+import type { ChainConfig } from '../chains/types.ts'
+import { generatePeerKey } from '../gossip/peerIdentity.ts'
+import { keccak256 } from '../wire/keccak.ts'
+import { addressFromPrivateKey } from '../wire/signing.ts'
+import { devnetKey } from './blockBuilder.ts'
+import { writeDevnetDirectory } from './devnetDirectory.ts'
+import type {
+  BlockEvent,
+  BlockSize,
+  ChildMessage,
+  NodeProcessConfig,
+  NodeStats,
+  ParentMessage,
+} from './ipcProtocol.ts'
+import { type NetworkPlan, loopbackNetwork } from './network.ts'
+
+/** @default followers of `op-gossip devnet` */
+export const DEFAULT_DEVNET_FOLLOWERS = 6
+/** @default seconds between blocks */
+export const DEFAULT_DEVNET_BLOCK_TIME_SECONDS = 2
+/** @default user transactions per block when no size is given */
+export const DEFAULT_DEVNET_TX_COUNT = 20
+/** @default where the devnet writes rollup.json, keys, peers and logs */
+export const DEFAULT_DEVNET_DIR = '.devnet'
+/** Most followers one devnet starts (each is a process of ~100 MB). */
+export const MAX_DEVNET_FOLLOWERS = 200
+/** The well-known devnet sequencer key label: its address is the devnet's unsafe-block signer. */
+export const DEVNET_SEQUENCER_KEY_LABEL = 'op-gossip devnet sequencer'
+/** A node must report `ready` within this time plus NODE_READY_TIMEOUT_PER_NODE_MS per node. */
+export const NODE_READY_TIMEOUT_MS = 30_000
+export const NODE_READY_TIMEOUT_PER_NODE_MS = 1000
+/** Nodes get this long to exit after `stop` before they are killed. */
+export const NODE_STOP_TIMEOUT_MS = 5000
+/** A snapshot request is answered within this time or the node is left out. */
+export const SNAPSHOT_TIMEOUT_MS = 5000
+
+export interface DevnetOptions {
+  /** Follower nodes (the sequencer comes on top). @default DEFAULT_DEVNET_FOLLOWERS */
+  followers?: number
+  /** Seconds between blocks (whole seconds, like rollup.json's block_time). @default 2 */
+  blockTimeSeconds?: number
+  /** Where rollup.json, keys, peers and node logs go. @default DEFAULT_DEVNET_DIR */
+  dir?: string
+  /** Run an el-sim behind every node (Engine API driver included). @default false */
+  withEl?: boolean
+  /** gossipsub mesh degrees. @default op-node's 8 / 6 / 12 */
+  mesh?: { d: number; lo: number; hi: number }
+  /** Where nodes listen and how they are launched. @default plain loopback */
+  network?: NetworkPlan
+  /** @default DEVNET_CHAIN_ID */
+  chainId?: number
+  /** Node log level (logs go to <dir>/logs). @default 'warn' */
+  logLevel?: NodeProcessConfig['logLevel']
+  /** Periodic stats interval of every node. @default 1000 ms */
+  statsIntervalMs?: number
+  /** Extra Node.js flags for the node processes (e.g. heap limits). @default [] */
+  nodeFlags?: string[]
+  /** Block builder seed. @default 1 */
+  seed?: number
+}
+
+export interface DevnetNode {
+  index: number
+  role: 'sequencer' | 'follower'
+  peerId: string
+  /** Listen multiaddrs with /p2p/<peerId> */
+  addresses: string[]
+  pid: number
+  elUrl: string | null
+  /** Latest periodic stats, null before the first */
+  stats: NodeStats | null
+  /** Highest RSS any report showed */
+  peakRssBytes: number
+  exited: boolean
+}
+
+export interface PublishedEvent {
+  blockHash: string
+  number: number
+  timestamp: number
+  publishedMs: number
+  buildMs: number
+  bytes: number
+  compressedBytes: number
+  txs: number
+  recipients: number
+}
+
+export interface DevnetEvents {
+  published: [PublishedEvent]
+  block: [{ node: DevnetNode; block: BlockEvent }]
+  refused: [{ node: DevnetNode; verdict: string; reason: string }]
+  stats: [DevnetNode]
+  el: [{ node: DevnetNode; head: number; status: string }]
+  /** A node reported an error or exited unexpectedly */
+  problem: [{ node: DevnetNode | null; message: string }]
+}
+
+export interface Devnet {
+  readonly chain: ChainConfig
+  /** 0x address of the unsafe-block signer */
+  readonly signer: string
+  readonly dir: string
+  readonly sequencer: DevnetNode
+  readonly followers: readonly DevnetNode[]
+  readonly events: EventEmitter<DevnetEvents>
+  /** The multiaddr external nodes should bootstrap from (the sequencer's) */
+  readonly bootnode: string
+  /** Starts block production (or changes the block size when producing). */
+  produce(size: BlockSize): void
+  /** Stops block production. */
+  pause(): void
+  /** Fresh counters from every live node, by index. */
+  snapshot(): Promise<Map<number, NodeStats>>
+  /**
+   * Resolves when every node has at least `min(mesh.lo, followers)` mesh peers on the current
+   * topic; false after `timeoutMs` without that.
+   */
+  waitForMesh(timeoutMs: number): Promise<boolean>
+  stop(): Promise<void>
+}
+
+class DevnetStartError extends Error {
+  override readonly name = 'DevnetStartError'
+}
+
+interface Child {
+  node: DevnetNode
+  process: ChildProcess
+  exitedPromise: Promise<void>
+}
+
+/** Resolves the node entry: the .ts source, or the compiled .js when running from dist/. */
+function nodeEntryPath(): string {
+  const self = new URL(import.meta.url)
+  const ext = self.pathname.endsWith('.js') ? 'js' : 'ts'
+  return new URL(`./nodeProcess.${ext}`, self).pathname
+}
+
+/** The devnet genesis: a fixed-format hash derived from the chain id and time. */
+export function devnetGenesis(chainId: number, l2Time: number): ChainConfig['genesis'] {
+  const hash = keccak256(new TextEncoder().encode(`op-gossip devnet genesis ${chainId} ${l2Time}`))
+  return {
+    l2Time,
+    l2Number: 0,
+    l2Hash: `0x${Buffer.from(hash).toString('hex')}`,
+    l1: { number: 0, hash: `0x${'11'.repeat(32)}` },
+  }
+}
+
+function toHex(bytes: Uint8Array): `0x${string}` {
+  return `0x${Buffer.from(bytes).toString('hex')}`
+}
+
+export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
+  const followerCount = opts.followers ?? DEFAULT_DEVNET_FOLLOWERS
+  if (!Number.isInteger(followerCount) || followerCount < 1 || followerCount > MAX_DEVNET_FOLLOWERS) {
+    throw new RangeError(`followers must be an integer in [1, ${MAX_DEVNET_FOLLOWERS}]`)
+  }
+  const blockTime = opts.blockTimeSeconds ?? DEFAULT_DEVNET_BLOCK_TIME_SECONDS
+  if (!Number.isInteger(blockTime) || blockTime < 1) {
+    throw new RangeError('blockTimeSeconds must be a whole number of seconds >= 1')
+  }
+  const mesh = opts.mesh ?? { d: 8, lo: 6, hi: 12 }
+  const network = opts.network ?? loopbackNetwork()
+  const dir = opts.dir ?? DEFAULT_DEVNET_DIR
+  const logDir = join(dir, 'logs')
+  mkdirSync(logDir, { recursive: true })
+
+  const signerKey = devnetKey(DEVNET_SEQUENCER_KEY_LABEL)
+  const signer = toHex(addressFromPrivateKey(signerKey))
+  const chainId = opts.chainId ?? 901
+  const genesis = devnetGenesis(chainId, Math.floor(Date.now() / 1000))
+  const chain = createDevnetChain({
+    chainId,
+    blockTime,
+    unsafeBlockSigner: signer,
+    ...(genesis === undefined ? {} : { genesis }),
+  })
+  const totalNodes = followerCount + 1
+  // Below the op-node default of 20 when the devnet is smaller, so discovery idles once every
+  // node knows every other.
+  const peers = { lo: Math.min(20, totalNodes - 1), hi: Math.max(30, Math.min(totalNodes, 30)) }
+  const peerKeys = Array.from({ length: totalNodes }, () => generatePeerKey())
+  const jwtSecret = toHex(new Uint8Array(keccak256(new TextEncoder().encode(`jwt ${genesis?.l2Hash}`))))
+  const events = new EventEmitter<DevnetEvents>()
+  const children = new Map<number, Child>()
+  const waiters = new Map<number, (s: NodeStats) => void>()
+  let stopping = false
+  let snapshotId = 0
+
+  await network.setup(totalNodes)
+
+  function baseConfig(index: number): NodeProcessConfig {
+    return {
+      index,
+      role: index === 0 ? 'sequencer' : 'follower',
+      chain,
+      peerKey: toHex(peerKeys[index] as Uint8Array),
+      signer,
+      listenIp: network.listenIp(index),
+      listenTcpPort: 0,
+      bootnodes: [],
+      mesh,
+      peers,
+      statsIntervalMs: opts.statsIntervalMs ?? 1000,
+      el: null,
+      logLevel: opts.logLevel ?? 'warn',
+    }
+  }
+
+  function launch(config: NodeProcessConfig, readyTimeoutMs: number): Promise<Child> {
+    const logFd = openSync(
+      join(logDir, config.index === 0 ? 'sequencer.log' : `node-${config.index}.log`),
+      'w',
+    )
+    const { command, args } = network.command(config.index, [
+      ...(opts.nodeFlags ?? []),
+      nodeEntryPath(),
+    ])
+    const proc = spawn(command, args, {
+      stdio: ['ignore', logFd, logFd, 'ipc'],
+      serialization: 'json',
+    })
+    closeSync(logFd)
+    const node: DevnetNode = {
+      index: config.index,
+      role: config.role,
+      peerId: '',
+      addresses: [],
+      pid: proc.pid ?? -1,
+      elUrl: null,
+      stats: null,
+      peakRssBytes: 0,
+      exited: false,
+    }
+    const exitedPromise = new Promise<void>((resolve) => {
+      proc.once('exit', (code, sig) => {
+        node.exited = true
+        if (!stopping) {
+          events.emit('problem', {
+            node,
+            message: `node ${config.index} exited (${sig ?? `code ${code}`}); see ${logDir}`,
+          })
+        }
+        resolve()
+      })
+    })
+    const child: Child = { node, process: proc, exitedPromise }
+    return new Promise<Child>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new DevnetStartError(`node ${config.index} not ready after ${readyTimeoutMs} ms`))
+      }, readyTimeoutMs)
+      proc.once('error', (err) => {
+        clearTimeout(timer)
+        reject(new DevnetStartError(`cannot start node ${config.index}: ${err.message}`))
+      })
+      proc.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new DevnetStartError(`node ${config.index} exited during start (code ${code}); see ${logDir}`))
+      })
+      proc.on('message', (raw: unknown) => {
+        const msg = raw as ChildMessage
+        if (msg.type === 'ready') {
+          node.peerId = msg.peerId
+          node.addresses = msg.addresses
+          node.pid = msg.pid
+          node.elUrl = msg.elUrl
+          clearTimeout(timer)
+          resolve(child)
+          return
+        }
+        if (msg.type === 'error' && node.peerId === '') {
+          clearTimeout(timer)
+          reject(new DevnetStartError(`node ${config.index} failed to start: ${msg.message}`))
+          return
+        }
+        onMessage(node, msg)
+      })
+      children.set(config.index, child)
+      send(proc, { type: 'init', config })
+    })
+  }
+
+  function send(proc: ChildProcess, msg: ParentMessage): void {
+    if (proc.connected) proc.send(msg)
+  }
+
+  function onMessage(node: DevnetNode, msg: ChildMessage): void {
+    switch (msg.type) {
+      case 'block':
+        events.emit('block', { node, block: msg.block })
+        return
+      case 'published': {
+        const { type: _t, index: _i, ...published } = msg
+        events.emit('published', published)
+        return
+      }
+      case 'stats':
+      case 'snapshot': {
+        const { type: _t, index: _i, ...rest } = msg
+        const stats: NodeStats = {
+          peers: rest.peers,
+          mesh: rest.mesh,
+          backlog: rest.backlog,
+          counters: rest.counters,
+        }
+        node.stats = stats
+        node.peakRssBytes = Math.max(node.peakRssBytes, stats.counters.rssBytes)
+        if (msg.type === 'stats') events.emit('stats', node)
+        else waiters.get(msg.id * 1000 + node.index)?.(stats)
+        return
+      }
+      case 'refused':
+        events.emit('refused', { node, verdict: msg.event.verdict, reason: msg.event.reason })
+        return
+      case 'el':
+        events.emit('el', { node, head: msg.head, status: msg.status })
+        return
+      case 'publish-failed':
+        events.emit('problem', { node, message: `publish of block ${msg.number} failed: ${msg.message}` })
+        return
+      case 'error':
+        events.emit('problem', { node, message: msg.message })
+        return
+      case 'ready':
+        return
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (stopping) return
+    stopping = true
+    const all = [...children.values()]
+    for (const c of all) send(c.process, { type: 'stop' })
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, NODE_STOP_TIMEOUT_MS).unref())
+    await Promise.race([Promise.all(all.map((c) => c.exitedPromise)), timeout])
+    for (const c of all) {
+      if (!c.node.exited) c.process.kill('SIGKILL')
+    }
+    await Promise.all(all.map((c) => c.exitedPromise))
+    await network.teardown()
+  }
+
+  try {
+    const seqConfig: NodeProcessConfig = {
+      ...baseConfig(0),
+      sequencer: { signerKey: toHex(signerKey), seed: opts.seed ?? 1 },
+      ...(opts.withEl === true ? { el: { jwtSecret, upstream: null } } : {}),
+    }
+    const sequencerChild = await launch(seqConfig, NODE_READY_TIMEOUT_MS)
+    const bootnode = pickAddress(sequencerChild.node.addresses, network.listenIp(0))
+    const readyTimeout = NODE_READY_TIMEOUT_MS + NODE_READY_TIMEOUT_PER_NODE_MS * followerCount
+    const followerChildren = await Promise.all(
+      Array.from({ length: followerCount }, (_, k) => {
+        const config: NodeProcessConfig = {
+          ...baseConfig(k + 1),
+          bootnodes: [bootnode],
+          ...(opts.withEl === true
+            ? { el: { jwtSecret, upstream: sequencerChild.node.elUrl } }
+            : {}),
+        }
+        return launch(config, readyTimeout)
+      }),
+    )
+    const sequencer = sequencerChild.node
+    const followers = followerChildren.map((c) => c.node)
+    writeDevnetDirectory(dir, {
+      chain,
+      signer,
+      signerKey,
+      bootnode,
+      nodes: [sequencer, ...followers].map((n) => ({
+        index: n.index,
+        role: n.role,
+        peerId: n.peerId,
+        address: pickAddress(n.addresses, network.listenIp(n.index)),
+        pid: n.pid,
+        peerKey: peerKeys[n.index] as Uint8Array,
+        elUrl: n.elUrl,
+      })),
+      jwtSecret: opts.withEl === true ? jwtSecret : null,
+    })
+
+    return {
+      chain,
+      signer,
+      dir,
+      sequencer,
+      followers,
+      events,
+      bootnode,
+      produce(size) {
+        send(sequencerChild.process, { type: 'produce', size })
+      },
+      pause() {
+        send(sequencerChild.process, { type: 'pause' })
+      },
+      async snapshot() {
+        const id = ++snapshotId
+        const live = [...children.values()].filter((c) => !c.node.exited && c.process.connected)
+        const out = new Map<number, NodeStats>()
+        await Promise.all(
+          live.map(
+            (c) =>
+              new Promise<void>((resolve) => {
+                const key = id * 1000 + c.node.index
+                const timer = setTimeout(() => {
+                  waiters.delete(key)
+                  resolve()
+                }, SNAPSHOT_TIMEOUT_MS)
+                waiters.set(key, (s) => {
+                  clearTimeout(timer)
+                  waiters.delete(key)
+                  out.set(c.node.index, s)
+                  resolve()
+                })
+                send(c.process, { type: 'snapshot', id })
+              }),
+          ),
+        )
+        return out
+      },
+      async waitForMesh(timeoutMs) {
+        const want = Math.min(mesh.lo, followerCount)
+        const deadline = Date.now() + timeoutMs
+        const nodes = [sequencer, ...followers]
+        while (Date.now() < deadline) {
+          if (nodes.every((n) => n.exited || (n.stats !== null && n.stats.mesh >= want))) return true
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+        return false
+      },
+      stop,
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/** The listen address on the devnet's own interface (not 0.0.0.0-derived extras). */
+function pickAddress(addresses: readonly string[], ip: string): string {
+  return addresses.find((a) => a.includes(`/${ip}/`)) ?? (addresses[0] as string)
+}

@@ -1,0 +1,155 @@
+/**
+ * Messages between the devnet orchestrator (parent process) and each devnet node process
+ * (./nodeProcess.ts) over Node's IPC channel (JSON serialization). Plain data only: byte strings
+ * are 0x-hex, times are milliseconds on the shared high-resolution wall clock
+ * (`performance.timeOrigin + performance.now()`), so values from different processes of one
+ * machine compare directly.
+ */
+import type { ChainConfig } from '../chains/types.ts'
+
+export type DevnetNodeRole = 'sequencer' | 'follower'
+
+/** Everything a node process needs to start; the parent's first message. */
+export interface NodeProcessConfig {
+  /** 0 = the sequencer, 1..N followers */
+  index: number
+  role: DevnetNodeRole
+  chain: ChainConfig
+  /** 32-byte secp256k1 libp2p key, 0x-hex. Never logged. */
+  peerKey: `0x${string}`
+  /** The sequencer's address: what every node's validator checks signatures against (0x-hex) */
+  signer: `0x${string}`
+  listenIp: string
+  /** 0 = any free port */
+  listenTcpPort: number
+  /** Multiaddrs with /p2p/<peerId> (the DHT bootstrap node); empty for the bootstrap node */
+  bootnodes: string[]
+  mesh: { d: number; lo: number; hi: number }
+  peers: { lo: number; hi: number }
+  /** Interval of the periodic `stats` report */
+  statsIntervalMs: number
+  /** Run an el-sim and the Engine API driver behind this node; null = gossip only */
+  el: ElConfig | null
+  /** Sequencer only */
+  sequencer?: SequencerConfig
+  /** Extra V8/heap knobs are passed on the command line, not here. */
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug'
+}
+
+export interface ElConfig {
+  /** 32-byte JWT secret shared by the devnet's el-sims, 0x-hex. Never logged. */
+  jwtSecret: `0x${string}`
+  /** Engine API URL of an el-sim to sync missing blocks from (the sequencer's); null for none */
+  upstream: string | null
+}
+
+export interface SequencerConfig {
+  /** 32-byte unsafe-block signer key, 0x-hex. Never logged. */
+  signerKey: `0x${string}`
+  /** Seed of the block builder's transactions */
+  seed: number
+}
+
+/** Parent → node. */
+export type ParentMessage =
+  | { type: 'init'; config: NodeProcessConfig }
+  /** Reply with a `snapshot` carrying the same id */
+  | { type: 'snapshot'; id: number }
+  /**
+   * Sequencer only: produce a block at every slot (genesis + k × blockTime) from the next one on,
+   * or change the size of the blocks built from now on when already producing.
+   */
+  | { type: 'produce'; size: BlockSize }
+  /** Stop producing (sequencer) */
+  | { type: 'pause' }
+  /** Stop the node and exit 0 */
+  | { type: 'stop' }
+
+/** How big the sequencer's blocks are: a target size, or a transaction count. */
+export type BlockSize = { blockBytes: number } | { txCount: number }
+
+/** Cumulative counters since the process started. */
+export interface NodeCountersSnapshot {
+  /** High-resolution wall clock when taken */
+  atMs: number
+  /** Network bytes written / read by the process (TCP incl. framing), or null when unknown */
+  bytesSent: number | null
+  bytesReceived: number | null
+  /** Gossip message copies dropped as duplicates, or null when the host cannot tell */
+  duplicates: number | null
+  /** process.cpuUsage user + system, seconds */
+  cpuSeconds: number
+  rssBytes: number
+  heapUsedBytes: number
+}
+
+export interface NodeStats {
+  /** Connected peers */
+  peers: number
+  /** Mesh peers on the topic the chain currently publishes on */
+  mesh: number
+  /** Gossip messages waiting for validation */
+  backlog: number
+  counters: NodeCountersSnapshot
+}
+
+/** One accepted block as first seen by a node. */
+export interface BlockEvent {
+  blockHash: string
+  number: number
+  firstSeenMs: number
+  /** Validation finished (verdict reported to gossipsub, forwarding starts) */
+  validatedMs: number
+  /** First seen → validation start (dispatch + queue wait) */
+  queueMs: number
+  validationMs: number
+  fromPeer: string
+  /** Decompressed message size */
+  bytes: number
+}
+
+/** A refused message (not an accept), counted by reason. */
+export interface VerdictCountEvent {
+  verdict: 'reject' | 'ignore'
+  reason: string
+}
+
+/** Node → parent. */
+export type ChildMessage =
+  | {
+      type: 'ready'
+      index: number
+      peerId: string
+      /** Listen multiaddrs with /p2p/<peerId> */
+      addresses: string[]
+      pid: number
+      /** Engine API URL of the el-sim behind this node, when withEl */
+      elUrl: string | null
+    }
+  | { type: 'block'; index: number; block: BlockEvent }
+  | { type: 'refused'; index: number; event: VerdictCountEvent }
+  | ({ type: 'stats'; index: number } & NodeStats)
+  | ({ type: 'snapshot'; index: number; id: number } & NodeStats)
+  | {
+      type: 'published'
+      index: number
+      blockHash: string
+      number: number
+      timestamp: number
+      publishedMs: number
+      /** Time to build and sign the block */
+      buildMs: number
+      bytes: number
+      compressedBytes: number
+      txs: number
+      /** Peers the message went out to */
+      recipients: number
+    }
+  | { type: 'publish-failed'; index: number; number: number; message: string }
+  | { type: 'el'; index: number; head: number; status: string }
+  | { type: 'error'; index: number; message: string; fatal: boolean }
+
+/** The shared clock: wall-clock milliseconds with sub-millisecond resolution. */
+export function hiResNow(): number {
+  return performance.timeOrigin + performance.now()
+}

@@ -1,0 +1,158 @@
+/**
+ * The devnet sequencer's clock: one block per slot (genesis time + k × blockTime seconds),
+ * published when the wall clock reaches the slot, like op-node's sequencer seals a block at its
+ * timestamp. A block is built (transactions signed, hashed, signed, compressed: ~70 ms for
+ * 100 KB) well before its slot, in the quiet middle of the previous slot, so building never
+ * competes with the previous block's outgoing gossip nor delays the publish itself.
+ */
+import type { ChainConfig } from '../chains/types.ts'
+import type { SignedEnvelope } from '../wire/types.ts'
+import { type BlockBuilder, type BuiltBlock, createBlockBuilder } from './blockBuilder.ts'
+import { type BlockSize, hiResNow } from './ipcProtocol.ts'
+
+/** Fraction of the slot, after the previous publish, at which the next block is built. */
+export const BUILD_AT_SLOT_FRACTION = 0.4
+
+export interface SequencerLoopOptions {
+  chain: ChainConfig
+  /** 32-byte unsafe-block signer key. Never logged. */
+  signerKey: Uint8Array
+  /** Block builder seed. @default 1 */
+  seed?: number
+}
+
+export interface PublishedReport {
+  blockHash: string
+  number: number
+  /** Block timestamp, seconds */
+  timestamp: number
+  /** Shared high-resolution clock just before the publish call */
+  publishedMs: number
+  buildMs: number
+  bytes: number
+  compressedBytes: number
+  txs: number
+  recipients: number
+}
+
+export interface SequencerLoopModules {
+  /** Publishes the Snappy-compressed message (the host validates it first). */
+  publish(block: {
+    timestamp: bigint
+    data: Uint8Array
+  }): Promise<{ messageId: string; recipients: string[] }>
+  onPublished(p: { report: PublishedReport; envelope: SignedEnvelope; messageId: string }): void
+  onPublishFailed(number: number, err: unknown): void
+  /** @default hiResNow */
+  now?: () => number
+  /** @default createBlockBuilder */
+  createBuilder?: (opts: {
+    chain: ChainConfig
+    privateKey: Uint8Array
+    seed: number
+  }) => BlockBuilder
+}
+
+export interface SequencerLoop {
+  /** Starts producing from the next slot on, or changes the size of the blocks built next. */
+  produce(size: BlockSize): void
+  /** Stops producing (a block already built is dropped). */
+  stop(): void
+  readonly producing: boolean
+}
+
+/** The first slot timestamp (seconds) strictly after `nowMs`, on the chain's slot grid. */
+export function nextSlotAfter(chain: ChainConfig, nowMs: number): number {
+  const genesis = chain.genesis?.l2Time ?? 0
+  const bt = chain.blockTime
+  const k = Math.floor((nowMs / 1000 - genesis) / bt) + 1
+  return genesis + Math.max(1, k) * bt
+}
+
+function toHex(bytes: Uint8Array): string {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`
+}
+
+export function createSequencerLoop(
+  opts: SequencerLoopOptions,
+  modules: SequencerLoopModules,
+): SequencerLoop {
+  const now = modules.now ?? hiResNow
+  const { chain } = opts
+  const builder = (modules.createBuilder ?? createBlockBuilder)({
+    chain,
+    privateKey: opts.signerKey,
+    seed: opts.seed ?? 1,
+  })
+  let size: BlockSize | null = null
+  let timer: NodeJS.Timeout | null = null
+  let lastTimestamp = 0
+
+  function schedule(atMs: number, fn: () => void): void {
+    timer = setTimeout(fn, Math.max(0, atMs - now()))
+  }
+
+  /** Builds the block of slot `timestamp`, then waits for the slot to publish it. */
+  function build(timestamp: number): void {
+    timer = null
+    if (size === null) return
+    const t0 = now()
+    const block = builder.next({
+      timestamp: BigInt(timestamp),
+      ...('blockBytes' in size ? { targetBytes: size.blockBytes } : { txCount: size.txCount }),
+    })
+    const buildMs = now() - t0
+    lastTimestamp = timestamp
+    schedule(timestamp * 1000, () => void publish(block, buildMs))
+  }
+
+  async function publish(block: BuiltBlock, buildMs: number): Promise<void> {
+    timer = null
+    if (size === null) return
+    const timestamp = Number(block.timestamp)
+    // Next block: built in the quiet part of this slot, for the next slot still ahead.
+    const next = Math.max(timestamp + chain.blockTime, nextSlotAfter(chain, now()))
+    const buildAt = timestamp * 1000 + chain.blockTime * 1000 * BUILD_AT_SLOT_FRACTION
+    const publishedMs = now()
+    try {
+      const result = await modules.publish({ timestamp: block.timestamp, data: block.data })
+      modules.onPublished({
+        report: {
+          blockHash: toHex(block.blockHash),
+          number: Number(block.blockNumber),
+          timestamp,
+          publishedMs,
+          buildMs: Math.round(buildMs * 10) / 10,
+          bytes: block.decompressed.length,
+          compressedBytes: block.data.length,
+          txs: block.envelope.payload.transactions.length,
+          recipients: result.recipients.length,
+        },
+        envelope: block.envelope,
+        messageId: result.messageId,
+      })
+    } catch (err) {
+      modules.onPublishFailed(Number(block.blockNumber), err)
+    }
+    if (size !== null && timer === null) schedule(buildAt, () => build(next))
+  }
+
+  return {
+    produce(s) {
+      const wasIdle = size === null
+      size = s
+      if (wasIdle && timer === null) {
+        const slot = Math.max(lastTimestamp + chain.blockTime, nextSlotAfter(chain, now()))
+        build(slot)
+      }
+    },
+    stop() {
+      size = null
+      if (timer !== null) clearTimeout(timer)
+      timer = null
+    },
+    get producing() {
+      return size !== null
+    },
+  }
+}

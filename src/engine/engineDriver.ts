@@ -1,0 +1,180 @@
+/**
+ * The Engine side as node.ts sees it: one object that takes accepted gossip blocks and hands them
+ * to the EL (`--l2`, via the sync driver), optionally forwards safe / finalized from a trusted
+ * source (`--l2.follow.source`) and optionally posts them to an op-node (`--l2.admin-rpc`).
+ */
+import type { Registry } from 'prom-client'
+import type { ChainConfig } from '../chains/types.ts'
+import { silentLogger, type Logger } from '../util/logger.ts'
+import type { SignedEnvelope } from '../wire/types.ts'
+import { type AdminRpcSink, type AdminRpcSinkStatus, createAdminRpcSink } from './adminRpcSink.ts'
+import type { BlockMeta } from './blockBuffer.ts'
+import { createEngineClient, type EngineClient } from './engineClient.ts'
+import { EngineError } from './errors.ts'
+import { createFollowSource, type FollowSource, type FollowSourceKind } from './followSource.ts'
+import { createEngineMetrics } from './metrics.ts'
+import { scrubUrl } from './rpcClient.ts'
+import type { BlockRef } from './schema.ts'
+import {
+  createSyncDriver,
+  type SyncDriver,
+  type SyncDriverCounters,
+  type SyncDriverOptions,
+  type SyncDriverState,
+} from './syncDriver.ts'
+
+export type { BlockMeta } from './blockBuffer.ts'
+
+export interface EngineDriverOptions {
+  chain: ChainConfig
+  /** `--l2`: the EL's Engine API URL (authenticated port, e.g. http://127.0.0.1:8551). @default none */
+  engineUrl?: string
+  /** `--l2.jwt-secret`: the parsed 32-byte secret (see loadJwtSecretFile). Required with engineUrl */
+  jwtSecret?: Uint8Array
+  /** `--l2.follow.source`: trusted op-node or EL RPC for safe / finalized. Needs engineUrl. @default none */
+  followSourceUrl?: string
+  /** `--l2.admin-rpc`: op-node RPC for admin_postUnsafePayload. @default none */
+  adminRpcUrl?: string
+  /** Per-call timeout of Engine API calls. @default 8000 (ms) */
+  callTimeoutMs?: number
+  /** How often the follow source is read. @default 4000 (ms) */
+  followPollIntervalMs?: number
+  /** Sync driver tuning (buffer limits, poll intervals) */
+  sync?: Omit<SyncDriverOptions, 'chain'>
+}
+
+export interface EngineDriverModules {
+  log?: Logger
+  /** When given, op_gossip_engine_* metrics are registered here */
+  metricsRegistry?: Registry | null
+  /** Overrides the Engine API client (tests) */
+  client?: EngineClient
+}
+
+export interface EngineDriverStatus {
+  /** 'disabled' when no --l2 was given (admin RPC only) */
+  state: SyncDriverState | 'disabled'
+  /** Newest block handed to the EL */
+  target: BlockRef | null
+  /** What the EL confirmed it has (FCU VALID or its latest) */
+  confirmed: BlockRef | null
+  safe: BlockRef | null
+  finalized: BlockRef | null
+  syncing: boolean
+  gapBlocks: number
+  buffer: { blocks: number; bytes: number }
+  counters: SyncDriverCounters | null
+  lastError: string | null
+  followSource: { url: string; kind: FollowSourceKind } | null
+  adminRpc: (AdminRpcSinkStatus & { url: string }) | null
+}
+
+export interface EngineDriver {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** An accepted gossip block. Never throws, never waits for the EL. */
+  onBlock(envelope: SignedEnvelope, meta: BlockMeta): void
+  status(): EngineDriverStatus
+}
+
+/** Checks that the options can work together; throws ENGINE_CONFIG_INVALID (one line) if not. */
+export function checkEngineDriverOptions(opts: EngineDriverOptions): void {
+  const bad = (msg: string) => {
+    throw new EngineError('ENGINE_CONFIG_INVALID', msg)
+  }
+  if (opts.engineUrl === undefined && opts.adminRpcUrl === undefined) {
+    bad('an output is needed: --l2 URL (Engine API) and/or --l2.admin-rpc URL')
+  }
+  if (opts.engineUrl !== undefined && opts.jwtSecret === undefined) bad('--l2 needs --l2.jwt-secret FILE')
+  if (opts.followSourceUrl !== undefined && opts.engineUrl === undefined) {
+    bad('--l2.follow.source needs --l2 (safe/finalized are checked against the EL)')
+  }
+  for (const [flag, url] of [
+    ['--l2', opts.engineUrl],
+    ['--l2.follow.source', opts.followSourceUrl],
+    ['--l2.admin-rpc', opts.adminRpcUrl],
+  ] as const) {
+    if (url === undefined) continue
+    let parsed: URL | null = null
+    try {
+      parsed = new URL(url)
+    } catch {
+      // reported below
+    }
+    if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      bad(`${flag} must be an http:// or https:// URL, got ${scrubUrl(url)}`)
+    }
+  }
+}
+
+export function createEngineDriver(opts: EngineDriverOptions, modules: EngineDriverModules = {}): EngineDriver {
+  checkEngineDriverOptions(opts)
+  const log = modules.log ?? silentLogger
+  const metrics = modules.metricsRegistry ? createEngineMetrics(modules.metricsRegistry) : null
+
+  let sync: SyncDriver | null = null
+  if (opts.engineUrl !== undefined) {
+    const client =
+      modules.client ??
+      createEngineClient({
+        url: opts.engineUrl,
+        jwtSecret: opts.jwtSecret!,
+        chain: opts.chain,
+        ...(opts.callTimeoutMs === undefined ? {} : { timeoutMs: opts.callTimeoutMs }),
+      })
+    sync = createSyncDriver({ ...opts.sync, chain: opts.chain }, { client, log: log.child({ module: 'engine' }), metrics })
+  }
+  const syncDriver = sync
+
+  let follow: FollowSource | null = null
+  if (opts.followSourceUrl !== undefined && syncDriver !== null) {
+    follow = createFollowSource(
+      {
+        url: opts.followSourceUrl,
+        ...(opts.followPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.followPollIntervalMs }),
+      },
+      { log: log.child({ module: 'follow' }), onHeads: (c) => syncDriver.offerSafeFinalized(c) },
+    )
+  }
+
+  const admin: AdminRpcSink | null =
+    opts.adminRpcUrl === undefined
+      ? null
+      : createAdminRpcSink(
+          { url: opts.adminRpcUrl, ...(opts.callTimeoutMs === undefined ? {} : { timeoutMs: opts.callTimeoutMs }) },
+          { log: log.child({ module: 'admin-rpc' }) },
+        )
+
+  return {
+    async start() {
+      await syncDriver?.start()
+      follow?.start()
+    },
+    async stop() {
+      await follow?.stop()
+      await syncDriver?.stop()
+      await admin?.stop()
+    },
+    onBlock(envelope, meta) {
+      syncDriver?.onBlock(envelope, meta)
+      admin?.post(envelope)
+    },
+    status() {
+      const s = syncDriver?.status() ?? null
+      return {
+        state: s?.state ?? 'disabled',
+        target: s?.target ?? null,
+        confirmed: s?.confirmed ?? null,
+        safe: s?.safe ?? null,
+        finalized: s?.finalized ?? null,
+        syncing: s?.syncing ?? false,
+        gapBlocks: s?.gapBlocks ?? 0,
+        buffer: s?.buffer ?? { blocks: 0, bytes: 0 },
+        counters: s?.counters ?? null,
+        lastError: s?.lastError ?? null,
+        followSource: follow === null ? null : { url: scrubUrl(opts.followSourceUrl!), kind: follow.kind },
+        adminRpc: admin === null ? null : { ...admin.status(), url: scrubUrl(opts.adminRpcUrl!) },
+      }
+    },
+  }
+}

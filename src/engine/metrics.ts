@@ -1,0 +1,99 @@
+/**
+ * Prometheus metrics of the Engine API side. Injected as `EngineMetrics | null`; names are
+ * snake_case with the `op_gossip_engine_` prefix, labels from small fixed sets.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export interface EngineMetrics {
+  /** newPayload answers by status (VALID, INVALID, SYNCING, ACCEPTED, INVALID_BLOCK_HASH) */
+  newPayloadTotal: Counter<'status'>
+  /** forkchoiceUpdated answers by status */
+  forkchoiceUpdatedTotal: Counter<'status'>
+  /** Engine API calls that failed (transport, auth, rpc, ...) by error code */
+  engineErrorsTotal: Counter<'code'>
+  /** Blocks the EL rejected as INVALID (the sequencer signed an invalid block) */
+  invalidBlocksTotal: Counter
+  /** Blocks dropped from the full buffer (oldest first) */
+  bufferEvictedTotal: Counter
+  bufferedBlocks: Gauge
+  bufferedBytes: Gauge
+  targetNumber: Gauge
+  confirmedNumber: Gauge
+  /** 1 while the EL syncs towards the target */
+  syncing: Gauge
+  /** How long the EL took to close a gap */
+  gapCloseSeconds: Histogram
+  /** First seen on gossip → newPayload answered VALID */
+  blockToElSeconds: Histogram
+}
+
+export function createEngineMetrics(register: Registry): EngineMetrics {
+  const registers = [register]
+  return {
+    newPayloadTotal: new Counter({
+      name: 'op_gossip_engine_new_payload_total',
+      help: 'engine_newPayload answers by status',
+      labelNames: ['status'],
+      registers,
+    }),
+    forkchoiceUpdatedTotal: new Counter({
+      name: 'op_gossip_engine_forkchoice_updated_total',
+      help: 'engine_forkchoiceUpdated answers by status',
+      labelNames: ['status'],
+      registers,
+    }),
+    engineErrorsTotal: new Counter({
+      name: 'op_gossip_engine_errors_total',
+      help: 'Failed Engine API calls by error code',
+      labelNames: ['code'],
+      registers,
+    }),
+    invalidBlocksTotal: new Counter({
+      name: 'op_gossip_engine_invalid_blocks_total',
+      help: 'Blocks the EL rejected as INVALID',
+      registers,
+    }),
+    bufferEvictedTotal: new Counter({
+      name: 'op_gossip_engine_buffer_evicted_total',
+      help: 'Blocks dropped from the full driver buffer (oldest first)',
+      registers,
+    }),
+    bufferedBlocks: new Gauge({
+      name: 'op_gossip_engine_buffered_blocks',
+      help: 'Blocks held by the driver buffer',
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: 'op_gossip_engine_buffered_bytes',
+      help: 'Bytes held by the driver buffer',
+      registers,
+    }),
+    targetNumber: new Gauge({
+      name: 'op_gossip_engine_target_block_number',
+      help: 'Number of the newest block handed to the EL',
+      registers,
+    }),
+    confirmedNumber: new Gauge({
+      name: 'op_gossip_engine_confirmed_block_number',
+      help: 'Number of the head the EL confirmed (FCU VALID or its latest)',
+      registers,
+    }),
+    syncing: new Gauge({
+      name: 'op_gossip_engine_syncing',
+      help: '1 while the EL syncs towards the target',
+      registers,
+    }),
+    gapCloseSeconds: new Histogram({
+      name: 'op_gossip_engine_gap_close_seconds',
+      help: 'Time the EL took to reach the target after a gap',
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+      registers,
+    }),
+    blockToElSeconds: new Histogram({
+      name: 'op_gossip_engine_block_to_el_seconds',
+      help: 'From first seen on gossip to newPayload VALID',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  }
+}

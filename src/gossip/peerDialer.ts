@@ -1,0 +1,134 @@
+/**
+ * Keeps the node connected to at least `target` peers (op-node: `p2p.peers.lo`) by dialling peers
+ * it knows about but is not connected to, like op-node's discovery loop (op-gossip.md §8.2: every
+ * 5 s while below target, 20 s otherwise; 4 dial workers). Where known peers come from is not
+ * this module's business: the host's peer store, filled by the DHT (devnets), by `addPeers` (the
+ * seam a discv5 module will feed) or by identify. An optional `lookup` (a DHT query) runs first
+ * on each round below target to learn more peers.
+ */
+
+/** op-node's discovery period while below the target. */
+export const DISCOVERY_INTERVAL_MS = 5000
+/** op-node's discovery period once the target is met. */
+export const DISCOVERY_IDLE_INTERVAL_MS = 20_000
+/** op-node's dial workers. */
+export const DISCOVERY_DIAL_CONCURRENCY = 4
+/** A peer whose dial failed is not retried by discovery for this long. */
+export const DISCOVERY_DIAL_FAILURE_BACKOFF_MS = 60_000
+/** Dial-failure records kept (memory bound); the oldest is dropped first. */
+export const MAX_DIAL_FAILURE_RECORDS = 10_000
+
+export interface PeerDialerOptions {
+  /** Connected peers to aim for */
+  target: number
+  /** @default DISCOVERY_INTERVAL_MS */
+  intervalMs?: number
+  /** @default DISCOVERY_IDLE_INTERVAL_MS */
+  idleIntervalMs?: number
+  /** @default DISCOVERY_DIAL_CONCURRENCY */
+  concurrency?: number
+  /** @default DISCOVERY_DIAL_FAILURE_BACKOFF_MS */
+  failureBackoffMs?: number
+}
+
+export interface PeerDialerModules {
+  connectedCount(): number
+  /** Known peers that are not connected, not banned and not us. */
+  candidates(): Promise<string[]>
+  dial(peerId: string): Promise<void>
+  /** Learn more peers (e.g. a DHT lookup). Errors are ignored. */
+  lookup?: () => Promise<void>
+  /** @default Date.now */
+  now?: () => number
+}
+
+export interface PeerDialer {
+  start(): void
+  stop(): void
+  /** Runs one round now (unless one is running); resolves when it is done. */
+  runRound(): Promise<void>
+}
+
+export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerModules): PeerDialer {
+  const now = modules.now ?? Date.now
+  const intervalMs = opts.intervalMs ?? DISCOVERY_INTERVAL_MS
+  const idleIntervalMs = opts.idleIntervalMs ?? DISCOVERY_IDLE_INTERVAL_MS
+  const concurrency = opts.concurrency ?? DISCOVERY_DIAL_CONCURRENCY
+  const failureBackoffMs = opts.failureBackoffMs ?? DISCOVERY_DIAL_FAILURE_BACKOFF_MS
+  /** peerId → time of the last failed dial (insertion order = age, for eviction) */
+  const failures = new Map<string, number>()
+  let timer: NodeJS.Timeout | null = null
+  let running = false
+  let round: Promise<void> | null = null
+
+  function recentlyFailed(peerId: string): boolean {
+    const at = failures.get(peerId)
+    if (at === undefined) return false
+    if (now() - at < failureBackoffMs) return true
+    failures.delete(peerId)
+    return false
+  }
+
+  function recordFailure(peerId: string): void {
+    failures.delete(peerId)
+    if (failures.size >= MAX_DIAL_FAILURE_RECORDS) {
+      const oldest = failures.keys().next().value
+      if (oldest !== undefined) failures.delete(oldest)
+    }
+    failures.set(peerId, now())
+  }
+
+  async function doRound(): Promise<void> {
+    if (modules.connectedCount() >= opts.target) return
+    if (modules.lookup !== undefined) await modules.lookup().catch(() => {})
+    const missing = opts.target - modules.connectedCount()
+    if (!running || missing <= 0) return
+    const queue = (await modules.candidates()).filter((p) => !recentlyFailed(p)).slice(0, missing)
+    async function worker(): Promise<void> {
+      for (let peerId = queue.shift(); peerId !== undefined; peerId = queue.shift()) {
+        if (!running) return
+        try {
+          await modules.dial(peerId)
+        } catch {
+          recordFailure(peerId)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
+  }
+
+  function runRound(): Promise<void> {
+    if (round === null) {
+      round = doRound()
+        .catch(() => {})
+        .finally(() => {
+          round = null
+        })
+    }
+    return round
+  }
+
+  function loop(): void {
+    if (!running) return
+    void runRound().then(() => {
+      if (!running) return
+      const wait = modules.connectedCount() < opts.target ? intervalMs : idleIntervalMs
+      timer = setTimeout(loop, wait)
+      timer.unref()
+    })
+  }
+
+  return {
+    start() {
+      if (running) return
+      running = true
+      loop()
+    },
+    stop() {
+      running = false
+      if (timer !== null) clearTimeout(timer)
+      timer = null
+    },
+    runRound,
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Bounded validation queue with bounded concurrency and a deadline per job: the TypeScript
+ * stand-in for go-libp2p-pubsub's validation pipeline as op-node configures it (validate queue
+ * 256, per-topic concurrency 4, validator timeout 3 s; op-gossip.md §5.1).
+ *
+ * gossipsub keeps an unvalidated message in its mcache for mcacheLength heartbeats (12 x 500 ms =
+ * 6 s) waiting for our verdict, so every job ends in a verdict well before that: a job still
+ * waiting or running at its deadline ends as 'timeout' (the host reports IGNORE). A job runs on
+ * its own macrotask (setImmediate), so a burst of synchronous validations never starves network
+ * I/O. A full queue refuses the job (`push` returns false; the host reports IGNORE).
+ */
+
+/** op-node's pubsub validate queue size. */
+export const VALIDATION_QUEUE_MAX_LENGTH = 256
+/** op-node's per-topic validator concurrency. */
+export const VALIDATION_CONCURRENCY = 4
+/** op-node's per-topic validator timeout; half the 6 s mcache window. */
+export const VALIDATION_TIMEOUT_MS = 3000
+
+export interface ValidationJob {
+  /** Time (on the queue's clock, `modules.now`) by which the verdict must exist */
+  deadlineMs: number
+}
+
+export type JobOutcome<R> =
+  | { kind: 'done'; result: R; startedMs: number; finishedMs: number }
+  /** startedMs is null when the job expired while still waiting */
+  | { kind: 'timeout'; startedMs: number | null; finishedMs: number }
+  | { kind: 'error'; error: unknown; startedMs: number; finishedMs: number }
+
+export interface ValidationQueueOptions {
+  /** Jobs waiting (not counting running ones). @default VALIDATION_QUEUE_MAX_LENGTH */
+  maxLength?: number
+  /** Jobs running at once (matters for asynchronous validators). @default VALIDATION_CONCURRENCY */
+  concurrency?: number
+}
+
+export interface ValidationQueueModules<J extends ValidationJob, R> {
+  /** The validation itself: synchronous or asynchronous. */
+  run(job: J): R | Promise<R>
+  /** Called exactly once per accepted job (never after stop). */
+  onOutcome(job: J, outcome: JobOutcome<R>): void
+  /** @default Date.now */
+  now?: () => number
+}
+
+export interface ValidationQueue<J extends ValidationJob> {
+  /** Queues a job; false (job dropped, no outcome) when maxLength jobs are already waiting. */
+  push(job: J): boolean
+  /** Jobs waiting */
+  readonly length: number
+  /** Jobs running */
+  readonly running: number
+  /** Drops waiting jobs and silences outcomes of running ones. */
+  stop(): void
+}
+
+const TIMED_OUT: unique symbol = Symbol('timed out')
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+export function createValidationQueue<J extends ValidationJob, R>(
+  opts: ValidationQueueOptions,
+  modules: ValidationQueueModules<J, R>,
+): ValidationQueue<J> {
+  const maxLength = opts.maxLength ?? VALIDATION_QUEUE_MAX_LENGTH
+  const concurrency = opts.concurrency ?? VALIDATION_CONCURRENCY
+  if (!(maxLength >= 0) || !(concurrency >= 1)) {
+    throw new RangeError('validation queue needs maxLength >= 0 and concurrency >= 1')
+  }
+  const now = modules.now ?? Date.now
+  const waiting: J[] = []
+  let running = 0
+  let stopped = false
+
+  function finish(job: J, outcome: JobOutcome<R>): void {
+    running--
+    if (!stopped) modules.onOutcome(job, outcome)
+    pump()
+  }
+
+  async function execute(job: J): Promise<void> {
+    const startedMs = now()
+    if (stopped) {
+      running--
+      return
+    }
+    if (startedMs >= job.deadlineMs) {
+      finish(job, { kind: 'timeout', startedMs: null, finishedMs: startedMs })
+      return
+    }
+    let result: R | typeof TIMED_OUT
+    try {
+      const value = modules.run(job)
+      if (isPromiseLike(value)) {
+        let timer: NodeJS.Timeout | undefined
+        const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMED_OUT), job.deadlineMs - startedMs)
+        })
+        try {
+          result = await Promise.race([value, deadline])
+        } finally {
+          clearTimeout(timer)
+        }
+      } else {
+        result = value
+      }
+    } catch (error) {
+      finish(job, { kind: 'error', error, startedMs, finishedMs: now() })
+      return
+    }
+    const finishedMs = now()
+    // A synchronous validator cannot be interrupted; past the deadline its result is dropped
+    // the same way a late asynchronous one is.
+    if (result === TIMED_OUT || finishedMs > job.deadlineMs) {
+      finish(job, { kind: 'timeout', startedMs, finishedMs })
+      return
+    }
+    finish(job, { kind: 'done', result, startedMs, finishedMs })
+  }
+
+  function pump(): void {
+    while (!stopped && running < concurrency && waiting.length > 0) {
+      const job = waiting.shift() as J
+      running++
+      setImmediate(() => {
+        execute(job).catch(() => {
+          // execute handles every error itself; nothing can reach here.
+        })
+      })
+    }
+  }
+
+  return {
+    push(job: J): boolean {
+      if (stopped || waiting.length >= maxLength) return false
+      waiting.push(job)
+      pump()
+      return true
+    },
+    get length() {
+      return waiting.length
+    },
+    get running() {
+      return running
+    },
+    stop() {
+      stopped = true
+      waiting.length = 0
+    },
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * libp2p and gossipsub internals on the node's registry:
+ * - `libp2pMetricsOption(registry)` is the `metrics` option of `createLibp2p` (libp2p's
+ *   `libp2p_*` / `nodejs_*` metric names, which that library does not let us prefix);
+ * - `gossipsubMetricsOptions(registry, chainId)` gives gossipsub's `metricsRegister` and
+ *   `metricsTopicStrToLabel` options; its metrics are renamed `op_gossip_gossipsub_*`.
+ *
+ * gossipsub only ships the MetricsRegister interface, so the prom-client adapter is ours.
+ *
+ * Caveat: @libp2p/prometheus-metrics keeps a module-wide name → metric map that it clears when a
+ * node is created. Several nodes in one process each get their own metrics only when each is
+ * created and started before the next one is created (what node.ts and the tests do).
+ */
+import type { MetricsRegister, TopicStrToLabel } from '@libp2p/gossipsub/metrics'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { Gauge, Histogram, type Registry } from 'prom-client'
+import { allBlocksTopics, parseBlocksTopic } from '../wire/topics.ts'
+import { METRICS_PREFIX } from './metricsRegistry.ts'
+
+/** The `metrics` option for `createLibp2p`, bound to `registry` (no process metrics: ours has them). */
+export function libp2pMetricsOption(registry: Registry): ReturnType<typeof prometheusMetrics> {
+  return prometheusMetrics({ registry, collectDefaultMetrics: false, preserveExistingMetrics: false })
+}
+
+/** Short label of a block topic (`blocksV1`..`blocksV4`), `other` for anything else. */
+export function topicLabel(topic: string): string {
+  const parsed = parseBlocksTopic(topic)
+  return parsed === null ? 'other' : `blocksV${parsed.version}`
+}
+
+/** gossipsub's topic → label map for this chain's four block topics. */
+export function gossipsubTopicLabels(chainId: number): TopicStrToLabel {
+  return new Map(allBlocksTopics(chainId).map((t) => [t, topicLabel(t)]))
+}
+
+/** gossipsub names its metrics `gossipsub_*` (with two typos upstream); ours are prefixed. */
+export function gossipsubMetricName(name: string): string {
+  let fixed = name
+  if (fixed.startsWith('gossisub_')) fixed = `gossipsub_${fixed.slice('gossisub_'.length)}`
+  else if (!fixed.startsWith('gossipsub_') && fixed.startsWith('gossip_')) {
+    fixed = `gossipsub_${fixed.slice('gossip_'.length)}`
+  }
+  return `${METRICS_PREFIX}${fixed}`
+}
+
+type Labels = Record<string, string | number>
+type GaugeCollectFn = (gauge: unknown) => void
+
+/** A prom-client Gauge that also takes gossipsub's `addCollect` callbacks (run at scrape time). */
+function createGauge(registry: Registry, config: { name: string; help: string; labelNames?: string[] }) {
+  const collectFns: GaugeCollectFn[] = []
+  const gauge = new Gauge({
+    name: gossipsubMetricName(config.name),
+    help: config.help,
+    labelNames: config.labelNames ?? [],
+    registers: [registry],
+    collect() {
+      for (const fn of collectFns) fn(gauge)
+    },
+  })
+  return Object.assign(gauge, {
+    addCollect(fn: GaugeCollectFn): void {
+      collectFns.push(fn)
+    },
+  })
+}
+
+function createHistogram(
+  registry: Registry,
+  config: { name: string; help: string; labelNames?: string[]; buckets?: number[] },
+) {
+  // Some bucket lists are computed from score parameters and may repeat a value.
+  const buckets =
+    config.buckets === undefined ? undefined : [...new Set(config.buckets)].sort((a, b) => a - b)
+  return new Histogram({
+    name: gossipsubMetricName(config.name),
+    help: config.help,
+    labelNames: config.labelNames ?? [],
+    registers: [registry],
+    ...(buckets === undefined ? {} : { buckets }),
+  })
+}
+
+/** avg / min / max of a list of values, as one gauge with a `stat` label. */
+function createAvgMinMax(registry: Registry, config: { name: string; help: string; labelNames?: string[] }) {
+  const gauge = new Gauge({
+    name: gossipsubMetricName(config.name),
+    help: config.help,
+    labelNames: [...(config.labelNames ?? []), 'stat'],
+    registers: [registry],
+  })
+  const setStats = (labels: Labels, values: number[]) => {
+    let min = values.length > 0 ? Number.POSITIVE_INFINITY : 0
+    let max = values.length > 0 ? Number.NEGATIVE_INFINITY : 0
+    let sum = 0
+    for (const v of values) {
+      if (v < min) min = v
+      if (v > max) max = v
+      sum += v
+    }
+    gauge.set({ ...labels, stat: 'avg' }, values.length > 0 ? sum / values.length : 0)
+    gauge.set({ ...labels, stat: 'min' }, min)
+    gauge.set({ ...labels, stat: 'max' }, max)
+  }
+  return {
+    set(a: Labels | number[], b?: number[]): void {
+      if (Array.isArray(a)) setStats({}, a)
+      else setStats(a, b ?? [])
+    },
+  }
+}
+
+/** gossipsub's MetricsRegister on top of prom-client and `registry`. */
+export function createGossipsubMetricsRegister(registry: Registry): MetricsRegister {
+  const register = {
+    gauge: (config: { name: string; help: string; labelNames?: string[] }) => createGauge(registry, config),
+    histogram: (config: { name: string; help: string; labelNames?: string[]; buckets?: number[] }) =>
+      createHistogram(registry, config),
+    avgMinMax: (config: { name: string; help: string; labelNames?: string[] }) =>
+      createAvgMinMax(registry, config),
+  }
+  // The library's generic signatures (conditional label types) cannot be expressed on a
+  // concrete implementation; the shapes match at runtime.
+  return register as unknown as MetricsRegister
+}
+
+export interface GossipsubMetricsOptions {
+  metricsRegister: MetricsRegister
+  metricsTopicStrToLabel: TopicStrToLabel
+}
+
+/** gossipsub options `{ metricsRegister, metricsTopicStrToLabel }` for this chain and registry. */
+export function gossipsubMetricsOptions(registry: Registry, chainId: number): GossipsubMetricsOptions {
+  return {
+    metricsRegister: createGossipsubMetricsRegister(registry),
+    metricsTopicStrToLabel: gossipsubTopicLabels(chainId),
+  }
+}

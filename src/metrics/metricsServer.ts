@@ -1,0 +1,74 @@
+/**
+ * The Prometheus endpoint (`--metrics.enabled`, `--metrics.addr`, `--metrics.port`): serves the
+ * node's registry on GET /metrics, nothing else.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Registry } from 'prom-client'
+import { type Logger, silentLogger } from '../util/logger.ts'
+import { type BoundAddress, closeHttp, httpUrl, listenHttp } from './httpListener.ts'
+
+/** op-node's `--metrics.addr` default is 0.0.0.0; ours stays local unless asked. */
+export const DEFAULT_METRICS_ADDR = '127.0.0.1'
+/** op-node's `--metrics.port` default. */
+export const DEFAULT_METRICS_PORT = 7300
+export const METRICS_PATH = '/metrics'
+
+export interface MetricsServerOptions {
+  /** @default DEFAULT_METRICS_ADDR */
+  host?: string
+  /** 0 = any free port. @default DEFAULT_METRICS_PORT */
+  port?: number
+}
+
+export interface MetricsServerModules {
+  registry: Registry
+  log?: Logger
+}
+
+export interface MetricsServer {
+  readonly address: BoundAddress
+  /** e.g. http://127.0.0.1:7300 */
+  readonly url: string
+  close(): Promise<void>
+}
+
+export async function startMetricsServer(
+  opts: MetricsServerOptions,
+  modules: MetricsServerModules,
+): Promise<MetricsServer> {
+  const log = modules.log ?? silentLogger
+  const registry = modules.registry
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path !== METRICS_PATH) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n')
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n')
+      return
+    }
+    try {
+      const body = await registry.metrics()
+      res.writeHead(200, { 'content-type': registry.contentType })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'metrics collection failed')
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n')
+    }
+  }
+
+  const server = createServer((req, res) => {
+    req.resume() // a body on GET is ignored, never buffered
+    handle(req, res).catch(() => res.destroy())
+  })
+  const address = await listenHttp(server, opts.host ?? DEFAULT_METRICS_ADDR, opts.port ?? DEFAULT_METRICS_PORT)
+  const url = httpUrl(address)
+  log.info({ url: `${url}${METRICS_PATH}` }, 'metrics endpoint listening')
+  return {
+    address,
+    url,
+    close: () => closeHttp(server),
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The gossip host (and discovery, when it runs) as a P2pStatusSource for the status RPC, the
+ * metrics and the status line.
+ * - `opp2p_blockPeer` becomes a host ban lasting MANUAL_BLOCK_DURATION_MS (op-node's gater block
+ *   is permanent until unblocked; our BanList needs an end time);
+ * - peers' ENRs and the discovery table come from discv5 when it runs.
+ */
+import type { Discovery } from '../discovery/discovery.ts'
+import type { GossipHost } from '../gossip/host.ts'
+import type { P2pPeerInfo, P2pStatusSource } from '../metrics/statusSources.ts'
+import { AGENT_VERSION } from '../version.ts'
+
+/** A manual block lasts until unblocked; 100 years stands in for "forever". */
+export const MANUAL_BLOCK_DURATION_MS = 100 * 365 * 24 * 3_600_000
+
+/** The host members the adapter reads. `disconnect` is optional until the host offers it. */
+export type P2pHostView = Pick<
+  GossipHost,
+  'peerId' | 'listenAddresses' | 'peers' | 'peerScores' | 'bans' | 'ban' | 'unban' | 'dial' | 'routerSettings'
+> & {
+  /** Closes every connection to the peer */
+  disconnect?(peerId: string): Promise<void>
+}
+
+export type DiscoveryView = Pick<Discovery, 'enr' | 'tableSize' | 'knownPeers'>
+
+export interface P2pAdapterModules {
+  discovery?: DiscoveryView | null
+  /** Called after a manual unblock that lifted a ban (metrics: hostMetrics.noteManualUnban) */
+  onManualUnban?: ((peerId: string) => void) | null
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted')
+}
+
+export function createP2pStatusSource(host: P2pHostView, modules: P2pAdapterModules = {}): P2pStatusSource {
+  const discovery = modules.discovery ?? null
+
+  function enrByPeer(): Map<string, string> {
+    const out = new Map<string, string>()
+    if (discovery === null) return out
+    try {
+      for (const p of discovery.knownPeers()) out.set(p.peerId, p.enr)
+    } catch {
+      // discovery not started: no ENRs
+    }
+    return out
+  }
+
+  return {
+    self() {
+      let protocols: string[] = []
+      let addresses: string[] = []
+      try {
+        protocols = host.routerSettings().protocols
+        addresses = host.listenAddresses()
+      } catch {
+        // not started yet: nothing to list
+      }
+      let enr: string | null = null
+      try {
+        enr = discovery?.enr() ?? null
+      } catch {
+        enr = null
+      }
+      return { peerId: host.peerId, addresses, protocols, agentVersion: AGENT_VERSION, enr }
+    },
+
+    async peers() {
+      let summaries: Awaited<ReturnType<P2pHostView['peers']>>
+      try {
+        summaries = await host.peers()
+      } catch {
+        return [] // not started (or stopping)
+      }
+      const enrs = enrByPeer()
+      return summaries.map(
+        (p): P2pPeerInfo => ({
+          peerId: p.peerId,
+          direction: p.direction,
+          addresses: p.addresses,
+          score: p.score,
+          isProtected: p.isStatic,
+          agentVersion: p.agentVersion,
+          meshTopics: p.meshTopics,
+          enr: enrs.get(p.peerId) ?? null,
+        }),
+      )
+    },
+
+    peerCount() {
+      return Object.keys(host.peerScores()).length
+    },
+
+    knownPeerCount() {
+      const ids = new Set(Object.keys(host.peerScores()))
+      for (const id of enrByPeer().keys()) ids.add(id)
+      return ids.size
+    },
+
+    bans: () => host.bans(),
+
+    discoveryTableSize() {
+      try {
+        return discovery?.tableSize() ?? 0
+      } catch {
+        return 0
+      }
+    },
+
+    blockPeer(peerId) {
+      host.ban(peerId, MANUAL_BLOCK_DURATION_MS)
+    },
+
+    unblockPeer(peerId) {
+      const lifted = host.unban(peerId)
+      if (lifted) modules.onManualUnban?.(peerId)
+      return lifted
+    },
+
+    async connectPeer(address, signal) {
+      if (signal.aborted) throw abortError(signal)
+      let onAbort: (() => void) | null = null
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(abortError(signal))
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+      try {
+        await Promise.race([host.dial(address), aborted])
+      } finally {
+        if (onAbort !== null) signal.removeEventListener('abort', onAbort)
+      }
+    },
+
+    async disconnectPeer(peerId) {
+      if (host.disconnect === undefined) {
+        throw new Error('disconnecting a peer is not supported by this gossip host')
+      }
+      await host.disconnect(peerId)
+    },
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The `opp2p_*` methods tools call on op-node, with op-node's result shapes
+ * (op-node/p2p/rpc_api.go `PeerInfo`, `PeerDump`; rpc_server.go `PeerStats`;
+ * p2p/store/iface.go `PeerScores`), JSON field names verbatim:
+ * - connectedness and direction are go-libp2p's integer enums
+ *   (Connectedness: 0 NotConnected, 1 Connected; Direction: 0 Unknown, 1 Inbound, 2 Outbound);
+ * - latency is a Go time.Duration: integer nanoseconds;
+ * - nodeID is the enode ID as 64 hex characters without 0x.
+ * Differences: `opp2p_peers(false)` lists the connected peers too (no persistent peer store);
+ * block lists hold score bans as well as manual blocks; there are no IP / subnet blocks.
+ */
+import type { BanEntry } from '../gossip/types.ts'
+import type { P2pPeerInfo, P2pStatusSource, PeerGossipScores } from '../metrics/statusSources.ts'
+import { allBlocksTopics } from '../wire/topics.ts'
+import { expectParams, invalidParams, JsonRpcError, JsonRpcErrorCode, type RpcMethods } from './jsonRpc.ts'
+import { isPeerIdString, nodeIdOfPeerId } from './peerIds.ts'
+
+/** op-node bounds `opp2p_connectPeer` by 30 s. */
+export const CONNECT_PEER_TIMEOUT_MS = 30_000
+/** Longest multiaddr accepted by `opp2p_connectPeer`. */
+export const MAX_MULTIADDR_LENGTH_CHARS = 1024
+
+/** go-libp2p network.Connectedness */
+export const Connectedness = { NotConnected: 0, Connected: 1, CanConnect: 2, CannotConnect: 3, Limited: 4 } as const
+/** go-libp2p network.Direction */
+export const Direction = { Unknown: 0, Inbound: 1, Outbound: 2 } as const
+
+export interface TopicScoresJson {
+  timeInMesh: number
+  firstMessageDeliveries: number
+  meshMessageDeliveries: number
+  invalidMessageDeliveries: number
+}
+
+export interface PeerScoresJson {
+  gossip: {
+    total: number
+    blocks: TopicScoresJson
+    IPColocationFactor: number
+    behavioralPenalty: number
+  }
+  reqResp: { validResponses: number; errorResponses: number; rejectedPayloads: number }
+}
+
+/** op-node `p2p.PeerInfo` */
+export interface PeerInfoJson {
+  peerID: string
+  nodeID: string
+  userAgent: string
+  protocolVersion: string
+  ENR: string
+  addresses: string[] | null
+  protocols: string[] | null
+  connectedness: number
+  direction: number
+  protected: boolean
+  chainID: number
+  latency: number
+  gossipBlocks: boolean
+  scores: PeerScoresJson
+}
+
+/** op-node `p2p.PeerDump` */
+export interface PeerDumpJson {
+  totalConnected: number
+  peers: Record<string, PeerInfoJson>
+  bannedPeers: string[]
+  bannedIPS: string[]
+  bannedSubnets: string[]
+}
+
+/** op-node `p2p.PeerStats` (+ blocksTopicV4, as newer op-node and kona report) */
+export interface PeerStatsJson {
+  connected: number
+  table: number
+  blocksTopic: number
+  blocksTopicV2: number
+  blocksTopicV3: number
+  blocksTopicV4: number
+  banned: number
+  known: number
+}
+
+export interface P2pApiOptions {
+  chainId: number
+  /** @default CONNECT_PEER_TIMEOUT_MS (ms) */
+  connectTimeoutMs?: number
+}
+
+function withP2p(address: string, peerId: string): string {
+  return address.includes('/p2p/') ? address : `${address}/p2p/${peerId}`
+}
+
+function scoresJson(scores: PeerGossipScores | null | undefined, total: number): PeerScoresJson {
+  const s = scores ?? null
+  return {
+    gossip: {
+      total: s?.total ?? total,
+      blocks: {
+        timeInMesh: s?.blocks.timeInMeshSeconds ?? 0,
+        firstMessageDeliveries: s?.blocks.firstMessageDeliveries ?? 0,
+        meshMessageDeliveries: s?.blocks.meshMessageDeliveries ?? 0,
+        invalidMessageDeliveries: s?.blocks.invalidMessageDeliveries ?? 0,
+      },
+      IPColocationFactor: s?.ipColocationFactor ?? 0,
+      behavioralPenalty: s?.behaviouralPenalty ?? 0,
+    },
+    // No req-resp protocol in op-gossip: always zero.
+    reqResp: { validResponses: 0, errorResponses: 0, rejectedPayloads: 0 },
+  }
+}
+
+function nonEmptyOrNull(list: string[] | undefined): string[] | null {
+  return list === undefined || list.length === 0 ? null : list // Go marshals a nil slice as null
+}
+
+/** One connected peer in op-node's PeerInfo shape. */
+export function peerInfoJson(peer: P2pPeerInfo, blockTopics: ReadonlySet<string>): PeerInfoJson {
+  const subscribed = peer.topics ?? peer.meshTopics
+  return {
+    peerID: peer.peerId,
+    nodeID: nodeIdOfPeerId(peer.peerId),
+    userAgent: peer.agentVersion ?? '',
+    protocolVersion: peer.protocolVersion ?? '',
+    ENR: peer.enr ?? '',
+    addresses: nonEmptyOrNull(peer.addresses.map((a) => withP2p(a, peer.peerId))),
+    protocols: nonEmptyOrNull(peer.protocols),
+    connectedness: Connectedness.Connected,
+    direction: peer.direction === 'inbound' ? Direction.Inbound : Direction.Outbound,
+    protected: peer.isProtected,
+    chainID: peer.chainId ?? 0,
+    latency: Math.round((peer.latencyMs ?? 0) * 1e6),
+    gossipBlocks: subscribed.some((t) => blockTopics.has(t)),
+    scores: scoresJson(peer.scores, peer.score),
+  }
+}
+
+function checkPeerIdParam(value: unknown): string {
+  if (!isPeerIdString(value)) throw invalidParams('invalid argument 0: not a valid peer ID')
+  return value
+}
+
+function bannedIds(bans: BanEntry[]): string[] {
+  return bans.map((b) => b.peerId)
+}
+
+export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcMethods {
+  const blockTopicList = allBlocksTopics(opts.chainId)
+  const blockTopics = new Set(blockTopicList)
+  const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_PEER_TIMEOUT_MS
+
+  function topicCount(peers: P2pPeerInfo[], topic: string): number {
+    let n = 0
+    for (const p of peers) if ((p.topics ?? p.meshTopics).includes(topic)) n++
+    return n
+  }
+
+  return {
+    opp2p_self(params) {
+      expectParams(params, 0, 0)
+      const self = source.self()
+      const selfAsPeer: P2pPeerInfo = {
+        peerId: self.peerId,
+        direction: 'outbound',
+        addresses: self.addresses,
+        score: 0,
+        isProtected: false,
+        agentVersion: self.agentVersion,
+        protocolVersion: self.protocolVersion ?? '',
+        protocols: self.protocols,
+        meshTopics: blockTopicList,
+        enr: self.enr ?? null,
+        chainId: opts.chainId,
+      }
+      // op-node: no connection to itself (NotConnected, Unknown direction), latency 0, gossipBlocks true.
+      return {
+        ...peerInfoJson(selfAsPeer, blockTopics),
+        connectedness: Connectedness.NotConnected,
+        direction: Direction.Unknown,
+        gossipBlocks: true,
+      } satisfies PeerInfoJson
+    },
+
+    async opp2p_peers(params): Promise<PeerDumpJson> {
+      expectParams(params, 1, 1)
+      if (typeof params[0] !== 'boolean') throw invalidParams('invalid argument 0: connected must be a boolean')
+      const peers = await source.peers()
+      const out: Record<string, PeerInfoJson> = {}
+      for (const p of peers) out[p.peerId] = peerInfoJson(p, blockTopics)
+      return {
+        totalConnected: peers.length,
+        peers: out,
+        bannedPeers: bannedIds(source.bans()),
+        bannedIPS: [],
+        bannedSubnets: [],
+      }
+    },
+
+    async opp2p_peerStats(params): Promise<PeerStatsJson> {
+      expectParams(params, 0, 0)
+      const peers = await source.peers()
+      const [v1, v2, v3, v4] = blockTopicList.map((t) => topicCount(peers, t))
+      return {
+        connected: peers.length,
+        table: source.discoveryTableSize?.() ?? 0,
+        blocksTopic: v1 ?? 0,
+        blocksTopicV2: v2 ?? 0,
+        blocksTopicV3: v3 ?? 0,
+        blocksTopicV4: v4 ?? 0,
+        banned: source.bans().length,
+        known: Math.max(source.knownPeerCount?.() ?? peers.length, peers.length),
+      }
+    },
+
+    async opp2p_blockPeer(params) {
+      expectParams(params, 1, 1)
+      const peerId = checkPeerIdParam(params[0])
+      if (peerId === source.self().peerId) throw invalidParams('invalid argument 0: cannot block this node itself')
+      await source.blockPeer(peerId)
+      return null
+    },
+
+    async opp2p_unblockPeer(params) {
+      expectParams(params, 1, 1)
+      const peerId = checkPeerIdParam(params[0])
+      await source.unblockPeer(peerId)
+      return null
+    },
+
+    opp2p_listBlockedPeers(params): string[] {
+      expectParams(params, 0, 0)
+      return bannedIds(source.bans())
+    },
+
+    async opp2p_connectPeer(params, ctx) {
+      expectParams(params, 1, 1)
+      const addr = params[0]
+      if (typeof addr !== 'string' || addr.length === 0 || addr.length > MAX_MULTIADDR_LENGTH_CHARS) {
+        throw invalidParams('invalid argument 0: expected a multiaddr string')
+      }
+      const p2pAt = addr.lastIndexOf('/p2p/')
+      if (!addr.startsWith('/') || p2pAt < 0 || !isPeerIdString(addr.slice(p2pAt + 5))) {
+        // op-node: peer.AddrInfoFromString fails → "bad peer address: ..."
+        throw new JsonRpcError(JsonRpcErrorCode.SERVER_ERROR, 'bad peer address: expected /.../p2p/<peer id>')
+      }
+      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(connectTimeoutMs)])
+      await source.connectPeer(addr, signal)
+      return null
+    },
+
+    async opp2p_disconnectPeer(params) {
+      expectParams(params, 1, 1)
+      await source.disconnectPeer(checkPeerIdParam(params[0]))
+      return null
+    },
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The status RPC server (`--rpc.addr`, `--rpc.port`): JSON-RPC 2.0 over HTTP POST (the opp2p_*
+ * and optimism_syncStatus methods) and `GET /healthz` on the same port. Request bodies are
+ * capped at MAX_RPC_REQUEST_BODY_SIZE_BYTES (HTTP 413 with a -32600 error past it).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { type BoundAddress, closeHttp, httpUrl, listenHttp } from '../metrics/httpListener.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
+import type { HealthMonitor } from './health.ts'
+import { errorResponse, handleJsonRpcBody, JsonRpcErrorCode, type RpcMethods } from './jsonRpc.ts'
+
+/** op-node's `--rpc.addr` default is 127.0.0.1 as well. */
+export const DEFAULT_RPC_ADDR = '127.0.0.1'
+/** op-node's `--rpc.port` default. */
+export const DEFAULT_RPC_PORT = 9545
+/** Largest request body read; status calls are a few hundred bytes. */
+export const MAX_RPC_REQUEST_BODY_SIZE_BYTES = 1024 * 1024
+/**
+ * After a 413 the rest of an oversized body is read and dropped (so the client sees the answer,
+ * not a reset) up to this many bytes in total; past it the connection is cut.
+ */
+export const MAX_RPC_DRAIN_SIZE_BYTES = 16 * 1024 * 1024
+/** Time allowed to receive a whole request. */
+export const RPC_REQUEST_TIMEOUT_MS = 10_000
+export const HEALTHZ_PATH = '/healthz'
+
+export interface RpcServerOptions {
+  /** @default DEFAULT_RPC_ADDR */
+  host?: string
+  /** 0 = any free port. @default DEFAULT_RPC_PORT */
+  port?: number
+  /** @default MAX_RPC_REQUEST_BODY_SIZE_BYTES */
+  maxBodySizeBytes?: number
+}
+
+export interface RpcServerModules {
+  methods: RpcMethods
+  /** Answers GET /healthz; 404 there when absent */
+  health?: HealthMonitor | null
+  log?: Logger
+}
+
+export interface RpcServer {
+  readonly address: BoundAddress
+  readonly url: string
+  close(): Promise<void>
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, extraHeaders: Record<string, string> = {}): void {
+  const body = JSON.stringify(value)
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...extraHeaders,
+  })
+  res.end(body)
+}
+
+export async function startRpcServer(opts: RpcServerOptions, modules: RpcServerModules): Promise<RpcServer> {
+  const log = modules.log ?? silentLogger
+  const maxBody = opts.maxBodySizeBytes ?? MAX_RPC_REQUEST_BODY_SIZE_BYTES
+  const stopping = new AbortController()
+
+  function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    sendJson(
+      res,
+      413,
+      errorResponse(null, JsonRpcErrorCode.INVALID_REQUEST, `request body too large (limit ${maxBody} bytes)`),
+      { connection: 'close' },
+    )
+    // Drop the rest of the body so the client reads the answer; cut off a body that never ends.
+    let drained = 0
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length
+      if (drained > MAX_RPC_DRAIN_SIZE_BYTES) req.destroy()
+    })
+    req.resume()
+  }
+
+  function handleHealth(req: IncomingMessage, res: ServerResponse): void {
+    req.resume()
+    if (modules.health == null) {
+      sendJson(res, 404, { status: 'unknown', reasons: ['health check not configured'] })
+      return
+    }
+    const report = modules.health.check()
+    sendJson(res, report.healthy ? 200 : 503, report)
+  }
+
+  function handleRpc(req: IncomingMessage, res: ServerResponse): void {
+    const declared = Number(req.headers['content-length'] ?? Number.NaN)
+    if (Number.isFinite(declared) && declared > maxBody) {
+      tooLarge(req, res)
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let rejected = false
+    req.on('data', (chunk: Buffer) => {
+      if (rejected) return
+      size += chunk.length
+      if (size > maxBody) {
+        rejected = true
+        chunks.length = 0
+        tooLarge(req, res)
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      if (rejected) return
+      const clientGone = new AbortController()
+      res.on('close', () => clientGone.abort())
+      const signal = AbortSignal.any([stopping.signal, clientGone.signal])
+      handleJsonRpcBody(Buffer.concat(chunks).toString('utf8'), modules.methods, { signal })
+        .then((response) => {
+          if (res.writableEnded || res.destroyed) return
+          if (response === null) res.writeHead(204).end()
+          else sendJson(res, 200, response)
+        })
+        .catch((err: unknown) => {
+          // handleJsonRpcBody turns every failure into an error object; this is a last resort.
+          log.error({ err: (err as Error)?.message }, 'status RPC request failed')
+          if (!res.headersSent) sendJson(res, 500, errorResponse(null, JsonRpcErrorCode.INTERNAL_ERROR, 'internal error'))
+        })
+    })
+    req.on('error', () => res.destroy())
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path === HEALTHZ_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      handleHealth(req, res)
+      return
+    }
+    if (req.method === 'POST') {
+      handleRpc(req, res)
+      return
+    }
+    req.resume()
+    sendJson(
+      res,
+      405,
+      errorResponse(null, JsonRpcErrorCode.INVALID_REQUEST, 'JSON-RPC needs POST; health is GET /healthz'),
+      { allow: 'POST' },
+    )
+  })
+  server.requestTimeout = RPC_REQUEST_TIMEOUT_MS
+  const address = await listenHttp(server, opts.host ?? DEFAULT_RPC_ADDR, opts.port ?? DEFAULT_RPC_PORT)
+  const url = httpUrl(address)
+  log.info({ url, healthz: `${url}${HEALTHZ_PATH}` }, 'status RPC listening')
+  return {
+    address,
+    url,
+    async close() {
+      stopping.abort()
+      await closeHttp(server)
+    },
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The signer flags of `op-gossip run` as data (commander-free) and their translation into
+ * createSignerSource options. `--l1` and `--l1.runtime-config-reload-interval` are op-node's names.
+ */
+import type { ChainConfig } from '../chains/types.ts'
+import { parseDurationMs } from './duration.ts'
+import {
+  DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS,
+  parseSignerAddress,
+  type SignerSourceOptions,
+  signerOptionsForChain,
+} from './signerSource.ts'
+
+export const SIGNER_FLAG_SPECS: readonly {
+  flags: string
+  description: string
+  defaultValue?: string
+}[] = [
+  {
+    flags: '--p2p.unsafe-block-signer <address>',
+    description: 'accept blocks signed by this address (overrides L1 and the last known value)',
+  },
+  {
+    flags: '--l1 <url>',
+    description: 'L1 JSON-RPC URL: the unsafe block signer is read from the chain SystemConfig',
+  },
+  {
+    flags: '--l1.runtime-config-reload-interval <duration>',
+    description: 're-read the signer from L1 this often (Go duration, 0 = never)',
+    defaultValue: `${DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS / 60_000}m`,
+  },
+]
+
+/** Commander's keys for the flags above. */
+export interface SignerFlagValues {
+  'p2p.unsafeBlockSigner'?: string
+  l1?: string
+  'l1.runtimeConfigReloadInterval'?: string
+}
+
+export class SignerFlagError extends Error {
+  override readonly name = 'SignerFlagError'
+  readonly code = 'SIGNER_BAD_FLAG'
+}
+
+/** @throws SignerFlagError naming the flag */
+export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): SignerSourceOptions {
+  const picked: Pick<SignerSourceOptions, 'configuredSigner' | 'l1Url' | 'reloadIntervalMs'> = {}
+  const signer = flags['p2p.unsafeBlockSigner']
+  if (signer !== undefined) {
+    try {
+      parseSignerAddress(signer)
+    } catch (err) {
+      throw new SignerFlagError(`--p2p.unsafe-block-signer: ${(err as Error).message}`)
+    }
+    picked.configuredSigner = signer
+  }
+  if (flags.l1 !== undefined) {
+    let url: URL
+    try {
+      url = new URL(flags.l1)
+    } catch {
+      throw new SignerFlagError('--l1 must be an http(s) URL')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new SignerFlagError('--l1 must be an http(s) URL')
+    }
+    if (chain.systemConfig === undefined && signer === undefined) {
+      throw new SignerFlagError(
+        `--l1: chain ${chain.name} has no L1 SystemConfig address (rollup.json l1_system_config_address)`,
+      )
+    }
+    picked.l1Url = flags.l1
+  }
+  const interval = flags['l1.runtimeConfigReloadInterval']
+  if (interval !== undefined) {
+    try {
+      picked.reloadIntervalMs = parseDurationMs(interval)
+    } catch (err) {
+      throw new SignerFlagError(`--l1.runtime-config-reload-interval: ${(err as Error).message}`)
+    }
+  }
+  return signerOptionsForChain(chain, picked)
+}

@@ -1,0 +1,152 @@
+/**
+ * Gossip message IDs exactly as op-node's `BuildMsgIdFn` computes them (op-gossip.md §4.1):
+ *   id = sha256(domain || uint64_LE(len(topic)) || topic || D)[0:20]
+ * where D is the Snappy-decoded data and domain 01000000 when the data decodes (declared length
+ * <= 10 MiB and a clean decode), else D is the raw data and domain 00000000.
+ * (The spec text omits the topic and kona follows it; op-node, the majority client, includes it.)
+ *
+ * gossipsub computes the ID before it runs the topic validator, which needs the same decoded
+ * bytes. To avoid decompressing twice, `MessageIdCache.compute` (the msgIdFn) remembers the
+ * result for the exact data object, and the validator `take`s it. The cache is bounded by
+ * entry count and by decoded bytes; a miss only costs a second decompression.
+ */
+import { createHash } from 'node:crypto'
+import { MAX_GOSSIP_SIZE_BYTES, snappyDecodedLength, snappyUncompress } from './snappy.ts'
+
+export const MESSAGE_ID_LENGTH_BYTES = 20
+const DOMAIN_VALID_SNAPPY = Uint8Array.of(1, 0, 0, 0)
+const DOMAIN_INVALID_SNAPPY = Uint8Array.of(0, 0, 0, 0)
+
+export interface MessageIdResult {
+  /** 20-byte message ID */
+  id: Uint8Array
+  /** Snappy-decoded data, or null when the data is not a valid (<= 10 MiB) Snappy block */
+  decompressed: Uint8Array | null
+}
+
+/** A kept result: always a valid Snappy block, so the decoded bytes are present. */
+export interface CachedMessageId {
+  id: Uint8Array
+  decompressed: Uint8Array
+}
+
+/** Snappy-decodes `data` under op-node's msgId rule, or returns null where op-node hashes raw. */
+function tryDecompress(data: Uint8Array): Uint8Array | null {
+  try {
+    const length = snappyDecodedLength(data)
+    if (length > MAX_GOSSIP_SIZE_BYTES) return null
+    return snappyUncompress(data, length)
+  } catch {
+    return null
+  }
+}
+
+function hashMessageId(topic: string, body: Uint8Array, validSnappy: boolean): Uint8Array {
+  const topicBytes = Buffer.from(topic, 'utf8')
+  const topicLength = Buffer.alloc(8)
+  topicLength.writeBigUInt64LE(BigInt(topicBytes.length))
+  const digest = createHash('sha256')
+    .update(validSnappy ? DOMAIN_VALID_SNAPPY : DOMAIN_INVALID_SNAPPY)
+    .update(topicLength)
+    .update(topicBytes)
+    .update(body)
+    .digest()
+  return new Uint8Array(digest.subarray(0, MESSAGE_ID_LENGTH_BYTES))
+}
+
+/** The ID and the decoded bytes (so the caller need not decompress again). Pure. */
+export function computeMessageIdWithData(topic: string, data: Uint8Array): MessageIdResult {
+  const decompressed = tryDecompress(data)
+  const id = hashMessageId(topic, decompressed ?? data, decompressed !== null)
+  return { id, decompressed }
+}
+
+/** op-node's message ID of `data` on `topic` (20 bytes). Pure. */
+export function computeMessageId(topic: string, data: Uint8Array): Uint8Array {
+  return computeMessageIdWithData(topic, data).id
+}
+
+export interface MessageIdCacheOptions {
+  /**
+   * Results kept for `take` (oldest dropped first).
+   * @default 32
+   */
+  maxEntries?: number
+  /**
+   * Bytes kept alive by the cache (decoded plus raw data of each entry); a result larger than
+   * this is returned but not kept.
+   * @default 32 MiB
+   */
+  maxRetainedBytes?: number
+}
+
+export const MESSAGE_ID_CACHE_MAX_ENTRIES = 32
+export const MESSAGE_ID_CACHE_MAX_RETAINED_BYTES = 32 * 2 ** 20
+
+interface CacheEntry {
+  topic: string
+  data: Uint8Array
+  id: Uint8Array
+  decompressed: Uint8Array
+}
+
+/**
+ * msgIdFn with a hand-off to the validator: `compute` returns the ID and remembers the decoded
+ * bytes for that exact `data` object (identity, not content); `take(topic, data)` removes and
+ * returns them. Only valid-Snappy results are kept (an invalid message is rejected anyway and
+ * its error is cheap to reproduce). Entries are dropped oldest-first beyond the count or bytes.
+ * Entries whose message never reaches the validator (duplicates, own publishes) simply age out.
+ */
+export class MessageIdCache {
+  private readonly maxEntries: number
+  private readonly maxBytes: number
+  private readonly entries: CacheEntry[] = []
+  private bytes = 0
+
+  constructor(opts: MessageIdCacheOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? MESSAGE_ID_CACHE_MAX_ENTRIES
+    this.maxBytes = opts.maxRetainedBytes ?? MESSAGE_ID_CACHE_MAX_RETAINED_BYTES
+  }
+
+  /** Number of results currently kept. */
+  get size(): number {
+    return this.entries.length
+  }
+
+  /** Bytes currently kept alive (decoded plus raw data of each entry). */
+  get retainedBytes(): number {
+    return this.bytes
+  }
+
+  /** Computes the message ID (as computeMessageId) and keeps the result for `take`. */
+  compute(topic: string, data: Uint8Array): Uint8Array {
+    const { id, decompressed } = computeMessageIdWithData(topic, data)
+    if (decompressed === null) return id
+    const size = decompressed.length + data.length
+    if (size <= this.maxBytes && this.maxEntries > 0) {
+      while (this.entries.length >= this.maxEntries || this.bytes + size > this.maxBytes) {
+        this.removeAt(0)
+      }
+      this.entries.push({ topic, data, id, decompressed })
+      this.bytes += size
+    }
+    return id
+  }
+
+  /** The valid-Snappy result `compute` kept for this exact data object and topic, removed. */
+  take(topic: string, data: Uint8Array): CachedMessageId | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as CacheEntry
+      if (e.data === data && e.topic === topic) {
+        this.removeAt(i)
+        return { id: e.id, decompressed: e.decompressed }
+      }
+    }
+    return undefined
+  }
+
+  private removeAt(index: number): void {
+    const [removed] = this.entries.splice(index, 1)
+    if (removed !== undefined) this.bytes -= removed.decompressed.length + removed.data.length
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * A mesh of 10 real gossip hosts (each its own libp2p over TCP on 127.0.0.1) in a ring where
+ * every node dials its next two neighbours: degree 4, up to 3 hops between nodes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBlockBuilder } from '../../src/devnet/blockBuilder.ts'
+import { GossipHostError } from '../../src/gossip/errors.ts'
+import { computeMessageId } from '../../src/wire/msgId.ts'
+import {
+  connectRing,
+  type MeshNode,
+  SEQUENCER_KEY,
+  sleep,
+  startNodes,
+  stopAll,
+  testBuilder,
+  testChain,
+  verdictsFor,
+  waitFor,
+  waitForMesh,
+} from '../utils/mesh.ts'
+
+const NODE_COUNT = 10
+const chain = testChain()
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+describe('e2e / gossip mesh', () => {
+  let nodes: MeshNode[] = []
+  let topic: string
+
+  beforeAll(async () => {
+    nodes = await startNodes(NODE_COUNT, { chain })
+    await connectRing(nodes, 2)
+    topic = nodes[0]?.host.topics[3] as string
+    await waitForMesh(nodes, topic, 4)
+  })
+  afterAll(async () => {
+    await stopAll(nodes)
+  })
+
+  it('a block published at one node reaches every other node exactly once', async () => {
+    const block = testBuilder(chain, 11).next()
+    const publisher = nodes[0] as MeshNode
+    const published = await publisher.host.publish(block)
+    const others = nodes.slice(1)
+    expect(published.topic).toBe(topic)
+    expect(published.messageId).toBe(hex(computeMessageId(topic, block.data)))
+    expect(published.recipients.length).toBeGreaterThanOrEqual(4)
+
+    await waitFor('every node to accept the block', () => others.every((n) => n.received.length === 1))
+    await sleep(600) // duplicates, if any, would arrive within a heartbeat or two
+    for (const node of others) {
+      expect(node.received).toHaveLength(1)
+      const got = node.received[0]
+      expect(hex(got?.envelope.payload.blockHash ?? new Uint8Array())).toBe(hex(block.blockHash))
+      expect(got?.topic).toBe(topic)
+      expect(hex(got?.messageId ?? new Uint8Array())).toBe(published.messageId)
+      expect(got?.firstSeenMs).toBeLessThanOrEqual(got?.validatedMs ?? 0)
+      // The sender is one of this node's peers (a neighbour in the ring), never the node itself.
+      expect((await node.host.peers()).map((p) => p.peerId)).toContain(got?.fromPeer)
+      // gossipsub de-duplicated every further copy: one verdict per node.
+      expect(verdictsFor(node, published.messageId).map((v) => v.verdict)).toEqual(['accept'])
+    }
+    // The publisher does not get its own block back.
+    expect(publisher.received).toHaveLength(0)
+    expect(verdictsFor(publisher, published.messageId)).toHaveLength(0)
+  })
+
+  it('blocks from a sequencer anywhere in the mesh keep every node in sync', async () => {
+    const builder = testBuilder(chain, 12)
+    const before = nodes.map((n) => n.received.length)
+    const senders = [3, 7, 5]
+    for (const i of senders) await nodes[i]?.host.publish(builder.next())
+    await waitFor('three more blocks everywhere but at each sender', () =>
+      nodes.every((n, i) => n.received.length - (before[i] as number) === (senders.includes(i) ? 2 : 3)),
+    )
+  })
+
+  it('refuses to publish a block its own validator rejects, or the same block twice', async () => {
+    const builder = testBuilder(chain, 13)
+    const old = builder.next({ timestamp: BigInt(Math.floor(Date.now() / 1000) - 600) })
+    const node = nodes[1] as MeshNode
+    await expect(node.host.publish(old)).rejects.toMatchObject({
+      name: 'GossipHostError',
+      code: 'GOSSIP_PUBLISH_INVALID',
+    })
+    const fresh = builder.next({ timestamp: BigInt(Math.floor(Date.now() / 1000)) })
+    await node.host.publish(fresh)
+    const again = node.host.publish(fresh)
+    await expect(again).rejects.toBeInstanceOf(GossipHostError)
+    // The validator already recorded it: op-node's DUPLICATE_BLOCK (ignore) comes first.
+    await expect(again).rejects.toThrow(/ignore DUPLICATE_BLOCK/)
+  })
+
+  it('carries a 5 MB block (beyond the 4 MiB length-prefix default) across several hops', async () => {
+    // Random transactions compress to ~77%: 7 MiB decoded is ~5.4 MB on the wire.
+    const block = testBuilder(chain, 14).next({ targetBytes: 7 * 2 ** 20 })
+    expect(block.data.length).toBeGreaterThan(4 * 2 ** 20)
+    const published = await nodes[2]?.host.publish(block)
+    expect(published?.recipients.length).toBeGreaterThan(0)
+    await waitFor(
+      'the 5 MiB block everywhere',
+      () => nodes.every((n, i) => i === 2 || verdictsFor(n, published?.messageId ?? '').length === 1),
+      30_000,
+    )
+    for (const [i, n] of nodes.entries()) {
+      if (i !== 2) expect(verdictsFor(n, published?.messageId ?? '')[0]?.verdict).toBe('accept')
+    }
+  })
+
+  // Last: the 7th block at one height costs the publisher score with its neighbours.
+  it('holds the per-height rules across the mesh: 6 distinct blocks per height, the 7th rejected', async () => {
+    const parent = {
+      hash: new Uint8Array(32).fill(7),
+      number: 5000n,
+      timestamp: BigInt(Math.floor(Date.now() / 1000)),
+    }
+    const variants = Array.from({ length: 7 }, (_, seed) =>
+      createBlockBuilder({ chain, privateKey: SEQUENCER_KEY, parent, seed: 100 + seed, txCount: 1 }).next(),
+    )
+    expect(new Set(variants.map((b) => hex(b.blockHash))).size).toBe(7)
+    expect(new Set(variants.map((b) => b.blockNumber))).toEqual(new Set([5001n]))
+
+    const publisher = nodes[0] as MeshNode
+    const atHeight = (n: MeshNode) => n.received.filter((b) => b.envelope.payload.blockNumber === 5001n)
+    for (const block of variants.slice(0, 6)) await publisher.host.publish(block)
+    await waitFor('six blocks at the height on every other node', () =>
+      nodes.slice(1).every((n) => atHeight(n).length === 6),
+    )
+    // The publisher's own validator applies the rule to its own 7th block...
+    await expect(publisher.host.publish(variants[6] as (typeof variants)[0])).rejects.toThrow(
+      /reject TOO_MANY_BLOCKS_AT_HEIGHT/,
+    )
+    // ...and pushed out anyway, every receiving node rejects it and nobody relays it further.
+    const seventh = await publisher.host.publishUnvalidatedForTesting(topic, variants[6]?.data as Uint8Array)
+    const neighbours = [1, 2, 8, 9]
+    await waitFor('the neighbours to reject the 7th block', () =>
+      neighbours.every((i) => verdictsFor(nodes[i] as MeshNode, seventh.messageId).length === 1),
+    )
+    await sleep(500)
+    for (const [i, n] of nodes.entries()) {
+      const verdicts = verdictsFor(n, seventh.messageId)
+      if (neighbours.includes(i)) {
+        expect(verdicts.map((v) => [v.verdict, v.reason])).toEqual([['reject', 'TOO_MANY_BLOCKS_AT_HEIGHT']])
+      } else {
+        expect(verdicts).toHaveLength(0)
+      }
+      if (i !== 0) expect(atHeight(n)).toHaveLength(6)
+    }
+  })
+})

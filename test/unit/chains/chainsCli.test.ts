@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { FORK_NAMES } from '../../../src/chains/types.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/node'),
+      [join(ROOT, 'bin/op-gossip.js'), ...args],
+      {
+        cwd: ROOT,
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.on('error', fail)
+    child.on('close', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+describe('chains / op-gossip chains (CLI)', () => {
+  it('--json prints the four chains with topics, forks, signer and SystemConfig', async () => {
+    const { code, stdout } = await runCli(['chains', '--json'])
+    expect(code).toBe(0)
+    const chains = JSON.parse(stdout) as Array<Record<string, unknown>>
+    expect(chains.map((c) => [c.name, c.chainId])).toEqual([
+      ['op-mainnet', 10],
+      ['base', 8453],
+      ['op-sepolia', 11155420],
+      ['base-sepolia', 84532],
+    ])
+    const base = chains[1]!
+    expect(base.blockTime).toBe(2)
+    expect(base.topics).toEqual([
+      '/optimism/8453/0/blocks',
+      '/optimism/8453/1/blocks',
+      '/optimism/8453/2/blocks',
+      '/optimism/8453/3/blocks',
+    ])
+    expect(Object.keys(base.forks as object)).toEqual([...FORK_NAMES])
+    expect((base.forks as Record<string, unknown>).isthmus).toBe(1746806401)
+    expect((base.forks as Record<string, unknown>).karst).toBeNull()
+    expect(base.unsafeBlockSigner).toBe('0xAf6E19BE0F9cE7f8afd49a1824851023A8249e8a')
+    expect(base.systemConfig).toBe('0x73a79Fab69143498Ed3712e519A88a918e1f4072')
+    expect(base.unconfirmed).toContain('forks.karst')
+  })
+
+  it('without --json prints a readable listing that flags unconfirmed values', async () => {
+    const { code, stdout } = await runCli(['chains'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('op-sepolia  chain id 11155420')
+    expect(stdout).toContain('/optimism/11155420/3/blocks')
+    expect(stdout).toMatch(/karst\s+not scheduled\s+\(unconfirmed\)/)
+  })
+})

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createPeerDialer,
+  DISCOVERY_DIAL_CONCURRENCY,
+  DISCOVERY_IDLE_INTERVAL_MS,
+  DISCOVERY_INTERVAL_MS,
+} from '../../../src/gossip/peerDialer.ts'
+
+describe('gossip / peerDialer', () => {
+  it("uses op-node's discovery cadence: 5 s below target, 20 s otherwise, 4 dial workers", () => {
+    expect([DISCOVERY_INTERVAL_MS, DISCOVERY_IDLE_INTERVAL_MS, DISCOVERY_DIAL_CONCURRENCY]).toEqual([
+      5000, 20_000, 4,
+    ])
+  })
+
+  it('dials known peers until the target is met, with bounded concurrency', async () => {
+    const connected = new Set<string>()
+    let active = 0
+    let peak = 0
+    let lookups = 0
+    const dialer = createPeerDialer(
+      { target: 5, concurrency: 2 },
+      {
+        connectedCount: () => connected.size,
+        candidates: async () => ['a', 'b', 'c', 'd', 'e', 'f', 'g'].filter((p) => !connected.has(p)),
+        dial: async (p) => {
+          active++
+          peak = Math.max(peak, active)
+          await new Promise((r) => setTimeout(r, 2))
+          connected.add(p)
+          active--
+        },
+        lookup: async () => {
+          lookups++
+        },
+      },
+    )
+    dialer.start()
+    await dialer.runRound()
+    await new Promise((r) => setTimeout(r, 30))
+    dialer.stop()
+    expect(connected.size).toBe(5)
+    expect(peak).toBe(2)
+    expect(lookups).toBe(1)
+  })
+
+  it('does not retry a peer whose dial failed until the backoff passed', async () => {
+    let now = 0
+    const attempts: string[] = []
+    const dialer = createPeerDialer(
+      { target: 3, failureBackoffMs: 1000, intervalMs: 1_000_000 },
+      {
+        connectedCount: () => 0,
+        candidates: async () => ['x', 'y'],
+        dial: async (p) => {
+          attempts.push(p)
+          throw new Error('unreachable')
+        },
+        now: () => now,
+      },
+    )
+    dialer.start()
+    await dialer.runRound()
+    expect(attempts.sort()).toEqual(['x', 'y'])
+    now = 999
+    await dialer.runRound()
+    expect(attempts).toHaveLength(2)
+    now = 1000
+    await dialer.runRound()
+    expect(attempts).toHaveLength(4)
+    dialer.stop()
+  })
+
+  it('does nothing while the target is met', async () => {
+    let asked = 0
+    const dialer = createPeerDialer(
+      { target: 1 },
+      {
+        connectedCount: () => 1,
+        candidates: async () => {
+          asked++
+          return ['z']
+        },
+        dial: async () => {},
+      },
+    )
+    await dialer.runRound()
+    expect(asked).toBe(0)
+  })
+})

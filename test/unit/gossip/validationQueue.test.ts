@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createValidationQueue,
+  type JobOutcome,
+  VALIDATION_CONCURRENCY,
+  VALIDATION_QUEUE_MAX_LENGTH,
+  VALIDATION_TIMEOUT_MS,
+  type ValidationJob,
+} from '../../../src/gossip/validationQueue.ts'
+
+interface Job extends ValidationJob {
+  id: number
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void
+  const promise = new Promise<T>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}
+
+const tick = () => new Promise((r) => setImmediate(r))
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2))
+  expect(cond()).toBe(true)
+}
+
+describe('gossip / validationQueue', () => {
+  it("uses op-node's queue size, concurrency and timeout", () => {
+    expect(VALIDATION_QUEUE_MAX_LENGTH).toBe(256)
+    expect(VALIDATION_CONCURRENCY).toBe(4)
+    expect(VALIDATION_TIMEOUT_MS).toBe(3000)
+  })
+
+  it('accepts jobs up to maxLength waiting (plus the running ones) and refuses past it', async () => {
+    const gate = deferred<string>()
+    const outcomes: Array<[number, JobOutcome<string>]> = []
+    const q = createValidationQueue<Job, string>(
+      { maxLength: 3, concurrency: 2 },
+      { run: () => gate.promise, onOutcome: (job, o) => outcomes.push([job.id, o]) },
+    )
+    const far = Date.now() + 60_000
+    // 2 start running at once, 3 wait: 5 accepted in total, the 6th is refused.
+    for (let id = 0; id < 5; id++) expect(q.push({ id, deadlineMs: far })).toBe(true)
+    expect(q.running).toBe(2)
+    expect(q.length).toBe(3)
+    expect(q.push({ id: 5, deadlineMs: far })).toBe(false)
+    expect(q.length).toBe(3)
+    gate.resolve('ok')
+    await until(() => outcomes.length === 5)
+    expect(outcomes.map(([id]) => id).sort()).toEqual([0, 1, 2, 3, 4])
+    expect(outcomes.every(([, o]) => o.kind === 'done' && o.result === 'ok')).toBe(true)
+    // Room again once drained.
+    expect(q.push({ id: 6, deadlineMs: far })).toBe(true)
+    await until(() => outcomes.length === 6)
+  })
+
+  it('never runs more than `concurrency` validations at once', async () => {
+    let active = 0
+    let peak = 0
+    const done: number[] = []
+    const q = createValidationQueue<Job, number>(
+      { maxLength: 100, concurrency: 3 },
+      {
+        async run(job) {
+          active++
+          peak = Math.max(peak, active)
+          await new Promise((r) => setTimeout(r, 3))
+          active--
+          return job.id
+        },
+        onOutcome: (job) => done.push(job.id),
+      },
+    )
+    for (let id = 0; id < 20; id++) q.push({ id, deadlineMs: Date.now() + 60_000 })
+    await until(() => done.length === 20)
+    expect(peak).toBe(3)
+  })
+
+  it('ends an asynchronous validation that outlives its deadline as a timeout', async () => {
+    let now = 1000
+    const outcomes: JobOutcome<string>[] = []
+    const q = createValidationQueue<Job, string>(
+      {},
+      {
+        run: () => new Promise<string>(() => {}),
+        onOutcome: (_, o) => outcomes.push(o),
+        now: () => now,
+      },
+    )
+    q.push({ id: 1, deadlineMs: 1030 })
+    await tick()
+    now = 1031
+    await until(() => outcomes.length === 1)
+    expect(outcomes[0]?.kind).toBe('timeout')
+    expect(outcomes[0]?.kind === 'timeout' && outcomes[0].startedMs).toBe(1000)
+  })
+
+  it('does not run a job whose deadline passed while it waited', async () => {
+    let runs = 0
+    const outcomes: JobOutcome<string>[] = []
+    const q = createValidationQueue<Job, string>(
+      {},
+      {
+        run: () => {
+          runs++
+          return 'x'
+        },
+        onOutcome: (_, o) => outcomes.push(o),
+        now: () => 5000,
+      },
+    )
+    q.push({ id: 1, deadlineMs: 5000 })
+    await until(() => outcomes.length === 1)
+    expect(runs).toBe(0)
+    expect(outcomes[0]).toEqual({ kind: 'timeout', startedMs: null, finishedMs: 5000 })
+  })
+
+  it('drops a synchronous result that arrived after the deadline', async () => {
+    let now = 0
+    const outcomes: JobOutcome<string>[] = []
+    const q = createValidationQueue<Job, string>(
+      {},
+      {
+        run: () => {
+          now = 50 // the validator "took" 50 ms
+          return 'late'
+        },
+        onOutcome: (_, o) => outcomes.push(o),
+        now: () => now,
+      },
+    )
+    q.push({ id: 1, deadlineMs: 40 })
+    await until(() => outcomes.length === 1)
+    expect(outcomes[0]).toEqual({ kind: 'timeout', startedMs: 0, finishedMs: 50 })
+  })
+
+  it('reports a throwing validator as an error outcome and keeps going', async () => {
+    const outcomes: JobOutcome<string>[] = []
+    const q = createValidationQueue<Job, string>(
+      { concurrency: 1 },
+      {
+        run: (job) => {
+          if (job.id === 1) throw new Error('boom')
+          return 'fine'
+        },
+        onOutcome: (_, o) => outcomes.push(o),
+      },
+    )
+    q.push({ id: 1, deadlineMs: Date.now() + 10_000 })
+    q.push({ id: 2, deadlineMs: Date.now() + 10_000 })
+    await until(() => outcomes.length === 2)
+    expect(outcomes[0]?.kind).toBe('error')
+    expect(outcomes[1]?.kind === 'done' && outcomes[1].result).toBe('fine')
+  })
+
+  it('stop() drops waiting jobs, refuses new ones and silences running ones', async () => {
+    const gate = deferred<string>()
+    const outcomes: number[] = []
+    const q = createValidationQueue<Job, string>(
+      { concurrency: 1 },
+      { run: () => gate.promise, onOutcome: (job) => outcomes.push(job.id) },
+    )
+    q.push({ id: 1, deadlineMs: Date.now() + 10_000 })
+    q.push({ id: 2, deadlineMs: Date.now() + 10_000 })
+    await tick()
+    q.stop()
+    expect(q.length).toBe(0)
+    expect(q.push({ id: 3, deadlineMs: Date.now() + 10_000 })).toBe(false)
+    gate.resolve('done')
+    await new Promise((r) => setTimeout(r, 10))
+    expect(outcomes).toEqual([])
+  })
+
+  it('rejects nonsense sizes', () => {
+    const modules = { run: () => 1, onOutcome: () => {} }
+    expect(() => createValidationQueue<Job, number>({ concurrency: 0 }, modules)).toThrow(RangeError)
+    expect(() => createValidationQueue<Job, number>({ maxLength: -1 }, modules)).toThrow(RangeError)
+  })
+})

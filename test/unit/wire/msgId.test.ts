@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import {
+  computeMessageId,
+  computeMessageIdWithData,
+  MESSAGE_ID_CACHE_MAX_ENTRIES,
+  MESSAGE_ID_CACHE_MAX_RETAINED_BYTES,
+  MessageIdCache,
+} from '../../../src/wire/msgId.ts'
+import { MAX_GOSSIP_SIZE_BYTES, snappyCompress } from '../../../src/wire/snappy.ts'
+import { bytesToHex, hexToBytes, vector, vectorsAvailable } from '../../utils/vectors.ts'
+
+const hex = bytesToHex
+const TOPIC = '/optimism/10/3/blocks'
+
+/** Independent restatement of op-node's BuildMsgIdFn for one domain and body. */
+function expectedId(domain: number, topic: string, body: Uint8Array): string {
+  const len = Buffer.alloc(8)
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(topic)))
+  const h = createHash('sha256')
+    .update(Uint8Array.of(domain, 0, 0, 0))
+    .update(len)
+    .update(topic)
+    .update(body)
+    .digest()
+  return hex(h.subarray(0, 20))
+}
+
+/** A uvarint length header followed by nothing: declares `length` bytes. */
+function headerOnly(length: number): Uint8Array {
+  const out: number[] = []
+  let n = length
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+describe('wire / msgId', () => {
+  it('valid snappy: domain 1 over the decompressed bytes, including topic length and topic', () => {
+    const body = new TextEncoder().encode('hello op-gossip '.repeat(20))
+    const data = snappyCompress(body)
+    const { id, decompressed } = computeMessageIdWithData(TOPIC, data)
+    expect(id.length).toBe(20)
+    expect(hex(id)).toBe(expectedId(1, TOPIC, body))
+    expect(hex(decompressed as Uint8Array)).toBe(hex(body))
+    expect(hex(computeMessageId(TOPIC, data))).toBe(hex(id))
+    // The topic is part of the preimage.
+    expect(hex(computeMessageId('/optimism/10/2/blocks', data))).not.toBe(hex(id))
+  })
+
+  it('invalid snappy (corrupt body): domain 0 over the raw data', () => {
+    const data = Uint8Array.of(10, 0xff, 0xff, 0xff) // declares 10 bytes, garbage body
+    const { id, decompressed } = computeMessageIdWithData(TOPIC, data)
+    expect(decompressed).toBeNull()
+    expect(hex(id)).toBe(expectedId(0, TOPIC, data))
+  })
+
+  it('empty data and an unreadable header: domain 0 over the raw data', () => {
+    expect(hex(computeMessageId(TOPIC, new Uint8Array(0)))).toBe(
+      expectedId(0, TOPIC, new Uint8Array(0)),
+    )
+    const bad = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff) // truncated uvarint
+    expect(hex(computeMessageId(TOPIC, bad))).toBe(expectedId(0, TOPIC, bad))
+  })
+
+  it('a declared length of exactly 10 MiB is decoded, one byte more is hashed raw', () => {
+    const atLimit = new Uint8Array(MAX_GOSSIP_SIZE_BYTES)
+    const data = snappyCompress(atLimit)
+    const r = computeMessageIdWithData(TOPIC, data)
+    expect(r.decompressed?.length).toBe(MAX_GOSSIP_SIZE_BYTES)
+    expect(hex(r.id)).toBe(expectedId(1, TOPIC, atLimit))
+
+    const past = headerOnly(MAX_GOSSIP_SIZE_BYTES + 1)
+    const p = computeMessageIdWithData(TOPIC, past)
+    expect(p.decompressed).toBeNull()
+    expect(hex(p.id)).toBe(expectedId(0, TOPIC, past))
+  })
+
+  it('a valid snappy block of zero bytes counts as valid (domain 1, empty body)', () => {
+    const data = Uint8Array.of(0)
+    const r = computeMessageIdWithData(TOPIC, data)
+    expect(r.decompressed?.length).toBe(0)
+    expect(hex(r.id)).toBe(expectedId(1, TOPIC, new Uint8Array(0)))
+  })
+})
+
+describe('wire / msgId cache', () => {
+  const msg = (n: number): Uint8Array => snappyCompress(new Uint8Array(100).fill(n))
+  /** What one cached message keeps alive: its 100 decoded bytes plus the raw data. */
+  const retained = (data: Uint8Array): number => 100 + data.length
+
+  it('hands the decompressed bytes of the exact data object to take(), once', () => {
+    const cache = new MessageIdCache()
+    const data = msg(1)
+    const id = cache.compute(TOPIC, data)
+    expect(hex(id)).toBe(hex(computeMessageId(TOPIC, data)))
+    expect(cache.retainedBytes).toBe(retained(data))
+    expect(cache.take(TOPIC, data.slice())).toBeUndefined() // same content, other object
+    expect(cache.take('/optimism/10/2/blocks', data)).toBeUndefined() // other topic
+    const taken = cache.take(TOPIC, data)
+    expect(hex(taken?.id as Uint8Array)).toBe(hex(id))
+    expect(taken?.decompressed).toEqual(new Uint8Array(100).fill(1))
+    expect(cache.take(TOPIC, data)).toBeUndefined()
+    expect(cache.size).toBe(0)
+    expect(cache.retainedBytes).toBe(0)
+  })
+
+  it('does not keep invalid-snappy results (the validator re-derives the error)', () => {
+    const cache = new MessageIdCache()
+    const data = Uint8Array.of(5, 0xff)
+    expect(hex(cache.compute(TOPIC, data))).toBe(expectedId(0, TOPIC, data))
+    expect(cache.size).toBe(0)
+    expect(cache.take(TOPIC, data)).toBeUndefined()
+  })
+
+  it('drops the oldest entry beyond maxEntries (default and custom)', () => {
+    expect(MESSAGE_ID_CACHE_MAX_ENTRIES).toBe(32)
+    const cache = new MessageIdCache({ maxEntries: 3 })
+    const datas = [1, 2, 3, 4].map(msg)
+    for (const d of datas) cache.compute(TOPIC, d)
+    expect(cache.size).toBe(3)
+    expect(cache.take(TOPIC, datas[0] as Uint8Array)).toBeUndefined()
+    expect(cache.take(TOPIC, datas[3] as Uint8Array)).toBeDefined()
+
+    const def = new MessageIdCache()
+    const many = Array.from({ length: MESSAGE_ID_CACHE_MAX_ENTRIES + 1 }, (_, i) => msg(i))
+    for (const d of many) def.compute(TOPIC, d)
+    expect(def.size).toBe(MESSAGE_ID_CACHE_MAX_ENTRIES)
+    expect(def.take(TOPIC, many[0] as Uint8Array)).toBeUndefined()
+    expect(def.take(TOPIC, many[1] as Uint8Array)).toBeDefined()
+  })
+
+  it('bounds the retained bytes: exactly at the limit kept, past it the oldest go', () => {
+    expect(MESSAGE_ID_CACHE_MAX_RETAINED_BYTES).toBe(32 * 2 ** 20)
+    const [a, b, c] = [1, 2, 3].map(msg) as [Uint8Array, Uint8Array, Uint8Array]
+    const exact = new MessageIdCache({ maxRetainedBytes: retained(a) + retained(b) })
+    exact.compute(TOPIC, a)
+    exact.compute(TOPIC, b)
+    expect(exact.size).toBe(2) // exactly at the limit: both kept
+    expect(exact.retainedBytes).toBe(retained(a) + retained(b))
+    exact.compute(TOPIC, c) // one past: the oldest (a) is dropped
+    expect(exact.retainedBytes).toBe(retained(b) + retained(c))
+    expect(exact.take(TOPIC, a)).toBeUndefined()
+    expect(exact.take(TOPIC, b)).toBeDefined()
+    expect(exact.take(TOPIC, c)).toBeDefined()
+  })
+
+  it('does not keep a result larger than the byte bound, but still returns its id', () => {
+    const big = msg(9)
+    const cache = new MessageIdCache({ maxRetainedBytes: retained(big) - 1 })
+    expect(hex(cache.compute(TOPIC, big))).toBe(hex(computeMessageId(TOPIC, big)))
+    expect(cache.size).toBe(0)
+    expect(cache.take(TOPIC, big)).toBeUndefined()
+  })
+})
+
+describe.skipIf(!vectorsAvailable)('wire / msgId (op-alloy messages)', () => {
+  it('v1 message on /optimism/10/0/blocks', () => {
+    const v = vector('op-alloy-gossip-envelopes.json', 'test_roundtrip_encode_envelope_v1')
+    expect(
+      hex(computeMessageId('/optimism/10/0/blocks', hexToBytes(v.input.snappy_message_hex))),
+    ).toBe('0x89a3015ab0f41b00cc8789405f5146a84e7aa350')
+  })
+
+  it('v4 message on /optimism/10/3/blocks', () => {
+    const v = vector('op-alloy-gossip-envelopes.json', 'test_roundtrip_encode_envelope_v4')
+    const r = computeMessageIdWithData(
+      '/optimism/10/3/blocks',
+      hexToBytes(v.input.snappy_message_hex),
+    )
+    expect(hex(r.id)).toBe('0x019c60341be0edc43df4298441f1885544c47494')
+    expect(r.decompressed?.length).toBe(v.derived?.decompressed_length)
+  })
+})
