@@ -1,39 +1,58 @@
 /**
  * Micro-benchmarks of the wire hashing/signing primitives. Prints one JSON object per line:
- *   {"bench": ..., "impl"?: ..., "inputBytes"?: ..., "medianUs": ..., "samples": ...}
- * Run: node_modules/.bin/node scripts/bench/primitives.bench.ts [--quick]
- * Medians of repeated timed batches; the first line describes the machine.
+ *   {"bench": ..., "impl"?: ..., "inputBytes"?: ..., "medianUs": ..., "minUs": ..., "samples": ...}
+ * Run: node_modules/.bin/node scripts/bench/primitives.bench.ts [--quick] [--only <regex>]
+ * Median and best of repeated timed batches (on a shared machine the best is the steadier
+ * comparison); the first line describes the machine. `--only` keeps benches whose name matches.
+ * "previous" rows run the keccak/trie code this project used before its own wasm module
+ * (scripts/bench/legacy/previousKeccakTrie.ts), in the same run for a fair comparison.
  */
 import { randomBytes } from 'node:crypto'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { bytesToHex, toRlp, keccak256 as viemKeccak256 } from 'viem'
 import { computeBlockHash, encodeBlockHeader } from '../../src/wire/blockHash.ts'
-import {
-  KECCAK_NATIVE_MIN_INPUT_BYTES,
-  keccak256,
-  keccak256Native,
-  keccak256Wasm,
-  keccakBulkBackend,
-} from '../../src/wire/keccak.ts'
+import { keccak256, keccak256Batch, keccakEngine } from '../../src/wire/keccak.ts'
+import { createKeccakWasm } from '../../src/wire/keccakWasm.ts'
 import { computeMessageId } from '../../src/wire/msgId.ts'
 import { encodeRlpBytes, encodeRlpList, uintToBytes } from '../../src/wire/rlp.ts'
 import { payloadHash, recoverSigner, signingHash, signPayloadHash } from '../../src/wire/signing.ts'
 import { snappyCompress } from '../../src/wire/snappy.ts'
 import { orderedTrieRoot } from '../../src/wire/trie.ts'
 import type { ExecutionPayload } from '../../src/wire/types.ts'
+import {
+  keccak256HashWasm,
+  keccak256NativeAddon,
+  previousKeccak256,
+  previousOrderedTrieRoot,
+} from './legacy/previousKeccakTrie.ts'
 
 const QUICK = process.argv.includes('--quick')
+const onlyArg = process.argv.indexOf('--only')
+const ONLY = onlyArg > 0 ? new RegExp(process.argv[onlyArg + 1] ?? '') : null
 /** Target wall time per sample batch and number of samples per benchmark. */
-const SAMPLE_TARGET_MS = QUICK ? 5 : 20
-const SAMPLES = QUICK ? 7 : 21
+const SAMPLE_TARGET_MS = QUICK ? 2 : 5
+const SAMPLES = QUICK ? 11 : 41
+const WARMUP_MS = QUICK ? 50 : 200
+const WARMUP_CALLS_MIN = 3
 
 function emit(record: Record<string, unknown>): void {
   console.log(JSON.stringify(record))
 }
 
-/** Median microseconds per call of `fn`, from SAMPLES batches of a calibrated size. */
-function measure(fn: () => unknown): { medianUs: number; samples: number; itersPerSample: number } {
-  // Warm up and calibrate the batch size to ~SAMPLE_TARGET_MS.
+const selected = (bench: string): boolean => ONLY === null || ONLY.test(bench)
+
+type Measurement = { medianUs: number; minUs: number; samples: number; itersPerSample: number }
+
+/** Median and best microseconds per call of `fn`, from SAMPLES batches of a calibrated size. */
+function measure(fn: () => unknown): Measurement {
+  // Warm up long enough for V8 to tier JS and wasm up to optimized code (a background compile
+  // that may be slow on a busy machine), then size batches to ~SAMPLE_TARGET_MS.
+  const warmupEnd = performance.now() + WARMUP_MS
+  let warmupCalls = 0
+  while (performance.now() < warmupEnd || warmupCalls < WARMUP_CALLS_MIN) {
+    fn()
+    warmupCalls++
+  }
   let iters = 1
   for (;;) {
     const t = process.hrtime.bigint()
@@ -52,8 +71,23 @@ function measure(fn: () => unknown): { medianUs: number; samples: number; itersP
     perCall.push(Number(process.hrtime.bigint() - t) / 1e3 / iters)
   }
   perCall.sort((a, b) => a - b)
-  const medianUs = perCall[Math.floor(perCall.length / 2)] as number
-  return { medianUs: Math.round(medianUs * 1000) / 1000, samples: SAMPLES, itersPerSample: iters }
+  const round = (us: number): number => Math.round(us * 1000) / 1000
+  return {
+    medianUs: round(perCall[Math.floor(perCall.length / 2)] as number),
+    minUs: round(perCall[0] as number),
+    samples: SAMPLES,
+    itersPerSample: iters,
+  }
+}
+
+/** Emits one row per implementation, measured back to back. */
+function compare(
+  bench: string,
+  extra: Record<string, unknown>,
+  impls: readonly (readonly [string, () => unknown])[],
+): void {
+  if (!selected(bench)) return
+  for (const [impl, fn] of impls) emit({ bench, impl, ...extra, ...measure(fn) })
 }
 
 /** Deterministic pseudo-random transactions of 150..300 bytes summing to ~totalBytes. */
@@ -98,35 +132,44 @@ function payloadWith(transactions: Uint8Array[]): ExecutionPayload {
 const KB = 1024
 const MB = 1024 * 1024
 
+const scalarEngine = createKeccakWasm({ variant: 'scalar' })
+
 emit({
   bench: 'machine',
   node: process.version,
   arch: process.arch,
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
-  keccakBulkBackend,
-  keccakNativeMinInputBytes: KECCAK_NATIVE_MIN_INPUT_BYTES,
+  loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  keccakWasmVariant: keccakEngine.variant,
 })
 
-// keccak256: the chosen hybrid and each backend, per-call overhead and bulk throughput.
-const keccakImpls: [string, (d: Uint8Array) => Uint8Array][] = [
-  ['keccak256 (chosen)', keccak256],
-  ['hash-wasm', keccak256Wasm],
-]
-if (keccak256Native !== null) keccakImpls.push(['native keccak addon', keccak256Native])
-for (const size of [64, 200, 532, 1000, 2048, 4096, 100 * KB, MB]) {
+// keccak256 of one input: ours (wasm, SIMD build's scalar path), the previous hybrid, and the
+// libraries it was built from.
+for (const size of [64, 200, 532, 2048, 100 * KB, MB, 9 * MB]) {
   const data = new Uint8Array(randomBytes(size))
-  for (const [impl, fn] of keccakImpls) {
-    emit({ bench: 'keccak256', impl, inputBytes: size, ...measure(() => fn(data)) })
+  const impls: [string, () => unknown][] = [
+    ['keccak256 (ours, wasm)', () => keccak256(data)],
+    ['previous (hash-wasm < 2 KB, else native addon)', () => previousKeccak256(data)],
+    ['hash-wasm', () => keccak256HashWasm(data)],
+  ]
+  if (keccak256NativeAddon !== null) {
+    const native = keccak256NativeAddon
+    impls.push(['native keccak addon', () => native(data)])
   }
-  if (size <= 100 * KB) {
-    emit({
-      bench: 'keccak256',
-      impl: 'viem/noble (pure JS, reference)',
-      inputBytes: size,
-      ...measure(() => viemKeccak256(data, 'bytes')),
-    })
-  }
+  if (size <= 2048) impls.push(['viem/noble (pure JS)', () => viemKeccak256(data, 'bytes')])
+  compare('keccak256', { inputBytes: size }, impls)
+}
+
+// Many small inputs (trie leaves): one batch call vs one call per input.
+{
+  const leaves = realisticTransactions(100 * KB)
+  compare('keccak256 x many (150-300 B each)', { count: leaves.length }, [
+    ['keccak256Batch (simd)', () => keccak256Batch(leaves)],
+    ['keccak256Batch (scalar build)', () => keccak256Batch(leaves, scalarEngine)],
+    ['loop of keccak256 (ours)', () => leaves.map(keccak256)],
+    ['loop of previous keccak256', () => leaves.map(previousKeccak256)],
+  ])
 }
 
 // RLP of header-shaped items (21 byte strings): our byte encoder vs viem's toRlp.
@@ -157,25 +200,14 @@ for (const size of [64, 200, 532, 1000, 2048, 4096, 100 * KB, MB]) {
     root,
   ]
   const hexItems = items.map((b) => bytesToHex(b))
-  emit({
-    bench: 'rlp header list',
-    impl: 'src/wire/rlp.ts',
-    ...measure(() => encodeRlpList(items.map(encodeRlpBytes))),
-  })
-  emit({
-    bench: 'rlp header list',
-    impl: 'viem toRlp (bytes items)',
-    ...measure(() => toRlp(items, 'bytes')),
-  })
-  emit({
-    bench: 'rlp header list',
-    impl: 'viem toRlp (hex items)',
-    ...measure(() => toRlp(hexItems, 'bytes')),
-  })
-  emit({
-    bench: 'encodeBlockHeader v4 (no txs)',
-    ...measure(() => encodeBlockHeader(payload, 4, root)),
-  })
+  compare('rlp header list', {}, [
+    ['src/wire/rlp.ts', () => encodeRlpList(items.map(encodeRlpBytes))],
+    ['viem toRlp (bytes items)', () => toRlp(items, 'bytes')],
+    ['viem toRlp (hex items)', () => toRlp(hexItems, 'bytes')],
+  ])
+  compare('encodeBlockHeader v4 (no txs)', {}, [
+    ['ours', () => encodeBlockHeader(payload, 4, root)],
+  ])
 }
 
 // Transaction trie and whole block hash for realistic blocks.
@@ -183,20 +215,18 @@ for (const total of [100 * KB, MB, 9 * MB]) {
   const txs = realisticTransactions(total)
   const payload = payloadWith(txs)
   const root = new Uint8Array(32).fill(6)
-  emit({
-    bench: 'orderedTrieRoot',
-    inputBytes: total,
-    txCount: txs.length,
-    ...measure(() => orderedTrieRoot(txs)),
-  })
-  emit({
-    bench: 'computeBlockHash v4',
-    inputBytes: total,
-    txCount: txs.length,
-    ...measure(() => computeBlockHash(payload, 4, root)),
-  })
+  const extra = { inputBytes: total, txCount: txs.length }
+  compare('orderedTrieRoot', extra, [
+    ['ours (wasm batches, simd)', () => orderedTrieRoot(txs)],
+    ['ours (scalar build)', () => orderedTrieRoot(txs, scalarEngine)],
+    ['previous (one keccak call per node)', () => previousOrderedTrieRoot(txs)],
+  ])
+  compare('computeBlockHash v4', extra, [['ours', () => computeBlockHash(payload, 4, root)]])
   const signed = new Uint8Array(randomBytes(total))
-  emit({ bench: 'payloadHash', inputBytes: total, ...measure(() => payloadHash(signed)) })
+  compare('payloadHash', { inputBytes: total }, [
+    ['ours', () => payloadHash(signed)],
+    ['previous', () => previousKeccak256(signed)],
+  ])
 }
 
 // Signature recovery (plus the signing hash a validator computes first).
@@ -204,8 +234,8 @@ for (const total of [100 * KB, MB, 9 * MB]) {
   const key = new Uint8Array(32).fill(7)
   const hash = signingHash(10, payloadHash(new Uint8Array(64)))
   const sig = signPayloadHash(key, hash)
-  emit({ bench: 'signingHash', ...measure(() => signingHash(10, hash)) })
-  emit({ bench: 'recoverSigner (ecrecover)', ...measure(() => recoverSigner(hash, sig)) })
+  compare('signingHash', {}, [['ours', () => signingHash(10, hash)]])
+  compare('recoverSigner (ecrecover)', {}, [['secp256k1', () => recoverSigner(hash, sig)]])
 }
 
 // Message id: snappy decode + sha256 over the decoded bytes (what gossipsub calls per message).
@@ -218,10 +248,9 @@ for (const total of [100 * KB, MB]) {
     offset += tx.length
   }
   const data = snappyCompress(body)
-  emit({
-    bench: 'computeMessageId (snappy decode + sha256)',
-    inputBytes: total,
-    compressedBytes: data.length,
-    ...measure(() => computeMessageId('/optimism/10/3/blocks', data)),
-  })
+  compare(
+    'computeMessageId (snappy decode + sha256)',
+    { inputBytes: total, compressedBytes: data.length },
+    [['ours', () => computeMessageId('/optimism/10/3/blocks', data)]],
+  )
 }

@@ -12,3 +12,14 @@ export function bench(fn: () => void, targetSampleMs = 1, samples = 150): { min:
   r.sort((a, b) => a - b)
   return { min: Math.round(r[0]! * 100) / 100, med: Math.round(r[samples >> 1]! * 100) / 100 }
 }
+/** CPU time (user+system, whole process) per call in microseconds: min and median of samples. */
+export function benchCpu(fn: () => void, iters: number, samples: number): { min: number; med: number } {
+  for (let i = 0; i < iters * 2; i++) fn()
+  const r: number[] = []
+  for (let s = 0; s < samples; s++) {
+    const c = process.cpuUsage(); for (let i = 0; i < iters; i++) fn(); const d = process.cpuUsage(c)
+    r.push((d.user + d.system) / iters)
+  }
+  r.sort((a, b) => a - b)
+  return { min: Math.round(r[0]! * 100) / 100, med: Math.round(r[samples >> 1]! * 100) / 100 }
+}

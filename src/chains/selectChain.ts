@@ -13,9 +13,9 @@ export class ChainSelectionError extends Error {
 
 export interface ChainSelection {
   /** `--network`: a built-in chain name */
-  network?: string
+  network?: string | undefined
   /** `--rollup.config`: path to op-node's rollup.json */
-  rollupConfig?: string
+  rollupConfig?: string | undefined
 }
 
 /**

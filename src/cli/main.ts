@@ -12,6 +12,8 @@ const COMMANDS: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/chains.ts'),
   () => import('./commands/enr.ts'),
   () => import('./commands/elSim.ts'),
+  () => import('./commands/devnet.ts'),
+  () => import('./commands/run.ts'),
 ]
 
 export const EXIT_USAGE = 2

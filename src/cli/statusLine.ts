@@ -31,18 +31,24 @@ function formatDelay(ms: number): string {
   return abs < 10_000 ? `${sign}${(abs / 1000).toFixed(2)} s` : `${sign}${Math.round(abs / 1000)} s`
 }
 
-export function formatElState(s: Pick<StatusSnapshot, 'elState' | 'syncing' | 'gapBlocks' | 'target' | 'confirmed'>): string {
+export function formatElState(
+  s: Pick<StatusSnapshot, 'elState' | 'syncing' | 'gapBlocks' | 'target' | 'confirmed'>,
+): string {
   if (s.elState === 'disabled') return 'no EL'
   if (s.elState === 'el-down') return 'EL down'
   if (s.elState === 'connecting') return 'EL connecting'
   if (s.syncing) return `EL syncing (gap ${s.gapBlocks})`
-  if (s.target !== null && s.confirmed !== null && s.gapBlocks > 0) return `EL behind (gap ${s.gapBlocks})`
+  if (s.target !== null && s.confirmed !== null && s.gapBlocks > 0)
+    return `EL behind (gap ${s.gapBlocks})`
   return 'EL in sync'
 }
 
 export function formatStatusLine(s: StatusSnapshot): string {
   const head = `head ${s.target ?? '-'} / EL ${s.confirmed ?? '-'}`
-  const last = s.lastArrivalDelayMs === null ? 'no block yet' : `last block ${formatDelay(s.lastArrivalDelayMs)}`
+  const last =
+    s.lastArrivalDelayMs === null
+      ? 'no block yet'
+      : `last block ${formatDelay(s.lastArrivalDelayMs)}`
   return `peers ${s.peers} (mesh ${s.meshPeers}) | ${head} | ${last} | ${formatElState(s)}`
 }
 
@@ -68,7 +74,10 @@ export async function readStatusSnapshot(sources: StatusSources): Promise<Status
 }
 
 /** Whether `run` shows the line: a terminal on stdout and text logs. */
-export function shouldShowStatusLine(opts: { stdoutIsTty: boolean; logFormat: 'text' | 'json' }): boolean {
+export function shouldShowStatusLine(opts: {
+  stdoutIsTty: boolean
+  logFormat: 'text' | 'json'
+}): boolean {
   return opts.stdoutIsTty && opts.logFormat === 'text'
 }
 

@@ -127,6 +127,7 @@ export function writeDevnetDirectory(dir: string, c: DevnetDirectoryContents): s
     const name = n.role === 'sequencer' ? 'node-0.key' : `node-${n.index}.key`
     write(join(keysDir, name), hex(n.peerKey), KEY_FILE_MODE)
   }
-  if (c.jwtSecret !== null) write(join(keysDir, 'jwt.hex'), c.jwtSecret.replace(/^0x/, ''), KEY_FILE_MODE)
+  if (c.jwtSecret !== null)
+    write(join(keysDir, 'jwt.hex'), c.jwtSecret.replace(/^0x/, ''), KEY_FILE_MODE)
   return written
 }

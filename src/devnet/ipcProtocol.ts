@@ -137,6 +137,8 @@ export type ChildMessage =
       number: number
       timestamp: number
       publishedMs: number
+      /** Duration of the host's publish call (its own validation of the block included) */
+      publishCallMs: number
       /** Time to build and sign the block */
       buildMs: number
       bytes: number

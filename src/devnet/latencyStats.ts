@@ -22,6 +22,8 @@ export interface PublishedBlock {
   number: number
   /** Shared-clock time just before the publish call */
   publishedMs: number
+  /** How long the publish call took (the sequencer validates its own block in it); 0 if unknown */
+  publishCallMs?: number
   /** Decompressed message size */
   bytes: number
   /** Snappy-compressed size (what gossip carries) */
@@ -225,10 +227,12 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
 
       const peers = seenAt.get(a.blockHash) as Map<string, BlockArrival>
       if (a.fromPeer === input.sequencerPeerId) {
+        // The sequencer's "validation" is its publish call (host-side validation, then send).
+        const publishCall = Math.min(delay, block.publishCallMs ?? 0)
         hop.push(delay)
-        transfer.push(delay)
+        transfer.push(delay - publishCall)
         senderQueue.push(0)
-        senderValidation.push(0)
+        senderValidation.push(publishCall)
       } else {
         const sender = peers.get(a.fromPeer)
         if (sender !== undefined) {

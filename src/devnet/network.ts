@@ -123,7 +123,20 @@ export async function probeNetem(): Promise<string | null> {
     return `cannot create a network namespace: ${firstLine(err)}`
   }
   try {
-    await run('ip', ['netns', 'exec', probe, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'])
+    await run('ip', [
+      'netns',
+      'exec',
+      probe,
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'lo',
+      'root',
+      'netem',
+      'delay',
+      '1ms',
+    ])
     return null
   } catch (err) {
     return `the kernel has no netem qdisc (tc: ${firstLine(err)})`
@@ -162,7 +175,8 @@ export function netnsNetwork(shaping: LinkShaping | null): NetworkPlan {
     kind: 'netns',
     description: describe,
     async setup(nodes) {
-      if (nodes > MAX_NETNS_NODES) throw new RangeError(`netns devnets hold at most ${MAX_NETNS_NODES} nodes`)
+      if (nodes > MAX_NETNS_NODES)
+        throw new RangeError(`netns devnets hold at most ${MAX_NETNS_NODES} nodes`)
       await removeStaleNamespaces()
       try {
         await run('ip', ['netns', 'add', hub])
@@ -173,14 +187,47 @@ export function netnsNetwork(shaping: LinkShaping | null): NetworkPlan {
           const ns = nodeNs(i)
           await run('ip', ['netns', 'add', ns])
           created.push(ns)
-          await run('ip', ['link', 'add', 'eth0', 'netns', ns, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', hub])
-          await run('ip', ['-n', ns, 'addr', 'add', `${NETNS_SUBNET_PREFIX}${i + 1}/${NETNS_SUBNET_BITS}`, 'dev', 'eth0'])
+          await run('ip', [
+            'link',
+            'add',
+            'eth0',
+            'netns',
+            ns,
+            'type',
+            'veth',
+            'peer',
+            'name',
+            `p${i}`,
+            'netns',
+            hub,
+          ])
+          await run('ip', [
+            '-n',
+            ns,
+            'addr',
+            'add',
+            `${NETNS_SUBNET_PREFIX}${i + 1}/${NETNS_SUBNET_BITS}`,
+            'dev',
+            'eth0',
+          ])
           await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
           await run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up'])
           await run('ip', ['-n', hub, 'link', 'set', `p${i}`, 'master', 'br0'])
           await run('ip', ['-n', hub, 'link', 'set', `p${i}`, 'up'])
           if (shaping !== null) {
-            await run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', ...netemArgs(shaping)])
+            await run('ip', [
+              'netns',
+              'exec',
+              ns,
+              'tc',
+              'qdisc',
+              'add',
+              'dev',
+              'eth0',
+              'root',
+              'netem',
+              ...netemArgs(shaping),
+            ])
           }
         }
       } catch (err) {

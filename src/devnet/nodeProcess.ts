@@ -34,17 +34,13 @@ const DEVNET_DISCOVERY_INTERVAL_MS = 1000
 /** Give the host this long to stop before exiting anyway. */
 const STOP_TIMEOUT_MS = 3000
 
-/**
- * What the devnet would like from the gossip host beyond its current interface (see the
- * helper report): a clock for first-seen / queue times, and message counters. Both are used
- * when present.
- */
-interface HostCounters {
-  duplicates: number
-}
-type HostWithCounters = GossipHost & { counters?: () => HostCounters }
-
 const ipc = new IpcByteCounter()
+/**
+ * libp2p and friends take seconds to load: start at once, while the parent still waits for the
+ * sequencer to listen, instead of after the configuration arrives.
+ */
+const hostModule = import('../gossip/host.ts')
+hostModule.catch(() => {}) // a failure surfaces where startNode awaits it
 
 function send(message: ChildMessage): void {
   if (process.send === undefined || !process.connected) return
@@ -61,7 +57,7 @@ function toHex(bytes: Uint8Array): string {
 }
 
 interface RunningNode {
-  host: HostWithCounters
+  host: GossipHost
   sequencer: SequencerLoop | null
   engine: EngineDriver | null
   elSim: ElSim | null
@@ -72,7 +68,7 @@ interface RunningNode {
 
 function stats(node: RunningNode): NodeStats {
   const io = readProcessIo()
-  const counters = node.host.counters?.()
+  const counters = node.host.counters()
   const mesh = node.host.meshPeers()[node.topic()] ?? []
   return {
     peers: Object.keys(node.host.peerScores()).length,
@@ -82,7 +78,7 @@ function stats(node: RunningNode): NodeStats {
       atMs: hiResNow(),
       bytesSent: io === null ? null : io.written - ipc.sent,
       bytesReceived: io === null ? null : io.read - ipc.received,
-      duplicates: counters?.duplicates ?? null,
+      duplicates: counters.duplicates,
       cpuSeconds: cpuSeconds(),
       rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
@@ -94,18 +90,14 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
   const log = createLogger({ level: config.logLevel, format: 'json' }).child({
     node: config.index,
   })
-  // Loaded here, not at the top: the heavy libp2p import happens once the config is known.
-  const { createGossipHost } = await import('../gossip/host.ts')
+  const { createGossipHost } = await hostModule
   const { blocksTopic, blockVersionAt } = await import('../wire/topics.ts')
   const { chain } = config
   const signer = hexToBytes(config.signer)
   const validator = createBlockValidator({ chain, signer: () => signer })
-  const modules: GossipHostModules & { now?: () => number } = {
-    validator,
-    logger: log,
-    now: hiResNow,
-  }
-  const host: HostWithCounters = createGossipHost(
+  // The shared high-resolution clock: first-seen times comparable across processes to the µs.
+  const modules: GossipHostModules = { validator, logger: log, now: hiResNow }
+  const host: GossipHost = createGossipHost(
     {
       chain,
       privateKey: hexToBytes(config.peerKey),

@@ -28,6 +28,11 @@ export interface PublishedReport {
   timestamp: number
   /** Shared high-resolution clock just before the publish call */
   publishedMs: number
+  /**
+   * How long the publish call took: the host validates the block (like go-libp2p-pubsub does
+   * for local messages) and hands it to gossipsub before anything is sent
+   */
+  publishCallMs: number
   buildMs: number
   bytes: number
   compressedBytes: number
@@ -116,12 +121,14 @@ export function createSequencerLoop(
     const publishedMs = now()
     try {
       const result = await modules.publish({ timestamp: block.timestamp, data: block.data })
+      const publishCallMs = now() - publishedMs
       modules.onPublished({
         report: {
           blockHash: toHex(block.blockHash),
           number: Number(block.blockNumber),
           timestamp,
           publishedMs,
+          publishCallMs: Math.round(publishCallMs * 1000) / 1000,
           buildMs: Math.round(buildMs * 10) / 10,
           bytes: block.decompressed.length,
           compressedBytes: block.data.length,

@@ -24,6 +24,7 @@ import {
 } from './discoveryTable.ts'
 import { describeEnr, enrDialAddress, isOpStackPeerOf } from './enrInfo.ts'
 import { ipToBytes } from './ipBytes.ts'
+import { createKnownPeers, type KnownPeerEntry, MAX_KNOWN_PEERS } from './knownPeers.ts'
 import { createLocalEnr } from './localEnr.ts'
 import { type NodePrivateKey, nodeKeyBytes } from './nodeKey.ts'
 
@@ -38,10 +39,10 @@ export const DEFAULT_TARGET_PEERS = 20
 export const DEFAULT_REOFFER_INTERVAL_MS = 60_000
 /** Peers offered again per tick at most (op-node: 4 dial workers, 10-entry queue). */
 export const MAX_REOFFERS_PER_TICK = 10
-/** Matching peers remembered (oldest forgotten first). */
-export const MAX_KNOWN_PEERS = 1000
 /** How often the table is written to `--p2p.discovery.path`. */
 export const DEFAULT_PERSIST_INTERVAL_MS = 5 * 60_000
+
+export { MAX_KNOWN_PEERS } from './knownPeers.ts'
 
 export interface DiscoveryOptions {
   /** L2 chain id: advertised in our `opstack` entry and required of peers */
@@ -76,6 +77,8 @@ export interface DiscoveryOptions {
   reofferIntervalMs?: number
   /** @default DEFAULT_PERSIST_INTERVAL_MS (5 min) */
   persistIntervalMs?: number
+  /** @default MAX_KNOWN_PEERS (1000) */
+  maxKnownPeers?: number
 }
 
 export interface DiscoveryModules {
@@ -141,10 +144,7 @@ interface Discv5Events {
   on(event: 'multiaddrUpdated', listener: (addr: { toString(): string }) => void): void
 }
 
-interface KnownPeer {
-  peer: DiscoveredPeer
-  offeredAtMs: number
-}
+type KnownPeer = KnownPeerEntry<DiscoveredPeer, ENR>
 
 /** Finds a free UDP port on `ip` by binding port 0 (used when listening on port 0 so the chosen
  * port can go into our record before discv5 binds it; the window between the two is tiny). */
@@ -186,7 +186,7 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
   let lookupInFlight: Promise<void> | undefined
   const timers = new Set<NodeJS.Timeout>()
   const listeners = new Set<(peer: DiscoveredPeer) => void>()
-  const known = new Map<string, KnownPeer>()
+  const known = createKnownPeers<DiscoveredPeer, ENR>(opts.maxKnownPeers ?? MAX_KNOWN_PEERS)
   const stats = { filtered: 0, offered: 0 }
 
   function offer(entry: KnownPeer): void {
@@ -211,37 +211,22 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
     const info = describeEnr(enr)
     const address = enrDialAddress(info)
     if (address === null || info.peerId === ownPeerId) return
-    const previous = known.get(info.nodeId)
-    if (previous !== undefined && previous.peer.seq >= info.seq) return
-    if (previous !== undefined) known.delete(info.nodeId)
-    else if (known.size >= MAX_KNOWN_PEERS) {
-      const oldest = known.keys().next().value
-      if (oldest !== undefined) known.delete(oldest)
+    const peer: DiscoveredPeer = {
+      multiaddr: address,
+      peerId: info.peerId,
+      nodeId: info.nodeId,
+      enr: enr.encodeTxt(),
+      seq: info.seq,
     }
-    const entry: KnownPeer = {
-      peer: {
-        multiaddr: address,
-        peerId: info.peerId,
-        nodeId: info.nodeId,
-        enr: enr.encodeTxt(),
-        seq: info.seq,
-      },
-      offeredAtMs: 0,
-    }
-    known.set(info.nodeId, entry)
+    const entry = known.upsert(info.nodeId, info.seq, peer, enr)
+    if (entry === null) return
     log.debug({ peer: info.peerId, addr: address }, 'discovered peer')
     offer(entry)
   }
 
   function reofferKnown(): void {
-    const now = Date.now()
-    let n = 0
-    for (const entry of known.values()) {
-      if (n >= MAX_REOFFERS_PER_TICK) break
-      if (now - entry.offeredAtMs < reofferMs) continue
+    for (const entry of known.dueForReoffer(Date.now(), reofferMs, MAX_REOFFERS_PER_TICK))
       offer(entry)
-      n++
-    }
   }
 
   function lookup(): Promise<void> {
@@ -276,9 +261,16 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
     schedule(tick, below ? fastMs : slowMs)
   }
 
+  /**
+   * Saves the peers of this chain we know (newest first: the most valuable records, and a lookup
+   * result need not be in the routing table) and then the rest of the table.
+   */
   function persist(): void {
     if (tablePath === undefined || discv5 === undefined) return
-    const enrs = discv5.kadValues().filter((e) => !isCompatEnr(e))
+    const byNode = new Map<string, ENR>()
+    for (const k of known.values().reverse()) byNode.set(k.record.nodeId, k.record)
+    for (const e of discv5.kadValues()) if (!byNode.has(e.nodeId)) byNode.set(e.nodeId, e)
+    const enrs = [...byNode.values()].filter((e) => !isCompatEnr(e))
     try {
       saveDiscoveryTable(tablePath, enrs)
       log.debug({ path: tablePath, records: enrs.length }, 'saved discovery table')
@@ -369,7 +361,7 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
-    knownPeers: () => [...known.values()].map((k) => k.peer),
+    knownPeers: () => known.values().map((k) => k.peer),
     lookup,
     tableSize: () => discv5?.kadValues().length ?? 0,
     stats: () => ({

@@ -1,15 +1,12 @@
 /**
- * The node's secp256k1 key, shared by libp2p and discv5 (op-node: `--p2p.priv.path`, a hex file).
- * Accepts the raw 32 bytes or a libp2p private key object so the host and discovery share one key.
+ * The node's secp256k1 key, shared by libp2p and discv5 (op-node: `--p2p.priv.path`, loaded by
+ * src/gossip/peerIdentity.ts). Accepts the raw 32 bytes or a libp2p private key object.
  */
 
 /** A raw 32-byte secp256k1 private key, or anything shaped like @libp2p/crypto's private key. */
 export type NodePrivateKey = Uint8Array | { readonly type: string; readonly raw: Uint8Array }
 
 export const SECP256K1_PRIVATE_KEY_LENGTH_BYTES = 32
-
-/** op-node's default file name for `--p2p.priv.path`. */
-export const DEFAULT_NODE_KEY_FILE = 'opnode_p2p_priv.txt'
 
 export class NodeKeyError extends Error {
   override readonly name = 'NodeKeyError'

@@ -3,7 +3,7 @@
  * (engine-sync.md §6.1), for operators who keep op-node but disable its P2P. op-node checks the
  * block hash and feeds the envelope into its gossip path; the answer (null) only means "queued".
  */
-import { silentLogger, type Logger } from '../util/logger.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { isTransientEngineError } from './errors.ts'
 import { createRpcClient, delay, type RpcClient } from './rpcClient.ts'
@@ -26,6 +26,7 @@ export interface AdminRpcSinkOptions {
 }
 
 export interface AdminRpcSinkStatus {
+  /** Blocks waiting (not counting the one in flight) */
   queued: number
   posted: number
   /** op-node answered with an error (e.g. bad block hash): not retried */
@@ -63,28 +64,36 @@ export function createAdminRpcSink(
   let stopped = false
 
   async function drain(): Promise<void> {
-    let failures = 0
-    while (queue.length > 0 && !stopped) {
-      const envelope = queue[0]!
-      try {
-        await rpc.call('admin_postUnsafePayload', [envelopeToJson(envelope)], { signal: abort.signal })
-        st.posted++
-        failures = 0
-        queue.shift()
-      } catch (err) {
-        if (stopped) return
-        st.lastError = (err as Error).message
-        if (isTransientEngineError(err)) {
-          if (failures === 0) log.warn({ url: rpc.url, err: st.lastError }, 'admin RPC unreachable, retrying')
-          await delay(Math.min(maxDelay, baseDelay * 2 ** failures++), abort.signal)
-          continue
+    for (
+      let envelope = queue.shift();
+      envelope !== undefined && !stopped;
+      envelope = queue.shift()
+    ) {
+      // The block in flight is out of the queue: overflow only ever drops waiting blocks.
+      let failures = 0
+      for (;;) {
+        try {
+          await rpc.call('admin_postUnsafePayload', [envelopeToJson(envelope)], {
+            signal: abort.signal,
+          })
+          st.posted++
+          break
+        } catch (err) {
+          if (stopped) return
+          st.lastError = (err as Error).message
+          if (isTransientEngineError(err)) {
+            if (failures === 0)
+              log.warn({ url: rpc.url, err: st.lastError }, 'admin RPC unreachable, retrying')
+            await delay(Math.min(maxDelay, baseDelay * 2 ** failures++), abort.signal)
+            continue
+          }
+          st.rejected++
+          log.error(
+            { url: rpc.url, number: Number(envelope.payload.blockNumber), err: st.lastError },
+            'admin_postUnsafePayload refused the block',
+          )
+          break
         }
-        st.rejected++
-        log.error(
-          { url: rpc.url, number: Number(envelope.payload.blockNumber), err: st.lastError },
-          'admin_postUnsafePayload refused the block',
-        )
-        queue.shift()
       }
     }
   }

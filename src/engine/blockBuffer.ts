@@ -115,7 +115,11 @@ export class BlockBuffer {
   oldest(): BufferedBlock | undefined {
     let best: BufferedBlock | undefined
     for (const e of this.byHash.values()) {
-      if (best === undefined || e.ref.number < best.ref.number || (e.ref.number === best.ref.number && e.seq < best.seq)) {
+      if (
+        best === undefined ||
+        e.ref.number < best.ref.number ||
+        (e.ref.number === best.ref.number && e.seq < best.seq)
+      ) {
         best = e
       }
     }
@@ -126,7 +130,11 @@ export class BlockBuffer {
   newest(): BufferedBlock | undefined {
     let best: BufferedBlock | undefined
     for (const e of this.byHash.values()) {
-      if (best === undefined || e.ref.number > best.ref.number || (e.ref.number === best.ref.number && e.seq < best.seq)) {
+      if (
+        best === undefined ||
+        e.ref.number > best.ref.number ||
+        (e.ref.number === best.ref.number && e.seq < best.seq)
+      ) {
         best = e
       }
     }

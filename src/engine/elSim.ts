@@ -13,11 +13,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { ChainConfig } from '../chains/types.ts'
 import { isForkActive } from '../chains/types.ts'
-import { silentLogger, type Logger } from '../util/logger.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
+import { EMPTY_OMMERS_HASH, EMPTY_REQUESTS_HASH, withdrawalsTrieRoot } from '../wire/blockHash.ts'
 import { keccak256 } from '../wire/keccak.ts'
 import { orderedTrieRoot } from '../wire/trie.ts'
 import type { BlockVersion } from '../wire/types.ts'
-import { EMPTY_OMMERS_HASH, EMPTY_REQUESTS_HASH, withdrawalsTrieRoot } from '../wire/blockHash.ts'
 import {
   type ElSimBlockSource,
   ElSimChain,
@@ -32,8 +32,8 @@ import { JWT_IAT_MAX_SKEW_SECONDS, verifyJwtAuthorization } from './jwt.ts'
 import { createRpcClient } from './rpcClient.ts'
 import {
   engineVersionAt,
-  type Hex,
   HASH_SIZE_BYTES,
+  type Hex,
   parseData,
   parseForkchoiceState,
   parseHash,
@@ -50,7 +50,7 @@ export type { ElSimBlockSource, ElSimGenesis, ElSimPayload, NewPayloadHook } fro
 /** Largest request body accepted (a 10 MiB payload is ~20 MiB of JSON hex). */
 export const ELSIM_MAX_REQUEST_SIZE_BYTES = 32 * 2 ** 20
 /** Calls kept in `calls` (oldest dropped), so a long devnet run stays bounded. */
-export const ELSIM_MAX_RECORDED_CALLS = 10_000
+export const ELSIM_MAX_RECORDED_CALLS = 2_000
 
 /** A fixed genesis for chains whose config has none: keccak256("op-gossip el-sim genesis"). */
 export const ELSIM_DEFAULT_GENESIS: ElSimGenesis = {
@@ -90,6 +90,7 @@ export interface ElSimOptions {
 
 export interface ElSimCall {
   method: string
+  /** As received, except newPayload's `transactions`, recorded as their count */
   params: unknown[]
   /** 'auth' = the JWT port, 'http' = the open port */
   port: 'auth' | 'http'
@@ -204,10 +205,14 @@ export class ElSim {
       this.httpServer = await this.listen('http', this.openPort)
       this.openPort = (this.httpServer.address() as AddressInfo).port
     }
-    this.log.info({ url: this.url, httpUrl: this.httpUrl, chainId: this.opts.chain.chainId }, 'el-sim listening')
+    this.log.info(
+      { url: this.url, httpUrl: this.httpUrl, chainId: this.opts.chain.chainId },
+      'el-sim listening',
+    )
   }
 
   async stop(): Promise<void> {
+    this.chainState.halt() // a stopped EL syncs no more
     const servers = [this.authServer, this.httpServer]
     this.authServer = null
     this.httpServer = null
@@ -260,7 +265,11 @@ export class ElSim {
     })
   }
 
-  private async handle(kind: 'auth' | 'http', req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(
+    kind: 'auth' | 'http',
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     if (req.method !== 'POST') {
       res.writeHead(405, { 'content-type': 'text/plain' }).end('method not allowed\n')
       return
@@ -293,7 +302,11 @@ export class ElSim {
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
     } catch {
-      this.reply(res, { jsonrpc: '2.0', id: null, error: { code: RpcErrorCode.PARSE_ERROR, message: 'parse error' } })
+      this.reply(res, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: RpcErrorCode.PARSE_ERROR, message: 'parse error' },
+      })
       return
     }
     const answer = Array.isArray(body)
@@ -309,11 +322,20 @@ export class ElSim {
   private async dispatch(kind: 'auth' | 'http', req: JsonRpcRequest): Promise<unknown> {
     const id = req?.id ?? null
     if (typeof req !== 'object' || req === null || typeof req.method !== 'string') {
-      return { jsonrpc: '2.0', id, error: { code: RpcErrorCode.INVALID_REQUEST, message: 'invalid request' } }
+      return {
+        jsonrpc: '2.0',
+        id,
+        error: { code: RpcErrorCode.INVALID_REQUEST, message: 'invalid request' },
+      }
     }
     const method = req.method
     const params = Array.isArray(req.params) ? req.params : []
-    const call: ElSimCall = { method, params, port: kind, atMs: Date.now() }
+    const call: ElSimCall = {
+      method,
+      params: recordedParams(method, params),
+      port: kind,
+      atMs: Date.now(),
+    }
     this.calls.push(call)
     if (this.calls.length > ELSIM_MAX_RECORDED_CALLS) this.calls.shift()
     try {
@@ -337,7 +359,10 @@ export class ElSim {
 
   private call(kind: 'auth' | 'http', method: string, params: unknown[]): unknown {
     if (method.startsWith('engine_') && kind !== 'auth') {
-      throw new RpcFailure(RpcErrorCode.METHOD_NOT_FOUND, `the method ${method} does not exist/is not available`)
+      throw new RpcFailure(
+        RpcErrorCode.METHOD_NOT_FOUND,
+        `the method ${method} does not exist/is not available`,
+      )
     }
     const c = this.chainState
     switch (method) {
@@ -347,7 +372,10 @@ export class ElSim {
         return c.newPayload(this.checkNewPayload(method, params))
       case 'engine_forkchoiceUpdatedV3': {
         if (params[1] !== null && params[1] !== undefined) {
-          throw new RpcFailure(RpcErrorCode.INVALID_PAYLOAD_ATTRIBUTES, 'el-sim does not build payloads')
+          throw new RpcFailure(
+            RpcErrorCode.INVALID_PAYLOAD_ATTRIBUTES,
+            'el-sim does not build payloads',
+          )
         }
         const payloadStatus = c.forkchoiceUpdated(parseForkchoiceState(params[0]))
         return { payloadStatus, payloadId: null }
@@ -378,12 +406,18 @@ export class ElSim {
       case 'elsim_getPayloadByHash': {
         const data = c.payloadByHash(parseHash(params[0], 'params[0]'))
         if (data === null) return null
-        const json: Record<string, unknown> = { executionPayload: payloadToJson(data.payload, data.version) }
-        if (data.parentBeaconBlockRoot !== undefined) json.parentBeaconBlockRoot = toData(data.parentBeaconBlockRoot)
+        const json: Record<string, unknown> = {
+          executionPayload: payloadToJson(data.payload, data.version),
+        }
+        if (data.parentBeaconBlockRoot !== undefined)
+          json.parentBeaconBlockRoot = toData(data.parentBeaconBlockRoot)
         return json
       }
       default:
-        throw new RpcFailure(RpcErrorCode.METHOD_NOT_FOUND, `the method ${method} does not exist/is not available`)
+        throw new RpcFailure(
+          RpcErrorCode.METHOD_NOT_FOUND,
+          `the method ${method} does not exist/is not available`,
+        )
     }
   }
 
@@ -419,11 +453,16 @@ export class ElSim {
     const methodVersion = Number(method.slice(-1))
     const expectedMethod = version <= 2 ? 2 : version
     if (methodVersion !== expectedMethod) {
-      throw new RpcFailure(RpcErrorCode.UNSUPPORTED_FORK, `Unsupported fork: ${method} for a V${version} payload timestamp`)
+      throw new RpcFailure(
+        RpcErrorCode.UNSUPPORTED_FORK,
+        `Unsupported fork: ${method} for a V${version} payload timestamp`,
+      )
     }
     const canyon = isForkActive(chain, 'canyon', ts)
-    if (canyon && payload.withdrawals === undefined) throw invalidParams('nil withdrawals post-shanghai')
-    if (!canyon && payload.withdrawals !== undefined) throw invalidParams('non-nil withdrawals pre-shanghai')
+    if (canyon && payload.withdrawals === undefined)
+      throw invalidParams('nil withdrawals post-shanghai')
+    if (!canyon && payload.withdrawals !== undefined)
+      throw invalidParams('non-nil withdrawals pre-shanghai')
     if (payload.withdrawals !== undefined && payload.withdrawals.length > 0) {
       throw invalidParams('non-empty withdrawals post-Canyon')
     }
@@ -435,8 +474,10 @@ export class ElSim {
       throw invalidParams('non-nil blobGasUsed or excessBlobGas pre-cancun')
     }
     const isthmus = isForkActive(chain, 'isthmus', ts)
-    if (isthmus && payload.withdrawalsRoot === undefined) throw invalidParams('nil withdrawalsRoot post-isthmus')
-    if (!isthmus && payload.withdrawalsRoot !== undefined) throw invalidParams('non-nil withdrawalsRoot pre-isthmus')
+    if (isthmus && payload.withdrawalsRoot === undefined)
+      throw invalidParams('nil withdrawalsRoot post-isthmus')
+    if (!isthmus && payload.withdrawalsRoot !== undefined)
+      throw invalidParams('non-nil withdrawalsRoot pre-isthmus')
     if (isForkActive(chain, 'jovian', ts)) {
       if (payload.extraData.length !== 17 || payload.extraData[0] !== 1) {
         throw invalidParams('jovian extraData must be 17 bytes with version 1')
@@ -454,7 +495,8 @@ export class ElSim {
     if (version >= 3) {
       if (!Array.isArray(params[1])) throw invalidParams('nil versionedHashes post-cancun')
       if (params[1].length !== 0) throw invalidParams('blob versioned hashes must be empty on L2')
-      if (params[2] === null || params[2] === undefined) throw invalidParams('nil beaconRoot post-cancun')
+      if (params[2] === null || params[2] === undefined)
+        throw invalidParams('nil beaconRoot post-cancun')
       data.parentBeaconBlockRoot = parseData(params[2], 'params[2]', { exact: HASH_SIZE_BYTES })
     }
     if (version === 4) {
@@ -502,18 +544,43 @@ export class ElSim {
     }
     if (p.blobGasUsed !== undefined) json.blobGasUsed = toQuantity(p.blobGasUsed)
     if (p.excessBlobGas !== undefined) json.excessBlobGas = toQuantity(p.excessBlobGas)
-    if (data.parentBeaconBlockRoot !== undefined) json.parentBeaconBlockRoot = toData(data.parentBeaconBlockRoot)
+    if (data.parentBeaconBlockRoot !== undefined)
+      json.parentBeaconBlockRoot = toData(data.parentBeaconBlockRoot)
     if (data.version === 4) json.requestsHash = toData(EMPTY_REQUESTS_HASH)
     return json
   }
 }
 
+/**
+ * What `calls` keeps of a call's params: newPayload payloads carry their transaction count in
+ * place of the transactions (a recorded call must not pin megabytes of block data).
+ */
+function recordedParams(method: string, params: unknown[]): unknown[] {
+  if (!method.startsWith('engine_newPayload')) return params
+  const [payload, ...rest] = params
+  if (typeof payload !== 'object' || payload === null) return params
+  const txs = (payload as { transactions?: unknown }).transactions
+  return [{ ...payload, transactions: Array.isArray(txs) ? txs.length : txs }, ...rest]
+}
+
 /** An upstream reached over JSON-RPC (`elsim_getPayloadByHash` of another el-sim). */
-export function createElSimRpcSource(url: string, chain: ChainConfig, jwtSecret?: Uint8Array): ElSimBlockSource {
-  const rpc = createRpcClient({ url, retries: 0, timeoutMs: 5_000, ...(jwtSecret === undefined ? {} : { jwtSecret }) })
+export function createElSimRpcSource(
+  url: string,
+  chain: ChainConfig,
+  jwtSecret?: Uint8Array,
+): ElSimBlockSource {
+  const rpc = createRpcClient({
+    url,
+    retries: 0,
+    timeoutMs: 5_000,
+    ...(jwtSecret === undefined ? {} : { jwtSecret }),
+  })
   return {
     async getPayloadByHash(hash) {
-      const res = (await rpc.call('elsim_getPayloadByHash', [hash])) as Record<string, unknown> | null
+      const res = (await rpc.call('elsim_getPayloadByHash', [hash])) as Record<
+        string,
+        unknown
+      > | null
       if (res === null) return null
       const payload = payloadFromJson(res.executionPayload)
       const data: ElSimPayload = { payload, version: engineVersionAt(chain, payload.timestamp) }
@@ -528,7 +595,10 @@ export function createElSimRpcSource(url: string, chain: ChainConfig, jwtSecret?
 }
 
 /** Creates and starts an el-sim. */
-export async function startElSim(opts: ElSimOptions, modules: { log?: Logger } = {}): Promise<ElSim> {
+export async function startElSim(
+  opts: ElSimOptions,
+  modules: { log?: Logger } = {},
+): Promise<ElSim> {
   const sim = new ElSim(opts, modules)
   await sim.start()
   return sim

@@ -5,7 +5,7 @@
  * no test marked it invalid. Sync from an upstream replaces devp2p.
  */
 import type { ChainConfig } from '../chains/types.ts'
-import { silentLogger, type Logger } from '../util/logger.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
 import { computeBlockHash } from '../wire/blockHash.ts'
 import type { BlockVersion, ExecutionPayload } from '../wire/types.ts'
 import { delay } from './rpcClient.ts'
@@ -48,7 +48,10 @@ export type NewPayloadHook = (block: {
   hash: Hex
   number: number
   payload: ExecutionPayload
-}) => { status: 'INVALID'; validationError?: string } | { status: 'SYNCING' | 'ACCEPTED' } | undefined
+}) =>
+  | { status: 'INVALID'; validationError?: string }
+  | { status: 'SYNCING' | 'ACCEPTED' }
+  | undefined
 
 export interface ElSimChainOptions {
   chain: ChainConfig
@@ -123,7 +126,17 @@ export class ElSimChain {
   private resetToGenesis(): Hex {
     const g = this.genesis
     this.blocks = new Map([
-      [g.hash, { hash: g.hash, number: g.number, parentHash: ZERO_HASH, timestamp: g.timestamp, data: null, hasState: true }],
+      [
+        g.hash,
+        {
+          hash: g.hash,
+          number: g.number,
+          parentHash: ZERO_HASH,
+          timestamp: g.timestamp,
+          data: null,
+          hasState: true,
+        },
+      ],
     ])
     this.canonical = new Map([[g.number, g.hash]])
     this.headHash = g.hash
@@ -268,7 +281,11 @@ export class ElSimChain {
   // forkchoiceUpdated (engine-sync.md §4.1 "forkchoiceUpdated")
 
   /** Throws ElSimRpcError(-38002) for a bad safe / finalized once the head is applied. */
-  forkchoiceUpdated(state: { headBlockHash: Hex; safeBlockHash: Hex; finalizedBlockHash: Hex }): PayloadStatus {
+  forkchoiceUpdated(state: {
+    headBlockHash: Hex
+    safeBlockHash: Hex
+    finalizedBlockHash: Hex
+  }): PayloadStatus {
     const { headBlockHash: head, safeBlockHash: safe, finalizedBlockHash: finalized } = state
     if (head === ZERO_HASH) return status('INVALID', null, 'forkchoice head is the zero hash')
     const bad = this.rejected.get(head)
@@ -291,13 +308,19 @@ export class ElSimChain {
   private applySafeFinalized(safe: Hex, finalized: Hex): void {
     if (finalized !== ZERO_HASH) {
       if (!this.isCanonical(finalized)) {
-        throw new ElSimRpcError(-38002, 'Invalid forkchoice state: final block not available in database or not canonical')
+        throw new ElSimRpcError(
+          -38002,
+          'Invalid forkchoice state: final block not available in database or not canonical',
+        )
       }
       this.finalizedHash = finalized
     }
     if (safe !== ZERO_HASH) {
       if (!this.isCanonical(safe)) {
-        throw new ElSimRpcError(-38002, 'Invalid forkchoice state: safe block not available in database or not canonical')
+        throw new ElSimRpcError(
+          -38002,
+          'Invalid forkchoice state: safe block not available in database or not canonical',
+        )
       }
       this.safeHash = safe
     }
@@ -327,7 +350,12 @@ export class ElSimChain {
       if (this.sync.target !== target.hash) {
         this.log.info({ target: target.hash, number: target.number }, 'el-sim: sync retargeted')
       }
-      Object.assign(this.sync, { target: target.hash, highestBlock: target.number, safe, finalized })
+      Object.assign(this.sync, {
+        target: target.hash,
+        highestBlock: target.number,
+        safe,
+        finalized,
+      })
       return
     }
     this.sync = {
@@ -338,7 +366,10 @@ export class ElSimChain {
       safe,
       finalized,
     }
-    this.log.info({ target: target.hash, number: target.number }, 'el-sim: forkchoice requested sync to new head')
+    this.log.info(
+      { target: target.hash, number: target.number },
+      'el-sim: forkchoice requested sync to new head',
+    )
     const generation = this.generation
     this.syncRun = this.runSync(generation).finally(() => {
       if (generation === this.generation) this.syncRun = null
@@ -396,7 +427,10 @@ export class ElSimChain {
       }
       const res = this.newPayload(data)
       if (res.status !== 'VALID') {
-        this.log.warn({ hash, status: res.status }, 'el-sim: sync stopped at a block that did not execute')
+        this.log.warn(
+          { hash, status: res.status },
+          'el-sim: sync stopped at a block that did not execute',
+        )
         return true
       }
     }
@@ -436,7 +470,9 @@ export class ElSimChain {
    * deleted, or kept without state with `keepBlocksWithoutState`. In-memory caches (announced
    * headers, rejected blocks, a running sync) are always lost.
    */
-  restart(opts: { keepChain?: boolean; rewindToNumber?: number; keepBlocksWithoutState?: boolean } = {}): void {
+  restart(
+    opts: { keepChain?: boolean; rewindToNumber?: number; keepBlocksWithoutState?: boolean } = {},
+  ): void {
     this.generation++
     this.sync = null
     this.syncRun = null
@@ -455,6 +491,13 @@ export class ElSimChain {
       if (opts.keepBlocksWithoutState === true) b.hasState = false
       else this.blocks.delete(b.hash)
     }
+  }
+
+  /** Ends a running sync (the EL process stopped); the chain itself is kept. */
+  halt(): void {
+    this.generation++
+    this.sync = null
+    this.syncRun = null
   }
 
   /** Waits until no sync is running (tests). */

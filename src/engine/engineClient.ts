@@ -6,20 +6,20 @@
 import type { ChainConfig } from '../chains/types.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { EngineError } from './errors.ts'
-import { type RpcCallOptions, type RpcClient, createRpcClient } from './rpcClient.ts'
+import { createRpcClient, type RpcCallOptions, type RpcClient } from './rpcClient.ts'
 import {
   type BlockRef,
   FORKCHOICE_UPDATED_METHOD,
   type ForkchoiceState,
   type ForkchoiceUpdatedResult,
   type Hex,
-  type PayloadStatus,
-  SchemaError,
   newPayloadRequest,
+  type PayloadStatus,
   parseBlockRef,
   parseForkchoiceUpdatedResult,
   parsePayloadStatus,
   parseQuantityNumber,
+  SchemaError,
   toQuantity,
 } from './schema.ts'
 
@@ -78,7 +78,10 @@ function parseResult<T>(method: string, parse: () => T): T {
     return parse()
   } catch (err) {
     if (err instanceof SchemaError) {
-      throw new EngineError('ENGINE_BAD_RESPONSE', `${method}: ${err.message}`, { method, cause: err })
+      throw new EngineError('ENGINE_BAD_RESPONSE', `${method}: ${err.message}`, {
+        method,
+        cause: err,
+      })
     }
     throw err
   }

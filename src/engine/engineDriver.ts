@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client'
 import type { ChainConfig } from '../chains/types.ts'
-import { silentLogger, type Logger } from '../util/logger.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { type AdminRpcSink, type AdminRpcSinkStatus, createAdminRpcSink } from './adminRpcSink.ts'
 import type { BlockMeta } from './blockBuffer.ts'
@@ -85,7 +85,8 @@ export function checkEngineDriverOptions(opts: EngineDriverOptions): void {
   if (opts.engineUrl === undefined && opts.adminRpcUrl === undefined) {
     bad('an output is needed: --l2 URL (Engine API) and/or --l2.admin-rpc URL')
   }
-  if (opts.engineUrl !== undefined && opts.jwtSecret === undefined) bad('--l2 needs --l2.jwt-secret FILE')
+  if (opts.engineUrl !== undefined && opts.jwtSecret === undefined)
+    bad('--l2 needs --l2.jwt-secret FILE')
   if (opts.followSourceUrl !== undefined && opts.engineUrl === undefined) {
     bad('--l2.follow.source needs --l2 (safe/finalized are checked against the EL)')
   }
@@ -107,7 +108,10 @@ export function checkEngineDriverOptions(opts: EngineDriverOptions): void {
   }
 }
 
-export function createEngineDriver(opts: EngineDriverOptions, modules: EngineDriverModules = {}): EngineDriver {
+export function createEngineDriver(
+  opts: EngineDriverOptions,
+  modules: EngineDriverModules = {},
+): EngineDriver {
   checkEngineDriverOptions(opts)
   const log = modules.log ?? silentLogger
   const metrics = modules.metricsRegistry ? createEngineMetrics(modules.metricsRegistry) : null
@@ -122,7 +126,10 @@ export function createEngineDriver(opts: EngineDriverOptions, modules: EngineDri
         chain: opts.chain,
         ...(opts.callTimeoutMs === undefined ? {} : { timeoutMs: opts.callTimeoutMs }),
       })
-    sync = createSyncDriver({ ...opts.sync, chain: opts.chain }, { client, log: log.child({ module: 'engine' }), metrics })
+    sync = createSyncDriver(
+      { ...opts.sync, chain: opts.chain },
+      { client, log: log.child({ module: 'engine' }), metrics },
+    )
   }
   const syncDriver = sync
 
@@ -131,7 +138,9 @@ export function createEngineDriver(opts: EngineDriverOptions, modules: EngineDri
     follow = createFollowSource(
       {
         url: opts.followSourceUrl,
-        ...(opts.followPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.followPollIntervalMs }),
+        ...(opts.followPollIntervalMs === undefined
+          ? {}
+          : { pollIntervalMs: opts.followPollIntervalMs }),
       },
       { log: log.child({ module: 'follow' }), onHeads: (c) => syncDriver.offerSafeFinalized(c) },
     )
@@ -141,7 +150,10 @@ export function createEngineDriver(opts: EngineDriverOptions, modules: EngineDri
     opts.adminRpcUrl === undefined
       ? null
       : createAdminRpcSink(
-          { url: opts.adminRpcUrl, ...(opts.callTimeoutMs === undefined ? {} : { timeoutMs: opts.callTimeoutMs }) },
+          {
+            url: opts.adminRpcUrl,
+            ...(opts.callTimeoutMs === undefined ? {} : { timeoutMs: opts.callTimeoutMs }),
+          },
           { log: log.child({ module: 'admin-rpc' }) },
         )
 
@@ -172,7 +184,8 @@ export function createEngineDriver(opts: EngineDriverOptions, modules: EngineDri
         buffer: s?.buffer ?? { blocks: 0, bytes: 0 },
         counters: s?.counters ?? null,
         lastError: s?.lastError ?? null,
-        followSource: follow === null ? null : { url: scrubUrl(opts.followSourceUrl!), kind: follow.kind },
+        followSource:
+          follow === null ? null : { url: scrubUrl(opts.followSourceUrl!), kind: follow.kind },
         adminRpc: admin === null ? null : { ...admin.status(), url: scrubUrl(opts.adminRpcUrl!) },
       }
     },

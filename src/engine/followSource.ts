@@ -4,8 +4,8 @@
  * it is read as an EL (`eth_getBlockByNumber("safe" | "finalized")`). The driver applies the
  * heads only once its own EL has them on its canonical chain.
  */
-import { silentLogger, type Logger } from '../util/logger.ts'
-import { EngineError, isTransientEngineError } from './errors.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
+import { EngineError } from './errors.ts'
 import { createRpcClient, type RpcClient } from './rpcClient.ts'
 import { type Hex, parseBlockRef, parseHash, SchemaError, ZERO_HASH } from './schema.ts'
 import type { SafeFinalizedCandidate } from './syncDriver.ts'
@@ -47,24 +47,35 @@ function l2Ref(value: unknown, field: string): { hash: Hex; number: number } | n
   return { hash, number: o.number }
 }
 
-export function createFollowSource(opts: FollowSourceOptions, modules: FollowSourceModules): FollowSource {
+export function createFollowSource(
+  opts: FollowSourceOptions,
+  modules: FollowSourceModules,
+): FollowSource {
   const log = modules.log ?? silentLogger
   const rpc =
     modules.rpc ??
-    createRpcClient({ url: opts.url, ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) })
+    createRpcClient({
+      url: opts.url,
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    })
   const pollMs = opts.pollIntervalMs ?? 4_000
   let kind: FollowSourceKind = 'unknown'
   let timer: NodeJS.Timeout | null = null
   let running: Promise<void> | null = null
   let stopped = true
   let failing = false
+  let lastError: string | null = null
 
   async function readEl(tag: 'safe' | 'finalized') {
     try {
       const ref = parseBlockRef(await rpc.call('eth_getBlockByNumber', [tag, false]))
       return ref === null ? null : { hash: ref.hash, number: ref.number }
     } catch (err) {
-      if (err instanceof EngineError && err.code === 'ENGINE_RPC_ERROR' && /not found|unknown block/i.test(err.message)) {
+      if (
+        err instanceof EngineError &&
+        err.code === 'ENGINE_RPC_ERROR' &&
+        /not found|unknown block/i.test(err.message)
+      ) {
         return null
       }
       throw err
@@ -78,7 +89,10 @@ export function createFollowSource(opts: FollowSourceOptions, modules: FollowSou
     async poll() {
       if (kind !== 'el') {
         try {
-          const status = (await rpc.call('optimism_syncStatus', [])) as Record<string, unknown> | null
+          const status = (await rpc.call('optimism_syncStatus', [])) as Record<
+            string,
+            unknown
+          > | null
           if (status !== null && typeof status === 'object' && 'safe_l2' in status) {
             if (kind === 'unknown') log.info({ url: rpc.url }, 'follow source is an op-node')
             kind = 'op-node'
@@ -88,7 +102,12 @@ export function createFollowSource(opts: FollowSourceOptions, modules: FollowSou
             }
           }
         } catch (err) {
-          if (kind === 'op-node' || !(err instanceof EngineError) || err.code !== 'ENGINE_RPC_ERROR') throw err
+          if (
+            kind === 'op-node' ||
+            !(err instanceof EngineError) ||
+            err.code !== 'ENGINE_RPC_ERROR'
+          )
+            throw err
         }
         log.info({ url: rpc.url }, 'follow source is an EL (no optimism_syncStatus)')
         kind = 'el'
@@ -104,12 +123,17 @@ export function createFollowSource(opts: FollowSourceOptions, modules: FollowSou
           .then((candidate) => {
             if (failing) log.info({ url: rpc.url }, 'follow source answers again')
             failing = false
+            lastError = null
             if (!stopped) modules.onHeads(candidate)
           })
           .catch((err: unknown) => {
-            if (!failing || !isTransientEngineError(err)) {
-              log.warn({ url: rpc.url, err: (err as Error).message }, 'follow source read failed')
+            const message = (err as Error).message
+            if (message !== lastError) {
+              log.warn({ url: rpc.url, err: message }, 'follow source read failed')
+            } else {
+              log.debug({ url: rpc.url, err: message }, 'follow source still failing')
             }
+            lastError = message
             failing = true
           })
           .finally(() => {

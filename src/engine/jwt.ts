@@ -49,9 +49,13 @@ export function loadJwtSecretFile(path: string): Uint8Array {
     text = readFileSync(path, 'utf8')
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-    throw new EngineError('ENGINE_JWT_SECRET_INVALID', `cannot read JWT secret file ${path}: ${reason}`, {
-      cause: err,
-    })
+    throw new EngineError(
+      'ENGINE_JWT_SECRET_INVALID',
+      `cannot read JWT secret file ${path}: ${reason}`,
+      {
+        cause: err,
+      },
+    )
   }
   return parseJwtSecret(text, `JWT secret file ${path}`)
 }
@@ -94,9 +98,7 @@ export function createJwtAuthorizer(
   }
 }
 
-export type JwtVerifyResult =
-  | { ok: true; iat: number }
-  | { ok: false; reason: string }
+export type JwtVerifyResult = { ok: true; iat: number } | { ok: false; reason: string }
 
 function decodeJsonPart(part: string): Record<string, unknown> | null {
   try {

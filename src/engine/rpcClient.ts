@@ -129,7 +129,12 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
   const url = target
   let nextId = 1
 
-  async function attempt(method: string, params: unknown[], callTimeoutMs: number, signal?: AbortSignal) {
+  async function attempt(
+    method: string,
+    params: unknown[],
+    callTimeoutMs: number,
+    signal?: AbortSignal,
+  ) {
     const id = nextId++
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (authorize !== null) headers.authorization = authorize()
@@ -162,7 +167,11 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
         { method, httpStatus: res.status },
       )
     }
-    let body: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } }
+    let body: {
+      id?: unknown
+      result?: unknown
+      error?: { code?: unknown; message?: unknown; data?: unknown }
+    }
     try {
       body = JSON.parse(text)
     } catch (err) {
@@ -172,9 +181,13 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
       })
     }
     if (typeof body !== 'object' || body === null || body.id !== id) {
-      throw new EngineError('ENGINE_BAD_RESPONSE', `${method} to ${url}: not a JSON-RPC answer to this call`, {
-        method,
-      })
+      throw new EngineError(
+        'ENGINE_BAD_RESPONSE',
+        `${method} to ${url}: not a JSON-RPC answer to this call`,
+        {
+          method,
+        },
+      )
     }
     if (body.error !== undefined && body.error !== null) {
       const code = typeof body.error.code === 'number' ? body.error.code : 0
@@ -186,7 +199,9 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
       })
     }
     if (!('result' in body)) {
-      throw new EngineError('ENGINE_BAD_RESPONSE', `${method} to ${url}: answer has no result`, { method })
+      throw new EngineError('ENGINE_BAD_RESPONSE', `${method} to ${url}: answer has no result`, {
+        method,
+      })
     }
     return body.result
   }
@@ -199,7 +214,11 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
         try {
           return await attempt(method, params, callOpts.timeoutMs ?? timeoutMs, callOpts.signal)
         } catch (err) {
-          if (n >= maxRetries || !isTransientEngineError(err) || callOpts.signal?.aborted === true) {
+          if (
+            n >= maxRetries ||
+            !isTransientEngineError(err) ||
+            callOpts.signal?.aborted === true
+          ) {
             throw err
           }
           await delay(Math.min(maxDelayMs, baseDelayMs * 2 ** n), callOpts.signal)

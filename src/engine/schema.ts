@@ -195,7 +195,10 @@ function withdrawalToJson(w: Withdrawal): WithdrawalJson {
  * adds `blobGasUsed` and `excessBlobGas`; V4 adds `withdrawalsRoot` (OP Isthmus). Key order
  * follows the engine spec. Throws SchemaError when a field the version needs is missing.
  */
-export function payloadToJson(payload: ExecutionPayload, version: BlockVersion): ExecutionPayloadJson {
+export function payloadToJson(
+  payload: ExecutionPayload,
+  version: BlockVersion,
+): ExecutionPayloadJson {
   const json: ExecutionPayloadJson = {
     parentHash: toData(payload.parentHash),
     feeRecipient: toData(payload.feeRecipient),
@@ -213,11 +216,13 @@ export function payloadToJson(payload: ExecutionPayload, version: BlockVersion):
     transactions: payload.transactions.map(toData),
   }
   if (version >= 2) {
-    if (payload.withdrawals === undefined) throw new SchemaError('withdrawals', `required in V${version}`)
+    if (payload.withdrawals === undefined)
+      throw new SchemaError('withdrawals', `required in V${version}`)
     json.withdrawals = payload.withdrawals.map(withdrawalToJson)
   }
   if (version >= 3) {
-    if (payload.blobGasUsed === undefined) throw new SchemaError('blobGasUsed', `required in V${version}`)
+    if (payload.blobGasUsed === undefined)
+      throw new SchemaError('blobGasUsed', `required in V${version}`)
     if (payload.excessBlobGas === undefined) {
       throw new SchemaError('excessBlobGas', `required in V${version}`)
     }
@@ -225,7 +230,8 @@ export function payloadToJson(payload: ExecutionPayload, version: BlockVersion):
     json.excessBlobGas = toQuantity(payload.excessBlobGas)
   }
   if (version === 4) {
-    if (payload.withdrawalsRoot === undefined) throw new SchemaError('withdrawalsRoot', 'required in V4')
+    if (payload.withdrawalsRoot === undefined)
+      throw new SchemaError('withdrawalsRoot', 'required in V4')
     json.withdrawalsRoot = toData(payload.withdrawalsRoot)
   }
   return json
@@ -364,7 +370,8 @@ export function parsePayloadStatus(value: unknown, field = 'result'): PayloadSta
   const err = o.validationError
   return {
     status: status as PayloadStatusValue,
-    latestValidHash: lvh === null || lvh === undefined ? null : parseHash(lvh, `${field}.latestValidHash`),
+    latestValidHash:
+      lvh === null || lvh === undefined ? null : parseHash(lvh, `${field}.latestValidHash`),
     validationError: typeof err === 'string' ? err : null,
   }
 }

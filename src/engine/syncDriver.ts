@@ -11,10 +11,10 @@
  * EL, then the target is re-confirmed. All Engine API calls run one at a time from one loop.
  */
 import type { ChainConfig } from '../chains/types.ts'
-import { silentLogger, type Logger } from '../util/logger.ts'
+import { type Logger, silentLogger } from '../util/logger.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
-import { type BlockMeta, BlockBuffer, BoundedHashSet, type BufferedBlock } from './blockBuffer.ts'
-import type { EngineClient, ElHeads } from './engineClient.ts'
+import { BlockBuffer, type BlockMeta, BoundedHashSet, type BufferedBlock } from './blockBuffer.ts'
+import type { ElHeads, EngineClient } from './engineClient.ts'
 import { checkChainId } from './engineClient.ts'
 import { EngineError, isRpcError, isTransientEngineError, RpcErrorCode } from './errors.ts'
 import type { EngineMetrics } from './metrics.ts'
@@ -236,7 +236,10 @@ export class SyncDriver {
       // Building on a rejected block is as invalid as the block itself.
       this.invalid.add(ref.hash)
       this.counters.ignoredInvalid++
-      this.log.warn({ block: refLog(ref) }, 'ignored a block that is, or builds on, an INVALID block')
+      this.log.warn(
+        { block: refLog(ref) },
+        'ignored a block that is, or builds on, an INVALID block',
+      )
       return
     }
     if (this.buffer.has(ref.hash)) {
@@ -264,14 +267,23 @@ export class SyncDriver {
       // First block per height wins and the head never moves backwards (engine-sync.md §5); a
       // later block on the other branch reaches the EL as a non-adjacent block and it reorgs.
       this.counters.stale++
-      this.log.debug({ block: refLog(ref), head: this.confirmed.number }, 'block at or below the EL head ignored')
+      this.log.debug(
+        { block: refLog(ref), head: this.confirmed.number },
+        'block at or below the EL head ignored',
+      )
       return
     }
     const { evicted } = this.buffer.add(ref, envelope, meta)
     for (const e of evicted) {
       this.counters.evicted++
       this.metrics?.bufferEvictedTotal.inc()
-      if (this.confirmed === null || e.ref.number > this.confirmed.number) {
+      // While the EL syncs, old unconfirmed blocks are routine to drop: its sync fetches them.
+      if (this.syncing !== null) {
+        this.log.debug(
+          { block: refLog(e.ref) },
+          'block buffer full while the EL syncs, dropped the oldest',
+        )
+      } else if (this.confirmed === null || e.ref.number > this.confirmed.number) {
         this.log.warn(
           { block: refLog(e.ref), blocks: this.buffer.size, bytes: this.buffer.bytes },
           'block buffer full, dropped the oldest unconfirmed block',
@@ -339,6 +351,7 @@ export class SyncDriver {
 
   private enterElDown(err: unknown): void {
     if (this.state === 'stopped') return
+    const atStart = this.state === 'connecting'
     const first = this.state !== 'el-down'
     this.state = 'el-down'
     if (this.pollTimer !== null) clearTimeout(this.pollTimer)
@@ -350,6 +363,8 @@ export class SyncDriver {
     const ctx = { url: this.client.url, code, err: this.lastError, retryInMs: wait }
     if (code === 'ENGINE_AUTH_FAILED' || code === 'ENGINE_WRONG_CHAIN') {
       this.log.error(ctx, 'EL refused us, retrying')
+    } else if (atStart) {
+      this.log.warn(ctx, 'EL not reachable yet, retrying in the background')
     } else if (first) {
       this.log.warn(ctx, 'EL went away, keeping the newest blocks and retrying')
     } else {
@@ -419,7 +434,11 @@ export class SyncDriver {
         if (this.isStopped()) return
         this.counters.engineErrors++
         if (err instanceof EngineError) this.metrics?.engineErrorsTotal.inc({ code: err.code })
-        if (err instanceof EngineError && err.code !== 'ENGINE_RPC_ERROR' && err.code !== 'ENGINE_BAD_RESPONSE') {
+        if (
+          err instanceof EngineError &&
+          err.code !== 'ENGINE_RPC_ERROR' &&
+          err.code !== 'ENGINE_BAD_RESPONSE'
+        ) {
           this.enterElDown(err)
           return
         }
@@ -430,7 +449,6 @@ export class SyncDriver {
         this.errorStreak++
         await delay(wait, this.abort.signal)
         this.dirty = true
-        continue
       }
     }
   }
@@ -512,10 +530,14 @@ export class SyncDriver {
     this.knownValid.add(latest.hash)
     this.markChainValid(latest.hash)
     if (this.syncing === null && latest.number >= this.target.number) {
-      this.log.warn({ latest: refLog(latest), target: refLog(this.target) }, 'EL head moved to another block')
+      this.log.warn(
+        { latest: refLog(latest), target: refLog(this.target) },
+        'EL head moved to another block',
+      )
       this.target = latest
     }
-    if (this.syncing !== null && this.now() - this.lastFcuMs >= this.fcuRefreshMs) this.fcuDirty = true
+    if (this.syncing !== null && this.now() - this.lastFcuMs >= this.fcuRefreshMs)
+      this.fcuDirty = true
     this.updateGauges()
   }
 
@@ -530,7 +552,10 @@ export class SyncDriver {
       newest = this.buffer.get(this.target.hash) ?? newest
     }
     let advanced = false
-    if (newest !== undefined && (this.confirmed === null || newest.ref.number > this.confirmed.number)) {
+    if (
+      newest !== undefined &&
+      (this.confirmed === null || newest.ref.number > this.confirmed.number)
+    ) {
       const chain = this.buffer.chainTo(newest.ref.hash)
       let start = -1
       for (let i = chain.length - 1; i >= 0; i--) {
@@ -569,12 +594,19 @@ export class SyncDriver {
     try {
       status = await this.client.newPayload(block.envelope, this.callOpts())
     } catch (err) {
-      if (err instanceof EngineError && err.code === 'ENGINE_RPC_ERROR' && isCallerBug(err.rpcCode)) {
+      if (
+        err instanceof EngineError &&
+        err.code === 'ENGINE_RPC_ERROR' &&
+        isCallerBug(err.rpcCode)
+      ) {
         // The EL says our request is malformed for this block: retrying cannot help.
         this.buffer.delete(block.ref.hash)
         this.counters.engineErrors++
         this.metrics?.engineErrorsTotal.inc({ code: err.code })
-        this.log.error({ block: refLog(block.ref), err: err.message, rpcCode: err.rpcCode }, 'newPayload refused, block dropped')
+        this.log.error(
+          { block: refLog(block.ref), err: err.message, rpcCode: err.rpcCode },
+          'newPayload refused, block dropped',
+        )
         if (this.target?.hash === block.ref.hash) this.target = this.confirmed
         return 'dropped'
       }
@@ -626,6 +658,7 @@ export class SyncDriver {
         await this.onInvalidForkchoiceState(err as EngineError)
         return
       }
+      this.fcuDirty = true // still owed once the EL answers again
       throw err
     }
     this.lastFcuMs = this.now()
@@ -641,7 +674,11 @@ export class SyncDriver {
           const from = this.confirmed?.number ?? 0
           this.syncing = { sinceMs: this.now(), fromNumber: from }
           this.log.info(
-            { target: refLog(target), confirmed: refLog(this.confirmed), gapBlocks: target.number - from },
+            {
+              target: refLog(target),
+              confirmed: refLog(this.confirmed),
+              gapBlocks: target.number - from,
+            },
             'EL syncing towards the target',
           )
           this.schedulePoll()
@@ -666,7 +703,12 @@ export class SyncDriver {
     const heads = await this.client.readHeads(this.callOpts())
     this.counters.resets++
     this.log.warn(
-      { err: err.message, safe: refLog(this.safe), finalized: refLog(this.finalized), streak: this.invalidForkchoiceStreak },
+      {
+        err: err.message,
+        safe: refLog(this.safe),
+        finalized: refLog(this.finalized),
+        streak: this.invalidForkchoiceStreak,
+      },
       'EL rejected our safe/finalized (-38002), re-reading its heads',
     )
     if (this.invalidForkchoiceStreak >= 2) {
@@ -751,7 +793,10 @@ export class SyncDriver {
       this.finalized = finalized
     }
     if (safe !== null || finalized !== null) {
-      this.log.debug({ safe: refLog(this.safe), finalized: refLog(this.finalized) }, 'safe/finalized from follow source')
+      this.log.debug(
+        { safe: refLog(this.safe), finalized: refLog(this.finalized) },
+        'safe/finalized from follow source',
+      )
       this.fcuDirty = true
     }
   }

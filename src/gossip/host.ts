@@ -80,6 +80,8 @@ export function dhtProtocol(chainId: number): string {
 }
 /** A DHT lookup for more peers gives up after this long. */
 export const DHT_LOOKUP_TIMEOUT_MS = 10_000
+/** Peers remembered as discovery dial candidates (the most recently updated are kept). */
+export const MAX_DIAL_CANDIDATES = 1000
 /** Bytes of the random key a discovery lookup walks towards. */
 const DHT_LOOKUP_KEY_BYTES = 32
 /**
@@ -133,6 +135,24 @@ export interface GossipHostModules {
   validator: HostValidator
   /** @default silentLogger */
   logger?: Logger
+  /**
+   * Wall clock in ms for firstSeenMs / validatedMs (e.g. `performance.timeOrigin +
+   * performance.now()` for sub-millisecond figures comparable across processes).
+   * @default Date.now
+   */
+  now?: () => number
+}
+
+/** Message counts since start (for metrics and the devnet view). */
+export interface GossipHostCounters {
+  /** Messages received on our topics (every copy, before de-duplication) */
+  received: number
+  /** Copies gossipsub dropped as already seen */
+  duplicates: number
+  /** Verdicts reported, by outcome */
+  accepted: number
+  rejected: number
+  ignored: number
 }
 
 export interface PublishedMessage {
@@ -203,6 +223,7 @@ export interface GossipHost {
   routerSettings(): EffectiveRouterSettings
   /** Messages waiting for validation */
   readonly validationBacklog: number
+  counters(): GossipHostCounters
 }
 
 /** The gossipsub members the host uses (the package's exported interface omits some). */
@@ -309,7 +330,7 @@ interface QueuedMessage extends ValidationJob {
   topic: string
   data: Uint8Array
   fromPeer: string
-  /** Date.now() at first sight (the hand-off's firstSeenMs) */
+  /** Wall clock (modules.now) at first sight: the hand-off's firstSeenMs */
   firstSeenMs: number
   /** The same instant on the monotonic clock (performance.now()), for durations */
   firstSeenMono: number
@@ -337,6 +358,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   const idCache = new MessageIdCache()
   /** First-seen time per received message, keyed by its data object (freed with it). */
   const firstSeen = new WeakMap<Uint8Array, FirstSeen>()
+  const wallNow = modules.now ?? Date.now
+  const counters = { idComputed: 0, published: 0, dispatched: 0, accepted: 0, rejected: 0, ignored: 0 }
 
   let node: Libp2p | null = null
   let router: GossipsubRouter | null = null
@@ -360,6 +383,9 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     timing: { startedMs: number | null; finishedMs: number },
   ): void {
     router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE[verdict])
+    if (verdict === 'accept') counters.accepted++
+    else if (verdict === 'reject') counters.rejected++
+    else counters.ignored++
     const payload = envelope?.payload
     const event: VerdictEvent = {
       topic: job.topic,
@@ -413,7 +439,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
         messageId: new Uint8Array(Buffer.from(job.msgIdStr, 'hex')),
         fromPeer: job.fromPeer,
         firstSeenMs: job.firstSeenMs,
-        validatedMs: Date.now(),
+        validatedMs: wallNow(),
       })
     }
   }
@@ -439,7 +465,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   function onGossipMessage(evt: CustomEvent<GossipsubMessage>): void {
     const { propagationSource, msgId, msg } = evt.detail
     const mono = performance.now()
-    const seen = firstSeen.get(msg.data) ?? { wallMs: Date.now(), mono }
+    counters.dispatched++
+    const seen = firstSeen.get(msg.data) ?? { wallMs: wallNow(), mono }
     const job: QueuedMessage = {
       msgIdStr: msgId,
       topic: msg.topic,
@@ -460,7 +487,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
 
   /** op-node's message ID; also the earliest per-message hook, so first-seen is taken here. */
   function messageIdFn(msg: Message): Uint8Array {
-    if (!firstSeen.has(msg.data)) firstSeen.set(msg.data, { wallMs: Date.now(), mono: performance.now() })
+    counters.idComputed++
+    if (!firstSeen.has(msg.data)) firstSeen.set(msg.data, { wallMs: wallNow(), mono: performance.now() })
     return idCache.compute(msg.topic, msg.data)
   }
 
@@ -483,7 +511,28 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   )
 
   function isConnected(id: string): boolean {
-    return node !== null && node.getConnections(peerIdFromString(id)).length > 0
+    return node?.getConnections().some((c) => c.remotePeer.toString() === id) ?? false
+  }
+
+  /**
+   * Peers with known addresses, for the discovery dialler: fed by libp2p's peer:update events
+   * (DHT results, identify, addPeers), so no round re-reads the peer store (decoding every
+   * secp256k1 key there costs milliseconds per peer with js-libp2p's pure-JS curve code).
+   */
+  const dialCandidates = new Map<string, PeerId>()
+
+  /** Returns true when the peer was not a candidate before. */
+  function rememberDialCandidate(id: PeerId, addressCount: number): boolean {
+    const key = id.toString()
+    if (key === peerId) return false
+    const known = dialCandidates.delete(key)
+    if (addressCount === 0) return false
+    if (dialCandidates.size >= MAX_DIAL_CANDIDATES) {
+      const oldest = dialCandidates.keys().next().value
+      if (oldest !== undefined) dialCandidates.delete(oldest)
+    }
+    dialCandidates.set(key, id)
+    return !known
   }
 
   function connectedPeerIds(): string[] {
@@ -568,17 +617,15 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       target: opts.peers.lo,
       intervalMs: opts.timing.discoveryIntervalMs,
       idleIntervalMs: opts.timing.discoveryIdleIntervalMs,
+      failureBackoffMs: opts.timing.discoveryDialFailureBackoffMs,
     },
     {
       connectedCount: () => connectedPeerIds().length,
       async candidates() {
-        const { node: n } = started()
         const connected = new Set(connectedPeerIds())
-        const known = await n.peerStore.all()
-        const ids = known
-          .filter((p) => p.addresses.length > 0)
-          .map((p) => p.id.toString())
-          .filter((id) => id !== peerId && !connected.has(id) && !bans.isBanned(id))
+        const ids = [...dialCandidates.keys()].filter(
+          (id) => !connected.has(id) && !bans.isBanned(id),
+        )
         // Shuffle so every node does not pile onto the same peers.
         for (let i = ids.length - 1; i > 0; i--) {
           const j = Math.floor(Math.random() * (i + 1))
@@ -587,7 +634,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
         return ids
       },
       async dial(id) {
-        await started().node.dial(peerIdFromString(id))
+        const target = dialCandidates.get(id)
+        if (target !== undefined) await started().node.dial(target)
       },
       ...(opts.dht ? { lookup: dhtLookup } : {}),
     },
@@ -660,9 +708,16 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
         maxConnections: opts.peers.hi * MAX_CONNECTIONS_PER_PEERS_HI,
         inboundConnectionThreshold: opts.inboundConnectionsPerIpPerSecond,
       },
+      // libp2p's monitor pings every connection and by default drops it when a ping fails. A
+      // ping fails spuriously when the DHT pings the same peer at that moment (one outbound ping
+      // stream per connection) or when the event loop is busy; op-node never drops a peer for a
+      // failed ping either. Dead links are still found by yamux keep-alive and TCP.
+      connectionMonitor: { abortConnectionOnPingFailure: false },
       services: {
         identify: identify(),
-        ping: ping(),
+        // The DHT pings its contacts through this service while libp2p's monitor pings too: allow
+        // both at once (the ping spec's limit is one outbound stream per peer).
+        ping: ping(opts.dht ? { maxOutboundStreams: 2 } : {}),
         pubsub: gossipsubService(),
         ...(opts.dht
           ? {
@@ -705,6 +760,11 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       events.emit('peer:disconnect', { peerId: id })
     })
     created.addEventListener('connection:open', () => trimmer.onConnection())
+    created.addEventListener('peer:update', (evt) => {
+      const isNew = rememberDialCandidate(evt.detail.peer.id, evt.detail.peer.addresses.length)
+      // A DHT walk reports peers as it goes: dial them now rather than after the walk.
+      if (isNew) void dialer.runRound()
+    })
 
     for (const peer of bootnodes) {
       created.dial(multiaddr(peer.address)).catch((err: unknown) => {
@@ -733,6 +793,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
 
   async function publishRaw(topic: string, data: Uint8Array): Promise<PublishedMessage> {
     const { router: r } = started()
+    // gossipsub runs the message-ID function for our own message too: not a received copy.
+    counters.published++
     let recipients: PeerId[]
     try {
       recipients = (await r.publish(topic, data)).recipients
@@ -876,6 +938,16 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     },
     get validationBacklog() {
       return queue.length
+    },
+    counters() {
+      const received = counters.idComputed - counters.published
+      return {
+        received,
+        duplicates: Math.max(0, received - counters.dispatched),
+        accepted: counters.accepted,
+        rejected: counters.rejected,
+        ignored: counters.ignored,
+      }
     },
   }
 }

@@ -12,7 +12,11 @@ import {
   DEFAULT_TRIM_SILENCE_PERIOD_MS,
 } from './connectionTrimmer.ts'
 import { GossipHostError } from './errors.ts'
-import { DISCOVERY_IDLE_INTERVAL_MS, DISCOVERY_INTERVAL_MS } from './peerDialer.ts'
+import {
+  DISCOVERY_DIAL_FAILURE_BACKOFF_MS,
+  DISCOVERY_IDLE_INTERVAL_MS,
+  DISCOVERY_INTERVAL_MS,
+} from './peerDialer.ts'
 import { DEFAULT_PEER_MONITOR_INTERVAL_MS } from './peerMonitor.ts'
 import { SCORING_LEVELS, type ScoringLevel } from './scoring.ts'
 import { STATIC_PEER_REDIAL_MAX_MS, STATIC_PEER_REDIAL_MIN_MS } from './staticPeers.ts'
@@ -140,6 +144,7 @@ export interface GossipHostOptions {
     staticRedialMaxMs: number
     discoveryIntervalMs: number
     discoveryIdleIntervalMs: number
+    discoveryDialFailureBackoffMs: number
     trimSilencePeriodMs: number
   }
 }
@@ -182,6 +187,7 @@ export const defaultGossipHostOptions: Omit<GossipHostOptions, 'chain' | 'privat
     staticRedialMaxMs: STATIC_PEER_REDIAL_MAX_MS,
     discoveryIntervalMs: DISCOVERY_INTERVAL_MS,
     discoveryIdleIntervalMs: DISCOVERY_IDLE_INTERVAL_MS,
+    discoveryDialFailureBackoffMs: DISCOVERY_DIAL_FAILURE_BACKOFF_MS,
     trimSilencePeriodMs: DEFAULT_TRIM_SILENCE_PERIOD_MS,
   },
 }

@@ -3,8 +3,8 @@
  * it knows about but is not connected to, like op-node's discovery loop (op-gossip.md §8.2: every
  * 5 s while below target, 20 s otherwise; 4 dial workers). Where known peers come from is not
  * this module's business: the host's peer store, filled by the DHT (devnets), by `addPeers` (the
- * seam a discv5 module will feed) or by identify. An optional `lookup` (a DHT query) runs first
- * on each round below target to learn more peers.
+ * seam a discv5 module will feed) or by identify. An optional `lookup` (a DHT query) runs when
+ * the node is below target and has no untried peer left, to learn more.
  */
 
 /** op-node's discovery period while below the target. */
@@ -60,6 +60,8 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
   let timer: NodeJS.Timeout | null = null
   let running = false
   let round: Promise<void> | null = null
+  let lookupRunning = false
+  let lastLookupMs = Number.NEGATIVE_INFINITY
 
   function recentlyFailed(peerId: string): boolean {
     const at = failures.get(peerId)
@@ -78,12 +80,30 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
     failures.set(peerId, now())
   }
 
+  /**
+   * A lookup runs beside the dialling, never in front of it (a DHT walk can take seconds), at
+   * most once per interval, and starts another round as soon as it is done.
+   */
+  function startLookup(): void {
+    const lookup = modules.lookup
+    if (lookup === undefined || lookupRunning || !running) return
+    if (now() - lastLookupMs < intervalMs) return
+    lastLookupMs = now()
+    lookupRunning = true
+    lookup()
+      .catch(() => {})
+      .finally(() => {
+        lookupRunning = false
+        if (running && modules.connectedCount() < opts.target) void runRound()
+      })
+  }
+
   async function doRound(): Promise<void> {
-    if (modules.connectedCount() >= opts.target) return
-    if (modules.lookup !== undefined) await modules.lookup().catch(() => {})
     const missing = opts.target - modules.connectedCount()
     if (!running || missing <= 0) return
     const queue = (await modules.candidates()).filter((p) => !recentlyFailed(p)).slice(0, missing)
+    // Walk the DHT only when every known peer is already tried: lookups cost CPU on every node.
+    if (queue.length === 0) startLookup()
     async function worker(): Promise<void> {
       for (let peerId = queue.shift(); peerId !== undefined; peerId = queue.shift()) {
         if (!running) return

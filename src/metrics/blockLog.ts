@@ -47,9 +47,16 @@ export interface BlockLogLine {
  * The summary `engine` field: the forkchoice outcome when there was one, else the newPayload
  * outcome, else `not_sent` (stale, duplicate, or the EL is down) or `disabled`.
  */
-export function engineOutcome(r: Pick<BlockLogRecord, 'newPayload' | 'forkchoice' | 'engineEnabled'>): string {
+export function engineOutcome(
+  r: Pick<BlockLogRecord, 'newPayload' | 'forkchoice' | 'engineEnabled'>,
+): string {
   if (!r.engineEnabled) return 'disabled'
-  if (r.newPayload !== null && r.newPayload !== 'VALID' && r.newPayload !== 'SYNCING' && r.newPayload !== 'ACCEPTED') {
+  if (
+    r.newPayload !== null &&
+    r.newPayload !== 'VALID' &&
+    r.newPayload !== 'SYNCING' &&
+    r.newPayload !== 'ACCEPTED'
+  ) {
     return r.newPayload // INVALID / INVALID_BLOCK_HASH / an error code decides it
   }
   return r.forkchoice ?? r.newPayload ?? 'not_sent'

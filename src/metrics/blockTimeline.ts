@@ -162,8 +162,11 @@ export class BlockTimeline {
     head.forkchoice = outcome
     head.lastAnswerMs = at
     this.metrics?.observeStageDelay('forkchoice', (at - head.timestampMs) / 1000)
-    this.finish(head)
-    if (outcome !== 'VALID' && outcome !== 'SYNCING' && outcome !== 'ACCEPTED') return
+    if (outcome !== 'VALID' && outcome !== 'SYNCING' && outcome !== 'ACCEPTED') {
+      this.finish(head)
+      return
+    }
+    // In acceptance order, the head among them.
     for (const t of [...this.tracked.values()]) if (t.number <= head.number) this.finish(t)
   }
 
@@ -207,6 +210,9 @@ export class BlockTimeline {
   }
 }
 
-export function createBlockTimeline(opts: BlockTimelineOptions = {}, modules: BlockTimelineModules = {}): BlockTimeline {
+export function createBlockTimeline(
+  opts: BlockTimelineOptions = {},
+  modules: BlockTimelineModules = {},
+): BlockTimeline {
   return new BlockTimeline(opts, modules)
 }

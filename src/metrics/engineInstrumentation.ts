@@ -37,7 +37,11 @@ export function instrumentEngineClient(
   const timeline = modules.timeline ?? null
   const clock = modules.clock ?? (() => performance.now())
 
-  async function timed<T>(method: string, call: () => Promise<T>, outcomeOf: (r: T) => string): Promise<T> {
+  async function timed<T>(
+    method: string,
+    call: () => Promise<T>,
+    outcomeOf: (r: T) => string,
+  ): Promise<T> {
     const start = clock()
     try {
       const result = await call()
@@ -83,9 +87,17 @@ export function instrumentEngineClient(
     },
     chainId: (opts) => timed('eth_chainId', () => client.chainId(opts), ok),
     getBlockByNumber: (block, opts) =>
-      timed('eth_getBlockByNumber', () => client.getBlockByNumber(block, opts), (r) => (r === null ? 'not_found' : 'ok')),
+      timed(
+        'eth_getBlockByNumber',
+        () => client.getBlockByNumber(block, opts),
+        (r) => (r === null ? 'not_found' : 'ok'),
+      ),
     getBlockByHash: (hash, opts) =>
-      timed('eth_getBlockByHash', () => client.getBlockByHash(hash, opts), (r) => (r === null ? 'not_found' : 'ok')),
+      timed(
+        'eth_getBlockByHash',
+        () => client.getBlockByHash(hash, opts),
+        (r) => (r === null ? 'not_found' : 'ok'),
+      ),
     blockNumber: (opts) => timed('eth_blockNumber', () => client.blockNumber(opts), ok),
     syncing: (opts) => timed('eth_syncing', () => client.syncing(opts), ok),
     // readHeads is three eth_getBlockByNumber calls: done here so each one is timed.

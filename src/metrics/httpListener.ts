@@ -36,5 +36,7 @@ export function closeHttp(server: Server): Promise<void> {
 
 /** `http://host:port` with IPv6 hosts bracketed. */
 export function httpUrl(addr: BoundAddress): string {
-  return addr.host.includes(':') ? `http://[${addr.host}]:${addr.port}` : `http://${addr.host}:${addr.port}`
+  return addr.host.includes(':')
+    ? `http://[${addr.host}]:${addr.port}`
+    : `http://${addr.host}:${addr.port}`
 }

@@ -19,7 +19,11 @@ import { METRICS_PREFIX } from './metricsRegistry.ts'
 
 /** The `metrics` option for `createLibp2p`, bound to `registry` (no process metrics: ours has them). */
 export function libp2pMetricsOption(registry: Registry): ReturnType<typeof prometheusMetrics> {
-  return prometheusMetrics({ registry, collectDefaultMetrics: false, preserveExistingMetrics: false })
+  return prometheusMetrics({
+    registry,
+    collectDefaultMetrics: false,
+    preserveExistingMetrics: false,
+  })
 }
 
 /** Short label of a block topic (`blocksV1`..`blocksV4`), `other` for anything else. */
@@ -46,21 +50,48 @@ export function gossipsubMetricName(name: string): string {
 type Labels = Record<string, string | number>
 type GaugeCollectFn = (gauge: unknown) => void
 
-/** A prom-client Gauge that also takes gossipsub's `addCollect` callbacks (run at scrape time). */
-function createGauge(registry: Registry, config: { name: string; help: string; labelNames?: string[] }) {
-  const collectFns: GaugeCollectFn[] = []
+/**
+ * gossipsub sets most gauges from one `addCollect` callback on a metric it registers late, so a
+ * plain per-gauge collect would serve values one scrape old. Instead every gossipsub gauge's
+ * collect runs all the callbacks, once per scrape: prom-client calls the collects of one scrape
+ * synchronously in a loop, so a flag cleared on the next microtask marks "already ran".
+ */
+class ScrapeHooks {
+  private readonly fns: Array<() => void> = []
+  private ranThisTick = false
+
+  add(fn: () => void): void {
+    this.fns.push(fn)
+  }
+
+  runOnce(): void {
+    if (this.ranThisTick) return
+    this.ranThisTick = true
+    queueMicrotask(() => {
+      this.ranThisTick = false
+    })
+    for (const fn of this.fns) fn()
+  }
+}
+
+/** A prom-client Gauge that also takes gossipsub's `addCollect` callbacks. */
+function createGauge(
+  registry: Registry,
+  hooks: ScrapeHooks,
+  config: { name: string; help: string; labelNames?: string[] },
+) {
   const gauge = new Gauge({
     name: gossipsubMetricName(config.name),
     help: config.help,
     labelNames: config.labelNames ?? [],
     registers: [registry],
     collect() {
-      for (const fn of collectFns) fn(gauge)
+      hooks.runOnce()
     },
   })
   return Object.assign(gauge, {
     addCollect(fn: GaugeCollectFn): void {
-      collectFns.push(fn)
+      hooks.add(() => fn(gauge))
     },
   })
 }
@@ -82,7 +113,10 @@ function createHistogram(
 }
 
 /** avg / min / max of a list of values, as one gauge with a `stat` label. */
-function createAvgMinMax(registry: Registry, config: { name: string; help: string; labelNames?: string[] }) {
+function createAvgMinMax(
+  registry: Registry,
+  config: { name: string; help: string; labelNames?: string[] },
+) {
   const gauge = new Gauge({
     name: gossipsubMetricName(config.name),
     help: config.help,
@@ -112,10 +146,16 @@ function createAvgMinMax(registry: Registry, config: { name: string; help: strin
 
 /** gossipsub's MetricsRegister on top of prom-client and `registry`. */
 export function createGossipsubMetricsRegister(registry: Registry): MetricsRegister {
+  const hooks = new ScrapeHooks()
   const register = {
-    gauge: (config: { name: string; help: string; labelNames?: string[] }) => createGauge(registry, config),
-    histogram: (config: { name: string; help: string; labelNames?: string[]; buckets?: number[] }) =>
-      createHistogram(registry, config),
+    gauge: (config: { name: string; help: string; labelNames?: string[] }) =>
+      createGauge(registry, hooks, config),
+    histogram: (config: {
+      name: string
+      help: string
+      labelNames?: string[]
+      buckets?: number[]
+    }) => createHistogram(registry, config),
     avgMinMax: (config: { name: string; help: string; labelNames?: string[] }) =>
       createAvgMinMax(registry, config),
   }
@@ -130,7 +170,10 @@ export interface GossipsubMetricsOptions {
 }
 
 /** gossipsub options `{ metricsRegister, metricsTopicStrToLabel }` for this chain and registry. */
-export function gossipsubMetricsOptions(registry: Registry, chainId: number): GossipsubMetricsOptions {
+export function gossipsubMetricsOptions(
+  registry: Registry,
+  chainId: number,
+): GossipsubMetricsOptions {
   return {
     metricsRegister: createGossipsubMetricsRegister(registry),
     metricsTopicStrToLabel: gossipsubTopicLabels(chainId),

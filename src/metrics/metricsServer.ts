@@ -46,7 +46,9 @@ export async function startMetricsServer(
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n')
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' })
+        .end('method not allowed\n')
       return
     }
     try {
@@ -63,7 +65,11 @@ export async function startMetricsServer(
     req.resume() // a body on GET is ignored, never buffered
     handle(req, res).catch(() => res.destroy())
   })
-  const address = await listenHttp(server, opts.host ?? DEFAULT_METRICS_ADDR, opts.port ?? DEFAULT_METRICS_PORT)
+  const address = await listenHttp(
+    server,
+    opts.host ?? DEFAULT_METRICS_ADDR,
+    opts.port ?? DEFAULT_METRICS_PORT,
+  )
   const url = httpUrl(address)
   log.info({ url: `${url}${METRICS_PATH}` }, 'metrics endpoint listening')
   return {

@@ -8,7 +8,12 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { HostReason, type HostReasonCode, type VerdictEvent } from '../gossip/types.ts'
-import { type GossipReasonCode, GOSSIP_REASON_CODES, GossipReason, type Verdict } from '../wire/errors.ts'
+import {
+  GOSSIP_REASON_CODES,
+  GossipReason,
+  type GossipReasonCode,
+  type Verdict,
+} from '../wire/errors.ts'
 import { topicLabel } from './libp2pMetrics.ts'
 import type { P2pPeerInfo, P2pStatusSource, SyncStatusSource } from './statusSources.ts'
 

@@ -12,8 +12,8 @@ import type { ChainConfig } from '../chains/types.ts'
 import type { EngineClient } from '../engine/engineClient.ts'
 import type { AcceptedBlock } from '../gossip/types.ts'
 import { createHealthMonitor, type HealthMonitor } from '../rpc/health.ts'
-import { createP2pApi } from '../rpc/p2pApi.ts'
 import { createP2pStatusSource, type DiscoveryView, type P2pHostView } from '../rpc/p2pAdapter.ts'
+import { createP2pApi } from '../rpc/p2pApi.ts'
 import { type RpcServer, startRpcServer } from '../rpc/rpcServer.ts'
 import { createSyncStatusApi } from '../rpc/syncStatusApi.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
@@ -21,7 +21,11 @@ import { VERSION } from '../version.ts'
 import { BlockTimeline } from './blockTimeline.ts'
 import { instrumentEngineClient } from './engineInstrumentation.ts'
 import { bindHostMetrics, type HostEventsView, type HostMetricsBinding } from './hostMetrics.ts'
-import { type GossipsubMetricsOptions, gossipsubMetricsOptions, libp2pMetricsOption } from './libp2pMetrics.ts'
+import {
+  type GossipsubMetricsOptions,
+  gossipsubMetricsOptions,
+  libp2pMetricsOption,
+} from './libp2pMetrics.ts'
 import { createMetricsRegistry } from './metricsRegistry.ts'
 import { type MetricsServer, startMetricsServer } from './metricsServer.ts'
 import { createNodeMetrics, type NodeMetrics } from './nodeMetrics.ts'
@@ -75,14 +79,23 @@ export interface Observability {
   readonly rpcUrl: string | null
 }
 
-export function createObservability(opts: ObservabilityOptions, modules: ObservabilityModules = {}): Observability {
+export function createObservability(
+  opts: ObservabilityOptions,
+  modules: ObservabilityModules = {},
+): Observability {
   const log = modules.log ?? silentLogger
   const registry =
-    opts.metrics === null ? null : createMetricsRegistry({ processMetrics: opts.processMetrics ?? true })
+    opts.metrics === null
+      ? null
+      : createMetricsRegistry({ processMetrics: opts.processMetrics ?? true })
   const metrics =
     registry === null
       ? null
-      : createNodeMetrics(registry, { chainName: opts.chain.name, chainId: opts.chain.chainId, version: VERSION })
+      : createNodeMetrics(registry, {
+          chainName: opts.chain.name,
+          chainId: opts.chain.chainId,
+          version: VERSION,
+        })
   const timeline = new BlockTimeline(
     { engineEnabled: opts.engineEnabled },
     { log: log.child({ module: 'blocks' }), metrics, ...(modules.now ? { now: modules.now } : {}) },
@@ -161,7 +174,8 @@ export function createObservability(opts: ObservabilityOptions, modules: Observa
       return health
     },
     libp2pMetrics: () => (registry === null ? undefined : libp2pMetricsOption(registry)),
-    gossipsubMetrics: () => (registry === null ? undefined : gossipsubMetricsOptions(registry, opts.chain.chainId)),
+    gossipsubMetrics: () =>
+      registry === null ? undefined : gossipsubMetricsOptions(registry, opts.chain.chainId),
     instrumentEngineClient: (client) => instrumentEngineClient(client, { metrics, timeline }),
     onAcceptedBlock: (block) => timeline.onAccepted(block),
     start,

@@ -77,7 +77,11 @@ export class HealthMonitor {
       return
     }
     if (head === null) return
-    if (this.lastHead === null || head.hash !== this.lastHead.hash || head.number !== this.lastHead.number) {
+    if (
+      this.lastHead === null ||
+      head.hash !== this.lastHead.hash ||
+      head.number !== this.lastHead.number
+    ) {
       this.lastHead = { number: head.number, hash: head.hash }
       this.lastChangeMs = this.now()
     }

@@ -63,7 +63,12 @@ interface JsonRpcFailure {
 
 export type JsonRpcResponse = JsonRpcSuccess | JsonRpcFailure
 
-export function errorResponse(id: JsonRpcId, code: number, message: string, data?: unknown): JsonRpcFailure {
+export function errorResponse(
+  id: JsonRpcId,
+  code: number,
+  message: string,
+  data?: unknown,
+): JsonRpcFailure {
   const error: JsonRpcFailure['error'] = { code, message }
   if (data !== undefined) error.data = data
   return { jsonrpc: '2.0', id, error }
@@ -76,7 +81,8 @@ function isValidId(id: unknown): id is JsonRpcId {
 /** Checks positional params: at most `max`, at least `min`. */
 export function expectParams(params: readonly unknown[], min: number, max: number): void {
   if (params.length > max) throw invalidParams(`too many arguments, want at most ${max}`)
-  if (params.length < min) throw invalidParams(`missing value for required argument ${params.length}`)
+  if (params.length < min)
+    throw invalidParams(`missing value for required argument ${params.length}`)
 }
 
 /** One call; returns null for a notification (no id). */
@@ -95,18 +101,32 @@ async function handleCall(
     return errorResponse(null, JsonRpcErrorCode.INVALID_REQUEST, 'invalid request: bad id')
   }
   if (req.jsonrpc !== '2.0') {
-    return errorResponse(id, JsonRpcErrorCode.INVALID_REQUEST, 'invalid request: jsonrpc must be "2.0"')
+    return errorResponse(
+      id,
+      JsonRpcErrorCode.INVALID_REQUEST,
+      'invalid request: jsonrpc must be "2.0"',
+    )
   }
   if (typeof req.method !== 'string' || req.method.length === 0) {
-    return errorResponse(id, JsonRpcErrorCode.INVALID_REQUEST, 'invalid request: method must be a string')
+    return errorResponse(
+      id,
+      JsonRpcErrorCode.INVALID_REQUEST,
+      'invalid request: method must be a string',
+    )
   }
   const name = req.method
   const method =
-    name.length <= MAX_RPC_METHOD_NAME_LENGTH_CHARS && Object.hasOwn(methods, name) ? methods[name] : undefined
+    name.length <= MAX_RPC_METHOD_NAME_LENGTH_CHARS && Object.hasOwn(methods, name)
+      ? methods[name]
+      : undefined
   if (method === undefined) {
     if (!hasId) return null
     const shown = name.length <= MAX_RPC_METHOD_NAME_LENGTH_CHARS ? name : `${name.slice(0, 32)}…`
-    return errorResponse(id, JsonRpcErrorCode.METHOD_NOT_FOUND, `the method ${shown} does not exist/is not available`)
+    return errorResponse(
+      id,
+      JsonRpcErrorCode.METHOD_NOT_FOUND,
+      `the method ${shown} does not exist/is not available`,
+    )
   }
   const rawParams = req.params
   let params: readonly unknown[]
@@ -138,7 +158,11 @@ export async function handleJsonRpcBody(
   try {
     parsed = JSON.parse(body)
   } catch (err) {
-    return errorResponse(null, JsonRpcErrorCode.PARSE_ERROR, `parse error: ${(err as Error).message}`)
+    return errorResponse(
+      null,
+      JsonRpcErrorCode.PARSE_ERROR,
+      `parse error: ${(err as Error).message}`,
+    )
   }
   if (!Array.isArray(parsed)) return handleCall(parsed, methods, ctx)
   if (parsed.length === 0) {

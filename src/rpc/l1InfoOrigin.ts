@@ -106,7 +106,10 @@ export function l1InfoOriginOf(firstTx: Uint8Array): L1InfoOrigin | null {
     // selector, baseFeeScalar(4), blobBaseFeeScalar(4), sequenceNumber(8), timestamp(8),
     // number(8), basefee(32), blobBaseFee(32), hash(32), ...
     return {
-      l1origin: { hash: hexAt(data, 4 + 4 + 4 + 8 + 8 + 8 + 32 + 32, 32), number: uintAt(data, 4 + 4 + 4 + 8 + 8, 8) },
+      l1origin: {
+        hash: hexAt(data, 4 + 4 + 4 + 8 + 8 + 8 + 32 + 32, 32),
+        number: uintAt(data, 4 + 4 + 4 + 8 + 8, 8),
+      },
       sequenceNumber: uintAt(data, 4 + 4 + 4, 8),
     }
   }

@@ -16,7 +16,15 @@ export const MANUAL_BLOCK_DURATION_MS = 100 * 365 * 24 * 3_600_000
 /** The host members the adapter reads. `disconnect` is optional until the host offers it. */
 export type P2pHostView = Pick<
   GossipHost,
-  'peerId' | 'listenAddresses' | 'peers' | 'peerScores' | 'bans' | 'ban' | 'unban' | 'dial' | 'routerSettings'
+  | 'peerId'
+  | 'listenAddresses'
+  | 'peers'
+  | 'peerScores'
+  | 'bans'
+  | 'ban'
+  | 'unban'
+  | 'dial'
+  | 'routerSettings'
 > & {
   /** Closes every connection to the peer */
   disconnect?(peerId: string): Promise<void>
@@ -34,7 +42,10 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted')
 }
 
-export function createP2pStatusSource(host: P2pHostView, modules: P2pAdapterModules = {}): P2pStatusSource {
+export function createP2pStatusSource(
+  host: P2pHostView,
+  modules: P2pAdapterModules = {},
+): P2pStatusSource {
   const discovery = modules.discovery ?? null
 
   function enrByPeer(): Map<string, string> {

@@ -12,7 +12,13 @@
 import type { BanEntry } from '../gossip/types.ts'
 import type { P2pPeerInfo, P2pStatusSource, PeerGossipScores } from '../metrics/statusSources.ts'
 import { allBlocksTopics } from '../wire/topics.ts'
-import { expectParams, invalidParams, JsonRpcError, JsonRpcErrorCode, type RpcMethods } from './jsonRpc.ts'
+import {
+  expectParams,
+  invalidParams,
+  JsonRpcError,
+  JsonRpcErrorCode,
+  type RpcMethods,
+} from './jsonRpc.ts'
 import { isPeerIdString, nodeIdOfPeerId } from './peerIds.ts'
 
 /** op-node bounds `opp2p_connectPeer` by 30 s. */
@@ -21,7 +27,13 @@ export const CONNECT_PEER_TIMEOUT_MS = 30_000
 export const MAX_MULTIADDR_LENGTH_CHARS = 1024
 
 /** go-libp2p network.Connectedness */
-export const Connectedness = { NotConnected: 0, Connected: 1, CanConnect: 2, CannotConnect: 3, Limited: 4 } as const
+export const Connectedness = {
+  NotConnected: 0,
+  Connected: 1,
+  CanConnect: 2,
+  CannotConnect: 3,
+  Limited: 4,
+} as const
 /** go-libp2p network.Direction */
 export const Direction = { Unknown: 0, Inbound: 1, Outbound: 2 } as const
 
@@ -183,7 +195,8 @@ export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcM
 
     async opp2p_peers(params): Promise<PeerDumpJson> {
       expectParams(params, 1, 1)
-      if (typeof params[0] !== 'boolean') throw invalidParams('invalid argument 0: connected must be a boolean')
+      if (typeof params[0] !== 'boolean')
+        throw invalidParams('invalid argument 0: connected must be a boolean')
       const peers = await source.peers()
       const out: Record<string, PeerInfoJson> = {}
       for (const p of peers) out[p.peerId] = peerInfoJson(p, blockTopics)
@@ -215,7 +228,8 @@ export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcM
     async opp2p_blockPeer(params) {
       expectParams(params, 1, 1)
       const peerId = checkPeerIdParam(params[0])
-      if (peerId === source.self().peerId) throw invalidParams('invalid argument 0: cannot block this node itself')
+      if (peerId === source.self().peerId)
+        throw invalidParams('invalid argument 0: cannot block this node itself')
       await source.blockPeer(peerId)
       return null
     },
@@ -235,13 +249,20 @@ export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcM
     async opp2p_connectPeer(params, ctx) {
       expectParams(params, 1, 1)
       const addr = params[0]
-      if (typeof addr !== 'string' || addr.length === 0 || addr.length > MAX_MULTIADDR_LENGTH_CHARS) {
+      if (
+        typeof addr !== 'string' ||
+        addr.length === 0 ||
+        addr.length > MAX_MULTIADDR_LENGTH_CHARS
+      ) {
         throw invalidParams('invalid argument 0: expected a multiaddr string')
       }
       const p2pAt = addr.lastIndexOf('/p2p/')
       if (!addr.startsWith('/') || p2pAt < 0 || !isPeerIdString(addr.slice(p2pAt + 5))) {
         // op-node: peer.AddrInfoFromString fails → "bad peer address: ..."
-        throw new JsonRpcError(JsonRpcErrorCode.SERVER_ERROR, 'bad peer address: expected /.../p2p/<peer id>')
+        throw new JsonRpcError(
+          JsonRpcErrorCode.SERVER_ERROR,
+          'bad peer address: expected /.../p2p/<peer id>',
+        )
       }
       const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(connectTimeoutMs)])
       await source.connectPeer(addr, signal)

@@ -15,7 +15,8 @@ export const ZERO_NODE_ID = '00'.repeat(32)
 
 /** True when `value` is a well-formed libp2p peer ID string. */
 export function isPeerIdString(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PEER_ID_LENGTH_CHARS) return false
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PEER_ID_LENGTH_CHARS)
+    return false
   try {
     peerIdFromString(value)
     return true

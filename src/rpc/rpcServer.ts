@@ -46,7 +46,12 @@ export interface RpcServer {
   close(): Promise<void>
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown, extraHeaders: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  extraHeaders: Record<string, string> = {},
+): void {
   const body = JSON.stringify(value)
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -56,7 +61,10 @@ function sendJson(res: ServerResponse, status: number, value: unknown, extraHead
   res.end(body)
 }
 
-export async function startRpcServer(opts: RpcServerOptions, modules: RpcServerModules): Promise<RpcServer> {
+export async function startRpcServer(
+  opts: RpcServerOptions,
+  modules: RpcServerModules,
+): Promise<RpcServer> {
   const log = modules.log ?? silentLogger
   const maxBody = opts.maxBodySizeBytes ?? MAX_RPC_REQUEST_BODY_SIZE_BYTES
   const stopping = new AbortController()
@@ -65,7 +73,11 @@ export async function startRpcServer(opts: RpcServerOptions, modules: RpcServerM
     sendJson(
       res,
       413,
-      errorResponse(null, JsonRpcErrorCode.INVALID_REQUEST, `request body too large (limit ${maxBody} bytes)`),
+      errorResponse(
+        null,
+        JsonRpcErrorCode.INVALID_REQUEST,
+        `request body too large (limit ${maxBody} bytes)`,
+      ),
       { connection: 'close' },
     )
     // Drop the rest of the body so the client reads the answer; cut off a body that never ends.
@@ -121,7 +133,12 @@ export async function startRpcServer(opts: RpcServerOptions, modules: RpcServerM
         .catch((err: unknown) => {
           // handleJsonRpcBody turns every failure into an error object; this is a last resort.
           log.error({ err: (err as Error)?.message }, 'status RPC request failed')
-          if (!res.headersSent) sendJson(res, 500, errorResponse(null, JsonRpcErrorCode.INTERNAL_ERROR, 'internal error'))
+          if (!res.headersSent)
+            sendJson(
+              res,
+              500,
+              errorResponse(null, JsonRpcErrorCode.INTERNAL_ERROR, 'internal error'),
+            )
         })
     })
     req.on('error', () => res.destroy())
@@ -141,12 +158,20 @@ export async function startRpcServer(opts: RpcServerOptions, modules: RpcServerM
     sendJson(
       res,
       405,
-      errorResponse(null, JsonRpcErrorCode.INVALID_REQUEST, 'JSON-RPC needs POST; health is GET /healthz'),
+      errorResponse(
+        null,
+        JsonRpcErrorCode.INVALID_REQUEST,
+        'JSON-RPC needs POST; health is GET /healthz',
+      ),
       { allow: 'POST' },
     )
   })
   server.requestTimeout = RPC_REQUEST_TIMEOUT_MS
-  const address = await listenHttp(server, opts.host ?? DEFAULT_RPC_ADDR, opts.port ?? DEFAULT_RPC_PORT)
+  const address = await listenHttp(
+    server,
+    opts.host ?? DEFAULT_RPC_ADDR,
+    opts.port ?? DEFAULT_RPC_PORT,
+  )
   const url = httpUrl(address)
   log.info({ url, healthz: `${url}${HEALTHZ_PATH}` }, 'status RPC listening')
   return {

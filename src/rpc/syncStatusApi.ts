@@ -48,13 +48,19 @@ export interface SyncStatusApiModules {
   firstTransaction?: ((hash: string) => Uint8Array | undefined) | null
 }
 
-const ZERO_L1: L1BlockRefJson = { hash: ZERO_HASH_HEX, number: 0, parentHash: ZERO_HASH_HEX, timestamp: 0 }
+const ZERO_L1: L1BlockRefJson = {
+  hash: ZERO_HASH_HEX,
+  number: 0,
+  parentHash: ZERO_HASH_HEX,
+  timestamp: 0,
+}
 
 export function l2RefJson(
   ref: HeadRef | null,
   firstTransaction?: ((hash: string) => Uint8Array | undefined) | null,
 ): L2BlockRefJson {
-  if (ref === null) return { ...ZERO_L1, l1origin: { hash: ZERO_HASH_HEX, number: 0 }, sequenceNumber: 0 }
+  if (ref === null)
+    return { ...ZERO_L1, l1origin: { hash: ZERO_HASH_HEX, number: 0 }, sequenceNumber: 0 }
   const tx = firstTransaction?.(ref.hash)
   const origin = tx === undefined ? null : l1InfoOriginOf(tx)
   return {

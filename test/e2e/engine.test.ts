@@ -8,7 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
 import type { BlockMeta } from '../../src/engine/blockBuffer.ts'
 import { type ElSim, type ElSimOptions, startElSim } from '../../src/engine/elSim.ts'
-import { createEngineDriver, type EngineDriver, type EngineDriverOptions } from '../../src/engine/engineDriver.ts'
+import {
+  createEngineDriver,
+  type EngineDriver,
+  type EngineDriverOptions,
+} from '../../src/engine/engineDriver.ts'
 import { EngineError } from '../../src/engine/errors.ts'
 import { envelopeToJson, type Hex } from '../../src/engine/schema.ts'
 import { createLogger } from '../../src/util/logger.ts'
@@ -38,7 +42,13 @@ afterEach(async () => {
 })
 
 async function el(t: TestChain, opts: Partial<ElSimOptions> = {}): Promise<ElSim> {
-  const sim = await startElSim({ chain: t.chain, jwtSecret: JWT_SECRET, genesis: t.genesis, syncDelayMs: 100, ...opts })
+  const sim = await startElSim({
+    chain: t.chain,
+    jwtSecret: JWT_SECRET,
+    genesis: t.genesis,
+    syncDelayMs: 100,
+    ...opts,
+  })
   cleanups.push(() => sim.stop())
   return sim
 }
@@ -46,7 +56,8 @@ async function el(t: TestChain, opts: Partial<ElSimOptions> = {}): Promise<ElSim
 /** An el-sim holding `blocks` as its canonical chain: the "network" an EL syncs from. */
 async function upstreamWith(t: TestChain, blocks: BuiltBlock[]): Promise<ElSim> {
   const up = await el(t, { httpPort: 0 })
-  for (const b of blocks) expect(up.chainState.insertCanonical(elSimPayload(b)).status).toBe('VALID')
+  for (const b of blocks)
+    expect(up.chainState.insertCanonical(elSimPayload(b)).status).toBe('VALID')
   return up
 }
 
@@ -54,7 +65,8 @@ function logCapture() {
   const stream = new PassThrough()
   const lines: Array<Record<string, unknown>> = []
   stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line))
+    for (const line of chunk.toString('utf8').split('\n'))
+      if (line.trim() !== '') lines.push(JSON.parse(line))
   })
   return { log: createLogger({ format: 'json', level: 'debug', destination: stream }), lines }
 }
@@ -66,7 +78,13 @@ function driverFor(
   log = logCapture().log,
 ): EngineDriver {
   const driver = createEngineDriver(
-    { chain: t.chain, engineUrl: url, jwtSecret: JWT_SECRET, ...extra, sync: { ...FAST_SYNC, ...extra.sync } },
+    {
+      chain: t.chain,
+      engineUrl: url,
+      jwtSecret: JWT_SECRET,
+      ...extra,
+      sync: { ...FAST_SYNC, ...extra.sync },
+    },
     { log },
   )
   cleanups.push(() => driver.stop())
@@ -76,7 +94,12 @@ function driverFor(
 let messageCounter = 0
 function meta(): BlockMeta {
   const now = Date.now()
-  return { messageId: new Uint8Array(20).fill(++messageCounter % 256), fromPeer: 'peer-a', firstSeenMs: now, validatedMs: now }
+  return {
+    messageId: new Uint8Array(20).fill(++messageCounter % 256),
+    fromPeer: 'peer-a',
+    firstSeenMs: now,
+    validatedMs: now,
+  }
 }
 
 function feed(driver: EngineDriver, blocks: BuiltBlock[]): void {
@@ -101,7 +124,9 @@ function newPayloadHashes(sim: ElSim): Hex[] {
 }
 
 function fcuHeads(sim: ElSim): Hex[] {
-  return sim.callsOf('engine_forkchoiceUpdatedV3').map((c) => (c.params[0] as { headBlockHash: Hex }).headBlockHash)
+  return sim
+    .callsOf('engine_forkchoiceUpdatedV3')
+    .map((c) => (c.params[0] as { headBlockHash: Hex }).headBlockHash)
 }
 
 describe('e2e / engine', () => {
@@ -124,7 +149,12 @@ describe('e2e / engine', () => {
     const driver = driverFor(t, sim.url, {}, log)
     await driver.start()
     const connected = lines.find((l) => l.msg === 'EL connected')
-    expect(connected).toMatchObject({ chainId: 901, latest: { number: 0, hash: t.genesis.hash }, safe: null, finalized: null })
+    expect(connected).toMatchObject({
+      chainId: 901,
+      latest: { number: 0, hash: t.genesis.hash },
+      safe: null,
+      finalized: null,
+    })
     expect(JSON.stringify(lines)).not.toContain(Buffer.from(JWT_SECRET).toString('hex'))
 
     for (const b of t.blocks) {
@@ -133,7 +163,7 @@ describe('e2e / engine', () => {
     }
     const engineCalls = sim.calls.filter((c) => c.method.startsWith('engine_'))
     const expected = t.blocks.flatMap((b) => [
-      `engine_newPayloadV${b.version <= 2 ? 2 : b.version}:${hashOf(b)}`,
+      `engine_newPayloadV${Math.max(b.version, 2)}:${hashOf(b)}`,
       `engine_forkchoiceUpdatedV3:${hashOf(b)}`,
     ])
     expect(
@@ -147,7 +177,12 @@ describe('e2e / engine', () => {
     const status = driver.status()
     expect(status).toMatchObject({ state: 'ready', syncing: false, gapBlocks: 0 })
     expect(status.target?.hash).toBe(hashOf(t.blocks[11]!))
-    expect(status.counters).toMatchObject({ received: 12, newPayloadCalls: 12, forkchoiceUpdatedCalls: 12, invalid: 0 })
+    expect(status.counters).toMatchObject({
+      received: 12,
+      newPayloadCalls: 12,
+      forkchoiceUpdatedCalls: 12,
+      invalid: 0,
+    })
   })
 
   it('out-of-order delivery: late blocks are applied in order, FCU heads never go back', async () => {
@@ -168,7 +203,7 @@ describe('e2e / engine', () => {
     const numberOf = new Map(t.blocks.map((x) => [hashOf(x), Number(x.blockNumber)]))
     const heads = fcuHeads(sim).map((h) => numberOf.get(h)!)
     for (let i = 1; i < heads.length; i++) expect(heads[i]!).toBeGreaterThanOrEqual(heads[i - 1]!)
-    expect(driver.status().counters.gapsClosed).toBeGreaterThanOrEqual(1)
+    expect(driver.status().counters!.gapsClosed).toBeGreaterThanOrEqual(1)
   })
 
   it('a 50-block gap is closed by EL sync from an upstream, with no req-resp and no resends', async () => {
@@ -198,7 +233,7 @@ describe('e2e / engine', () => {
     expect(closed).toMatchObject({ head: { number: 62 }, gapBlocks: 52 })
     expect(closed?.tookMs).toBeGreaterThanOrEqual(250)
     expect(driver.status()).toMatchObject({ syncing: false, gapBlocks: 0 })
-    expect(driver.status().counters.gapsClosed).toBe(1)
+    expect(driver.status().counters!.gapsClosed).toBe(1)
   })
 
   it('EL restart mid-stream (down, state rewound): the driver keeps blocks, retries, resumes from re-read heads', async () => {
@@ -217,11 +252,14 @@ describe('e2e / engine', () => {
     await restarting
     await waitFor('block 15', () => confirmedHash(driver) === hashOf(t.blocks[14]!))
     expect(sim.chainState.head.hash).toBe(hashOf(t.blocks[14]!))
-    for (let n = 6; n <= 15; n++) expect(sim.chainState.getCanonical(n)?.hash).toBe(hashOf(t.blocks[n - 1]!))
-    expect(lines.some((l) => l.msg === 'EL went away, keeping the newest blocks and retrying')).toBe(true)
+    for (let n = 6; n <= 15; n++)
+      expect(sim.chainState.getCanonical(n)?.hash).toBe(hashOf(t.blocks[n - 1]!))
+    expect(
+      lines.some((l) => l.msg === 'EL went away, keeping the newest blocks and retrying'),
+    ).toBe(true)
     const reconnect = lines.filter((l) => l.msg === 'EL connected').at(-1)
     expect(reconnect).toMatchObject({ latest: { number: 5 } })
-    expect(driver.status().counters.resets).toBeGreaterThanOrEqual(1)
+    expect(driver.status().counters!.resets).toBeGreaterThanOrEqual(1)
   })
 
   it('EL restart that loses everything between two calls: noticed and replayed from the buffer', async () => {
@@ -236,14 +274,19 @@ describe('e2e / engine', () => {
     feed(driver, t.blocks.slice(8, 12))
     await waitFor('block 12 on the EL', () => sim.chainState.head.hash === hashOf(t.blocks[11]!))
     await waitFor('block 12 confirmed', () => confirmedHash(driver) === hashOf(t.blocks[11]!))
-    for (let n = 1; n <= 12; n++) expect(sim.chainState.getCanonical(n)?.hash).toBe(hashOf(t.blocks[n - 1]!))
-    expect(driver.status().counters.resets).toBeGreaterThanOrEqual(1)
+    for (let n = 1; n <= 12; n++)
+      expect(sim.chainState.getCanonical(n)?.hash).toBe(hashOf(t.blocks[n - 1]!))
+    expect(driver.status().counters!.resets).toBeGreaterThanOrEqual(1)
   })
 
   it('a wrong JWT secret fails start with a clear 401 / JWT error', async () => {
     const t = buildTestChain(1)
     const sim = await el(t)
-    const driver = createEngineDriver({ chain: t.chain, engineUrl: sim.url, jwtSecret: new Uint8Array(32).fill(9) })
+    const driver = createEngineDriver({
+      chain: t.chain,
+      engineUrl: sim.url,
+      jwtSecret: new Uint8Array(32).fill(9),
+    })
     cleanups.push(() => driver.stop())
     const err = await driver.start().then(
       () => null,
@@ -259,7 +302,9 @@ describe('e2e / engine', () => {
     const t = buildTestChain(1)
     const sim = await el(t, { chain: { ...t.chain, chainId: 10 } })
     const driver = driverFor(t, sim.url)
-    await expect(driver.start()).rejects.toThrow(/reports chain id 10, but the chain config says 901/)
+    await expect(driver.start()).rejects.toThrow(
+      /reports chain id 10, but the chain config says 901/,
+    )
   })
 
   it('an INVALID block is remembered, counted, never re-sent, and its children are dropped', async () => {
@@ -271,7 +316,7 @@ describe('e2e / engine', () => {
     await driver.start()
     feed(driver, t.blocks.slice(0, 6))
     await waitFor('block 5', () => confirmedHash(driver) === hashOf(t.blocks[4]!))
-    await waitFor('INVALID counted', () => driver.status().counters.invalid === 1)
+    await waitFor('INVALID counted', () => driver.status().counters!.invalid === 1)
     feed(driver, [bad, bad, t.blocks[6]!, t.blocks[7]!]) // again, and its descendants
     await new Promise((r) => setTimeout(r, 150))
     expect(newPayloadHashes(sim).filter((h) => h === hashOf(bad))).toHaveLength(1)
@@ -280,10 +325,16 @@ describe('e2e / engine', () => {
     const status = driver.status()
     expect(status.confirmed?.number).toBe(5)
     expect(status.target?.number).toBe(5)
-    expect(status.counters.invalid).toBe(1)
-    expect(status.counters.ignoredInvalid).toBe(4)
-    const logged = lines.find((l) => l.msg === 'EL rejected a block as INVALID: the sequencer signed an invalid block')
-    expect(logged).toMatchObject({ level: 50, block: { number: 6, hash: hashOf(bad) }, latestValidHash: hashOf(t.blocks[4]!) })
+    expect(status.counters!.invalid).toBe(1)
+    expect(status.counters!.ignoredInvalid).toBe(4)
+    const logged = lines.find(
+      (l) => l.msg === 'EL rejected a block as INVALID: the sequencer signed an invalid block',
+    )
+    expect(logged).toMatchObject({
+      level: 50,
+      block: { number: 6, hash: hashOf(bad) },
+      latestValidHash: hashOf(t.blocks[4]!),
+    })
     expect(String(logged?.validationError)).toMatch(/configured as invalid/)
   })
 
@@ -302,7 +353,7 @@ describe('e2e / engine', () => {
     await new Promise((r) => setTimeout(r, 100))
     expect(newPayloadHashes(sim)).not.toContain(hashOf(branch[1]!))
     expect(confirmedHash(driver)).toBe(hashOf(t.blocks[9]!))
-    expect(driver.status().counters.stale).toBe(1)
+    expect(driver.status().counters!.stale).toBe(1)
 
     feed(driver, [branch[3]!]) // 11' builds on the other branch: non-adjacent, the EL syncs and reorgs
     await waitFor("block 11'", () => confirmedHash(driver) === hashOf(branch[3]!), 6_000)
@@ -331,14 +382,16 @@ describe('e2e / engine', () => {
     feed(second, t.blocks.slice(8, 12)) // 9 and 10 are old news now
     await waitFor('block 12', () => confirmedHash(second) === hashOf(t.blocks[11]!))
     expect(newPayloadHashes(sim)).toEqual([hashOf(t.blocks[10]!), hashOf(t.blocks[11]!)])
-    expect(second.status().counters.stale).toBe(2)
+    expect(second.status().counters!.stale).toBe(2)
   })
 
   it('the buffer at and past its limit while the EL is away: oldest dropped, the newest reaches the EL', async () => {
     const t = buildTestChain(14)
     const up = await upstreamWith(t, t.blocks)
     const sim = await el(t, { upstream: up.url })
-    const driver = driverFor(t, sim.url, { sync: { maxBufferedBlocks: 8, retainConfirmedBlocks: 0 } })
+    const driver = driverFor(t, sim.url, {
+      sync: { maxBufferedBlocks: 8, retainConfirmedBlocks: 0 },
+    })
     await driver.start()
     feed(driver, t.blocks.slice(0, 2))
     await waitFor('block 2', () => confirmedHash(driver) === hashOf(t.blocks[1]!))
@@ -347,12 +400,12 @@ describe('e2e / engine', () => {
     feed(driver, t.blocks.slice(2, 10)) // blocks 3..10: exactly the limit
     await waitFor('EL down noticed', () => driver.status().state === 'el-down')
     expect(driver.status().buffer.blocks).toBe(8)
-    expect(driver.status().counters.evicted).toBe(0)
+    expect(driver.status().counters!.evicted).toBe(0)
     feed(driver, t.blocks.slice(10, 14)) // 11..14: four past the limit, 3..6 go
     expect(driver.status().buffer.blocks).toBe(8)
-    expect(driver.status().counters.evicted).toBe(4)
+    expect(driver.status().counters!.evicted).toBe(4)
     feed(driver, [t.blocks[3]!]) // a late old block into the full buffer is itself the oldest
-    expect(driver.status().counters.evicted).toBe(5)
+    expect(driver.status().counters!.evicted).toBe(5)
 
     sim.clearCalls()
     await sim.start()
@@ -393,22 +446,37 @@ describe('e2e / engine', () => {
     expect(driver.status().safe).toBeNull()
     feed(driver, t.blocks.slice(6, 10))
     await waitFor('safe 8', () => driver.status().safe?.number === 8)
-    await waitFor('EL labels', () => sim.chainState.safe?.number === 8 && sim.chainState.finalized?.number === 4)
+    await waitFor(
+      'EL labels',
+      () => sim.chainState.safe?.number === 8 && sim.chainState.finalized?.number === 4,
+    )
     expect(driver.status().followSource).toMatchObject({ kind: 'el' })
   })
 
   it('--l2.follow.source (op-node): optimism_syncStatus safe_l2 / finalized_l2', async () => {
     const t = buildTestChain(6)
-    const ref = (b: BuiltBlock) => ({ hash: hashOf(b), number: Number(b.blockNumber), parentHash: '0x00', timestamp: 0 })
+    const ref = (b: BuiltBlock) => ({
+      hash: hashOf(b),
+      number: Number(b.blockNumber),
+      parentHash: '0x00',
+      timestamp: 0,
+    })
     const opNode = await startCaptureServer((req) =>
-      rpcResult(req.id, { unsafe_l2: ref(t.blocks[5]!), safe_l2: ref(t.blocks[4]!), finalized_l2: ref(t.blocks[2]!) }),
+      rpcResult(req.id, {
+        unsafe_l2: ref(t.blocks[5]!),
+        safe_l2: ref(t.blocks[4]!),
+        finalized_l2: ref(t.blocks[2]!),
+      }),
     )
     cleanups.push(opNode.close)
     const sim = await el(t)
     const driver = driverFor(t, sim.url, { followSourceUrl: opNode.url, followPollIntervalMs: 30 })
     await driver.start()
     feed(driver, t.blocks)
-    await waitFor('EL labels', () => sim.chainState.safe?.number === 5 && sim.chainState.finalized?.number === 3)
+    await waitFor(
+      'EL labels',
+      () => sim.chainState.safe?.number === 5 && sim.chainState.finalized?.number === 3,
+    )
     expect(driver.status().followSource).toMatchObject({ kind: 'op-node' })
   })
 
@@ -422,9 +490,13 @@ describe('e2e / engine', () => {
     feed(driver, t.blocks)
     await waitFor('3 posts', () => driver.status().adminRpc?.posted === 3)
     await waitFor('block 3', () => confirmedHash(driver) === hashOf(t.blocks[2]!))
-    const bodies = opNode.requests.map((r) => JSON.parse(r.body) as { method: string; params: unknown[] })
+    const bodies = opNode.requests.map(
+      (r) => JSON.parse(r.body) as { method: string; params: unknown[] },
+    )
     expect(bodies.map((b) => b.method)).toEqual(Array(3).fill('admin_postUnsafePayload'))
-    expect(bodies[0]!.params).toEqual([JSON.parse(JSON.stringify(envelopeToJson(t.blocks[0]!.envelope)))])
+    expect(bodies[0]!.params).toEqual([
+      JSON.parse(JSON.stringify(envelopeToJson(t.blocks[0]!.envelope))),
+    ])
     expect(opNode.requests[0]!.headers.authorization).toBeUndefined()
 
     const adminOnly = createEngineDriver({ chain: t.chain, adminRpcUrl: opNode.url })

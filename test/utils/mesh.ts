@@ -52,8 +52,9 @@ export function testHostInit(
       peerMonitorIntervalMs: 100,
       staticRedialMinMs: 100,
       staticRedialMaxMs: 500,
-      discoveryIntervalMs: 300,
+      discoveryIntervalMs: 1000,
       discoveryIdleIntervalMs: 1000,
+      discoveryDialFailureBackoffMs: 1000,
       trimSilencePeriodMs: 200,
       ...overrides.timing,
     },
@@ -66,6 +67,8 @@ export interface MeshNode {
   received: AcceptedBlock[]
   verdicts: VerdictEvent[]
   bans: BanEntry[]
+  /** Peer IDs of every peer:connect event, in order */
+  connects: string[]
   /** First listen address (with /p2p/) */
   address: string
 }
@@ -87,10 +90,11 @@ export async function startNode(opts: StartNodeOptions): Promise<MeshNode> {
     validator: opts.validator ?? realValidator(opts.chain),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   })
-  const node: MeshNode = { host, received: [], verdicts: [], bans: [], address: '' }
+  const node: MeshNode = { host, received: [], verdicts: [], bans: [], connects: [], address: '' }
   host.addConsumer({ onBlock: (b) => void node.received.push(b) })
   host.events.on('verdict', (v) => node.verdicts.push(v))
   host.events.on('peer:ban', (b) => node.bans.push(b))
+  host.events.on('peer:connect', (c) => node.connects.push(c.peerId))
   await host.start()
   node.address = host.listenAddresses()[0] as string
   return node

@@ -13,6 +13,8 @@ import { createDevnetChain } from '../../chains/devnet.ts'
 import { createBlockBuilder, devnetKey } from '../../devnet/blockBuilder.ts'
 import { createBlockValidator } from '../../gossip/validator.ts'
 import { UsageError } from '../usageError.ts'
+import { registerLatency } from './benchLatency.ts'
+import { registerObserve } from './benchObserve.ts'
 
 /** Message sizes `bench validate` measures (decompressed bytes). */
 export const VALIDATE_BENCH_CASES = {
@@ -194,7 +196,11 @@ function registerValidate(bench: Command): void {
 }
 
 /** `bench` subcommands; add new ones here. */
-const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [registerValidate]
+const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [
+  registerValidate,
+  registerLatency,
+  registerObserve,
+]
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('benchmarks (JSON output with --json)')

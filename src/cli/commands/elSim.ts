@@ -33,7 +33,8 @@ interface ElSimFlags {
 
 function parsePort(text: string, flag: string): number {
   const n = Number(text)
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`${flag} must be a port number 0-65535`)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new UsageError(`${flag} must be a port number 0-65535`)
   return n
 }
 
@@ -45,14 +46,16 @@ function parseUint(text: string, flag: string): number {
 }
 
 function parseHashFlag(text: string, flag: string): Hex {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) throw new UsageError(`${flag} must be a 0x-prefixed 32-byte hash`)
+  if (!/^0x[0-9a-fA-F]{64}$/.test(text))
+    throw new UsageError(`${flag} must be a 0x-prefixed 32-byte hash`)
   return text.toLowerCase() as Hex
 }
 
 /** `HASH[:NUMBER[:TIMESTAMP]]` */
 export function parseGenesisFlag(text: string): ElSimGenesis {
   const [hash, number, timestamp, ...rest] = text.split(':')
-  if (rest.length > 0 || hash === undefined) throw new UsageError('--genesis must be HASH[:NUMBER[:TIMESTAMP]]')
+  if (rest.length > 0 || hash === undefined)
+    throw new UsageError('--genesis must be HASH[:NUMBER[:TIMESTAMP]]')
   return {
     hash: parseHashFlag(hash, '--genesis hash'),
     number: number === undefined ? 0 : parseUint(number, '--genesis number'),
@@ -69,7 +72,9 @@ function loadSecret(path: string, flag: string): Uint8Array {
   }
 }
 
-export function resolveElSimChain(flags: Pick<ElSimFlags, 'chainId' | 'chain' | 'rollup.config'>): ChainConfig {
+export function resolveElSimChain(
+  flags: Pick<ElSimFlags, 'chainId' | 'chain' | 'rollup.config'>,
+): ChainConfig {
   let chain: ChainConfig | undefined
   if (flags['rollup.config'] !== undefined) {
     try {
@@ -80,7 +85,8 @@ export function resolveElSimChain(flags: Pick<ElSimFlags, 'chainId' | 'chain' | 
     }
   } else if (flags.chain !== undefined) {
     chain = getBuiltinChain(flags.chain)
-    if (chain === undefined) throw new UsageError(`unknown chain ${flags.chain} (see op-gossip chains)`)
+    if (chain === undefined)
+      throw new UsageError(`unknown chain ${flags.chain} (see op-gossip chains)`)
   }
   if (flags.chainId !== undefined) {
     const id = parseUint(flags.chainId, '--chain-id')
@@ -89,7 +95,8 @@ export function resolveElSimChain(flags: Pick<ElSimFlags, 'chainId' | 'chain' | 
       throw new UsageError(`--chain-id ${id} differs from the chain config's ${chain.chainId}`)
     }
   }
-  if (chain === undefined) throw new UsageError('el-sim needs --chain-id ID, --chain NAME or --rollup.config FILE')
+  if (chain === undefined)
+    throw new UsageError('el-sim needs --chain-id ID, --chain NAME or --rollup.config FILE')
   return chain
 }
 
@@ -105,12 +112,26 @@ export function register(program: Command): void {
     .option('--jwt-secret <file>', 'file with the 32-byte hex JWT secret (required)')
     .option('--chain-id <id>', 'L2 chain id (alone: a devnet with every fork through Isthmus at 0)')
     .option('--chain <name>', 'built-in chain for chain id and fork times')
-    .option('--rollup.config <file>', "op-node rollup.json for chain id, fork times and genesis")
-    .option('--genesis <hash[:number[:timestamp]]>', 'genesis block (default: rollup config, else a fixed hash at #0)')
-    .option('--upstream <url>', 'another el-sim to sync missing blocks from (its elsim_getPayloadByHash)')
-    .option('--upstream-jwt-secret <file>', "JWT secret of the upstream's port (default: --jwt-secret)")
+    .option('--rollup.config <file>', 'op-node rollup.json for chain id, fork times and genesis')
+    .option(
+      '--genesis <hash[:number[:timestamp]]>',
+      'genesis block (default: rollup config, else a fixed hash at #0)',
+    )
+    .option(
+      '--upstream <url>',
+      'another el-sim to sync missing blocks from (its elsim_getPayloadByHash)',
+    )
+    .option(
+      '--upstream-jwt-secret <file>',
+      "JWT secret of the upstream's port (default: --jwt-secret)",
+    )
     .option('--sync-delay-ms <n>', 'delay before a sync completes', '200')
-    .option('--invalid <hash>', 'answer INVALID for this block hash (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--invalid <hash>',
+      'answer INVALID for this block hash (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--log-level <level>', 'trace|debug|info|warn|error|silent', 'info')
     .option('--log-format <format>', 'text|json', 'text')
     .action(async (flags: ElSimFlags) => {
@@ -120,11 +141,15 @@ export function register(program: Command): void {
       if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(flags.logLevel)) {
         throw new UsageError('--log-level must be trace, debug, info, warn, error or silent')
       }
-      if (flags.logFormat !== 'text' && flags.logFormat !== 'json') throw new UsageError('--log-format must be text or json')
+      if (flags.logFormat !== 'text' && flags.logFormat !== 'json')
+        throw new UsageError('--log-format must be text or json')
       if (flags.upstream !== undefined && !/^https?:\/\//.test(flags.upstream)) {
         throw new UsageError('--upstream must be an http:// or https:// URL')
       }
-      const log = createLogger({ level: flags.logLevel as LogLevel, format: flags.logFormat as LogFormat })
+      const log = createLogger({
+        level: flags.logLevel as LogLevel,
+        format: flags.logFormat as LogFormat,
+      })
       const sim = await startElSim(
         {
           chain,
@@ -133,7 +158,9 @@ export function register(program: Command): void {
           port: parsePort(flags.port, '--port'),
           syncDelayMs: parseUint(flags.syncDelayMs, '--sync-delay-ms'),
           invalidHashes: flags.invalid.map((h) => parseHashFlag(h, '--invalid')),
-          ...(flags.httpPort === undefined ? {} : { httpPort: parsePort(flags.httpPort, '--http-port') }),
+          ...(flags.httpPort === undefined
+            ? {}
+            : { httpPort: parsePort(flags.httpPort, '--http-port') }),
           ...(flags.genesis === undefined ? {} : { genesis: parseGenesisFlag(flags.genesis) }),
           ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
           ...(flags.upstreamJwtSecret === undefined
@@ -144,7 +171,12 @@ export function register(program: Command): void {
       )
       const g = sim.chainState.genesis
       log.info(
-        { engine: sim.url, http: sim.httpUrl, chainId: chain.chainId, genesis: { number: g.number, hash: g.hash } },
+        {
+          engine: sim.url,
+          http: sim.httpUrl,
+          chainId: chain.chainId,
+          genesis: { number: g.number, hash: g.hash },
+        },
         'el-sim ready (a test double, not an execution client)',
       )
       await new Promise<void>((resolve) => {

@@ -3,20 +3,20 @@ import { RollupConfigError } from '../../chains/rollupConfig.ts'
 import { ChainSelectionError, selectChain } from '../../chains/selectChain.ts'
 import type { EnrInfo } from '../../discovery/enrInfo.ts'
 import type { LocalEnrOptions } from '../../discovery/localEnr.ts'
-import { DEFAULT_NODE_KEY_FILE, NodeKeyError } from '../../discovery/nodeKey.ts'
+import { GossipHostError } from '../../gossip/errors.ts'
+import { DEFAULT_PEER_KEY_FILE, loadOrCreatePeerKey } from '../../gossip/peerIdentity.ts'
 import { UsageError } from '../usageError.ts'
 
 /** The ENR and discovery code is loaded only when this command runs (keeps CLI start-up light). */
 async function loadDiscovery() {
-  const [enrLib, bootnodes, enrInfo, localEnr, nodeKeyFile, flags] = await Promise.all([
+  const [enrLib, bootnodes, enrInfo, localEnr, flags] = await Promise.all([
     import('@chainsafe/enr'),
     import('../../discovery/bootnodes.ts'),
     import('../../discovery/enrInfo.ts'),
     import('../../discovery/localEnr.ts'),
-    import('../../discovery/nodeKeyFile.ts'),
     import('../../discovery/discoveryFlags.ts'),
   ])
-  return { ...enrLib, ...bootnodes, ...enrInfo, ...localEnr, ...nodeKeyFile, ...flags }
+  return { ...enrLib, ...bootnodes, ...enrInfo, ...localEnr, ...flags }
 }
 type DiscoveryLib = Awaited<ReturnType<typeof loadDiscovery>>
 
@@ -77,14 +77,11 @@ function decodeArgument(lib: DiscoveryLib, text: string): EnrInfo {
 function ownEnr(lib: DiscoveryLib, flags: EnrFlags): { text: string; info: EnrInfo } {
   const { parseIpFlag, parsePortFlag } = lib
   try {
-    const sel: { network?: string; rollupConfig?: string } = {}
-    if (flags.network !== undefined) sel.network = flags.network
-    if (flags['rollup.config'] !== undefined) sel.rollupConfig = flags['rollup.config']
-    const chain = selectChain(sel)
+    const chain = selectChain({ network: flags.network, rollupConfig: flags['rollup.config'] })
     const listenIp = parseIpFlag('p2p.listen.ip', flags['p2p.listen.ip'])
     const listenTcp = parsePortFlag('p2p.listen.tcp', flags['p2p.listen.tcp'])
     const listenUdp = parsePortFlag('p2p.listen.udp', flags['p2p.listen.udp'])
-    const { privateKey, created } = lib.loadOrCreateNodeKeyFile(flags['p2p.priv.path'])
+    const { privateKey, created } = loadOrCreatePeerKey(flags['p2p.priv.path'])
     if (created)
       process.stderr.write(`op-gossip: created a new node key in ${flags['p2p.priv.path']}\n`)
     const opts: LocalEnrOptions = { privateKey, chainId: chain.chainId }
@@ -120,7 +117,7 @@ function ownEnr(lib: DiscoveryLib, flags: EnrFlags): { text: string; info: EnrIn
       err instanceof ChainSelectionError ||
       err instanceof RollupConfigError ||
       err instanceof lib.DiscoveryFlagError ||
-      err instanceof NodeKeyError
+      err instanceof GossipHostError
     ) {
       throw new UsageError(err.message)
     }
@@ -141,7 +138,7 @@ export function register(program: Command): void {
     .option(
       '--p2p.priv.path <file>',
       'hex secp256k1 node key (created with mode 0600 if missing)',
-      DEFAULT_NODE_KEY_FILE,
+      DEFAULT_PEER_KEY_FILE,
     )
     .option('--p2p.listen.ip <ip>', 'listen IP (put in the record when not a wildcard)', '0.0.0.0')
     .option('--p2p.listen.tcp <port>', 'libp2p TCP port', DEFAULT_LISTEN_TCP_PORT)

@@ -151,7 +151,7 @@ describe('chains / rollupConfig', () => {
     )
 
     const text = JSON.stringify(fixture())
-    const atLimit = text.slice(0, -1) + ' '.repeat(MAX_ROLLUP_CONFIG_SIZE_BYTES - text.length) + '}'
+    const atLimit = `${text.slice(0, -1)}${' '.repeat(MAX_ROLLUP_CONFIG_SIZE_BYTES - text.length)}}`
     expect(Buffer.byteLength(atLimit)).toBe(MAX_ROLLUP_CONFIG_SIZE_BYTES)
     writeFileSync(join(dir, 'at.json'), atLimit)
     expect(loadRollupConfigFile(join(dir, 'at.json')).chainId).toBe(11155420)

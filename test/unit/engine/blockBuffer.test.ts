@@ -3,7 +3,8 @@ import { BlockBuffer, BoundedHashSet } from '../../../src/engine/blockBuffer.ts'
 import type { BlockRef, Hex } from '../../../src/engine/schema.ts'
 import type { SignedEnvelope } from '../../../src/wire/types.ts'
 
-const h = (n: number, branch = 0): Hex => `0x${(branch * 1_000_000 + n).toString(16).padStart(64, '0')}`
+const h = (n: number, branch = 0): Hex =>
+  `0x${(branch * 1_000_000 + n).toString(16).padStart(64, '0')}`
 const ref = (n: number, branch = 0, parentBranch = branch): BlockRef => ({
   hash: h(n, branch),
   number: n,
@@ -86,7 +87,12 @@ describe('engine / blockBuffer', () => {
     for (const n of [3, 4, 5]) buf.add(ref(n), env(1), undefined)
     buf.add(ref(4, 7, 0), env(1), undefined) // sibling of 4 on branch 7
     buf.add(ref(5, 7), env(1), undefined)
-    expect(buf.descendantsOf(h(3)).map((e) => e.ref.hash).sort()).toEqual([h(4), h(4, 7), h(5), h(5, 7)].sort())
+    expect(
+      buf
+        .descendantsOf(h(3))
+        .map((e) => e.ref.hash)
+        .sort(),
+    ).toEqual([h(4), h(4, 7), h(5), h(5, 7)].sort())
     expect(buf.descendantsOf(h(4)).map((e) => e.ref.hash)).toEqual([h(5)])
   })
 

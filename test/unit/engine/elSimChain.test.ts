@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ELSIM_MAX_REMOTE_HEADERS, ElSimChain, ElSimRpcError } from '../../../src/engine/elSimChain.ts'
-import { type Hex, ZERO_HASH } from '../../../src/engine/schema.ts'
 import { createBlockBuilder } from '../../../src/devnet/blockBuilder.ts'
+import {
+  ELSIM_MAX_REMOTE_HEADERS,
+  ElSimChain,
+  ElSimRpcError,
+} from '../../../src/engine/elSimChain.ts'
+import { type Hex, ZERO_HASH } from '../../../src/engine/schema.ts'
 import { buildBranch, buildTestChain, elSimPayload, hashOf, SEQUENCER_KEY } from './helpers.ts'
 
 const t = buildTestChain(12)
@@ -17,13 +21,18 @@ function newChain(extra: Partial<ConstructorParameters<typeof ElSimChain>[0]> = 
 }
 
 function withChain(sim: ElSimChain, upTo: number) {
-  for (let n = 1; n <= upTo; n++) expect(sim.insertCanonical(elSimPayload(block(n))).status).toBe('VALID')
+  for (let n = 1; n <= upTo; n++)
+    expect(sim.insertCanonical(elSimPayload(block(n))).status).toBe('VALID')
 }
 
 describe('engine / elSimChain', () => {
   it('executes a block on a known parent: VALID, not canonical until FCU', () => {
     const sim = newChain()
-    expect(sim.newPayload(elSimPayload(block(1)))).toEqual({ status: 'VALID', latestValidHash: hashOf(block(1)), validationError: null })
+    expect(sim.newPayload(elSimPayload(block(1)))).toEqual({
+      status: 'VALID',
+      latestValidHash: hashOf(block(1)),
+      validationError: null,
+    })
     expect(sim.head.number).toBe(0)
     expect(sim.forkchoiceUpdated(fcu(hashOf(block(1)))).status).toBe('VALID')
     expect(sim.head.hash).toBe(hashOf(block(1)))
@@ -38,12 +47,18 @@ describe('engine / elSimChain', () => {
     const res = sim.newPayload(tampered)
     expect(res.status).toBe('INVALID')
     expect(res.latestValidHash).toBeNull()
-    expect(res.validationError).toMatch(/blockhash mismatch, want 0x[0-9a-f]{64}, got 0x[0-9a-f]{64}/)
+    expect(res.validationError).toMatch(
+      /blockhash mismatch, want 0x[0-9a-f]{64}, got 0x[0-9a-f]{64}/,
+    )
   })
 
   it('unknown parent: SYNCING, header remembered (at most 96, oldest forgotten)', () => {
     const sim = newChain()
-    expect(sim.newPayload(elSimPayload(block(3)))).toEqual({ status: 'SYNCING', latestValidHash: null, validationError: null })
+    expect(sim.newPayload(elSimPayload(block(3)))).toEqual({
+      status: 'SYNCING',
+      latestValidHash: null,
+      validationError: null,
+    })
     expect(sim.hasRemoteHeader(hashOf(block(3)))).toBe(true)
     const many = buildTestChain(ELSIM_MAX_REMOTE_HEADERS + 2, { seed: 9 })
     for (const b of many.blocks.slice(1)) sim.newPayload(elSimPayload(b)) // parents unknown here
@@ -60,7 +75,10 @@ describe('engine / elSimChain', () => {
     expect(res.validationError).toMatch(/configured as invalid/)
     expect(sim.isRejected(hashOf(block(2)))).toBe(true)
     const child = sim.newPayload(elSimPayload(block(3)))
-    expect(child).toMatchObject({ status: 'INVALID', validationError: 'links to previously rejected block' })
+    expect(child).toMatchObject({
+      status: 'INVALID',
+      validationError: 'links to previously rejected block',
+    })
     expect(sim.forkchoiceUpdated(fcu(hashOf(block(2)))).status).toBe('INVALID')
   })
 
@@ -89,7 +107,11 @@ describe('engine / elSimChain', () => {
     withChain(sim, 2)
     expect(sim.newPayload(elSimPayload(block(10))).status).toBe('SYNCING')
     expect(sim.forkchoiceUpdated(fcu(hashOf(block(10)))).status).toBe('SYNCING')
-    expect(sim.syncProgress).toMatchObject({ target: hashOf(block(10)), startingBlock: 2, highestBlock: 10 })
+    expect(sim.syncProgress).toMatchObject({
+      target: hashOf(block(10)),
+      startingBlock: 2,
+      highestBlock: 10,
+    })
     await sim.idle()
     expect(sim.head.hash).toBe(hashOf(block(10)))
     expect(sim.getCanonical(6)?.hash).toBe(hashOf(block(6)))
@@ -121,8 +143,12 @@ describe('engine / elSimChain', () => {
     expect(err).toBeInstanceOf(ElSimRpcError)
     expect((err as ElSimRpcError).rpcCode).toBe(-38002)
     expect(sim.head.number).toBe(5)
-    expect(() => sim.forkchoiceUpdated(fcu(hashOf(block(5)), ZERO_HASH, hashOf(block(12))))).toThrow(/final block/)
-    expect(sim.forkchoiceUpdated(fcu(hashOf(block(5)), hashOf(block(4)), hashOf(block(2)))).status).toBe('VALID')
+    expect(() =>
+      sim.forkchoiceUpdated(fcu(hashOf(block(5)), ZERO_HASH, hashOf(block(12)))),
+    ).toThrow(/final block/)
+    expect(
+      sim.forkchoiceUpdated(fcu(hashOf(block(5)), hashOf(block(4)), hashOf(block(2)))).status,
+    ).toBe('VALID')
     expect(sim.safe?.number).toBe(4)
     expect(sim.finalized?.number).toBe(2)
   })
@@ -165,7 +191,10 @@ describe('engine / elSimChain', () => {
       parent: { hash: parent.blockHash, number: parent.blockNumber, timestamp: parent.timestamp },
     })
     const skipped = builder.next({ modify: (p) => (p.blockNumber += 1n) })
-    expect(sim.newPayload(elSimPayload(skipped))).toMatchObject({ status: 'INVALID', latestValidHash: hashOf(parent) })
+    expect(sim.newPayload(elSimPayload(skipped))).toMatchObject({
+      status: 'INVALID',
+      latestValidHash: hashOf(parent),
+    })
     const builder2 = createBlockBuilder({
       chain: t.chain,
       privateKey: SEQUENCER_KEY,
@@ -183,7 +212,10 @@ describe('engine / elSimChain', () => {
       expect(sim.newPayload(elSimPayload(block(1))).status).toBe(forced)
       expect(sim.getBlock(hashOf(block(1)))).toBeUndefined()
     }
-    const sim = newChain({ newPayloadHook: (b) => (b.number === 2 ? { status: 'INVALID', validationError: 'state root mismatch' } : undefined) })
+    const sim = newChain({
+      newPayloadHook: (b) =>
+        b.number === 2 ? { status: 'INVALID', validationError: 'state root mismatch' } : undefined,
+    })
     withChain(sim, 1)
     expect(sim.newPayload(elSimPayload(block(2)))).toMatchObject({
       status: 'INVALID',

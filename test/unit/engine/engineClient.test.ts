@@ -74,7 +74,11 @@ describe('engine / engineClient', () => {
   it('a JSON-RPC error keeps its numeric code and is not retried', async () => {
     const s = await server((req) => rpcError(req.id, -38002, 'Invalid forkchoice state'))
     const err = await caught(
-      client(s.url).forkchoiceUpdated({ headBlockHash: ZERO_HASH, safeBlockHash: ZERO_HASH, finalizedBlockHash: ZERO_HASH }),
+      client(s.url).forkchoiceUpdated({
+        headBlockHash: ZERO_HASH,
+        safeBlockHash: ZERO_HASH,
+        finalizedBlockHash: ZERO_HASH,
+      }),
     )
     expect(err.code).toBe('ENGINE_RPC_ERROR')
     expect(err.rpcCode).toBe(RpcErrorCode.INVALID_FORKCHOICE_STATE)
@@ -116,7 +120,11 @@ describe('engine / engineClient', () => {
 
   it('newPayload returns statuses (INVALID, SYNCING) instead of throwing', async () => {
     const statuses = [
-      { status: 'INVALID', latestValidHash: `0x${'11'.repeat(32)}`, validationError: 'bad state root' },
+      {
+        status: 'INVALID',
+        latestValidHash: `0x${'11'.repeat(32)}`,
+        validationError: 'bad state root',
+      },
       { status: 'SYNCING', latestValidHash: null, validationError: null },
       { status: 'ACCEPTED', latestValidHash: null, validationError: null },
     ]
@@ -160,7 +168,9 @@ describe('engine / engineClient', () => {
   })
 
   it('HTTP 5xx is retried; other HTTP errors are ENGINE_HTTP_ERROR', async () => {
-    const s = await server((req, n) => (n === 1 ? { status: 503, body: 'busy' } : rpcResult(req.id, '0x1092')))
+    const s = await server((req, n) =>
+      n === 1 ? { status: 503, body: 'busy' } : rpcResult(req.id, '0x1092'),
+    )
     expect(await client(s.url).chainId()).toBe(4242)
     const s2 = await server(() => ({ status: 404, body: 'nope' }))
     const err = await caught(client(s2.url).chainId())
@@ -172,7 +182,9 @@ describe('engine / engineClient', () => {
     const s = await server((req) => rpcResult(req.id, '0x1'))
     const withCreds = s.url.replace('http://', 'http://user:p%40ss@')
     await createRpcClient({ url: withCreds }).call('eth_chainId', [])
-    expect(s.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('user:p@ss').toString('base64')}`)
+    expect(s.requests[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from('user:p@ss').toString('base64')}`,
+    )
     expect(scrubUrl('http://user:pw@127.0.0.1:8551/x')).toBe('http://127.0.0.1:8551/x')
     const port = await deadPort()
     const rpc = createRpcClient({ url: `http://user:pw@127.0.0.1:${port}`, retries: 0 })

@@ -76,7 +76,10 @@ export interface CapturedRequest {
  * (status + body, or 'destroy' to drop the connection).
  */
 export async function startCaptureServer(
-  respond: (req: { method: string; params: unknown[]; id: unknown }, n: number) =>
+  respond: (
+    req: { method: string; params: unknown[]; id: unknown },
+    n: number,
+  ) =>
     | { status?: number; body: unknown }
     | 'destroy'
     | Promise<{ status?: number; body: unknown } | 'destroy'>,
@@ -109,11 +112,17 @@ export async function startCaptureServer(
   }
 }
 
-export const rpcResult = (id: unknown, result: unknown) => ({ body: { jsonrpc: '2.0', id, result } })
+export const rpcResult = (id: unknown, result: unknown) => ({
+  body: { jsonrpc: '2.0', id, result },
+})
 export const rpcError = (id: unknown, code: number, message: string) => ({
   body: { jsonrpc: '2.0', id, error: { code, message } },
 })
-export const VALID_STATUS = { status: 'VALID', latestValidHash: `0x${'55'.repeat(32)}`, validationError: null }
+export const VALID_STATUS = {
+  status: 'VALID',
+  latestValidHash: `0x${'55'.repeat(32)}`,
+  validationError: null,
+}
 
 // ---------------------------------------------------------------------------------------------
 // Realistic chains from the devnet block builder
@@ -137,20 +146,38 @@ export interface TestChain {
  * A devnet chain (1 s blocks, Regolith..Isthmus at 0 unless `forks` says otherwise) and `count`
  * signed blocks on top of its genesis, two transactions each.
  */
-export function buildTestChain(count: number, opts: { forks?: Partial<ChainConfig['forks']>; seed?: number } = {}): TestChain {
+export function buildTestChain(
+  count: number,
+  opts: { forks?: Partial<ChainConfig['forks']>; seed?: number } = {},
+): TestChain {
   const l2Time = 1_700_000_000
-  const genesis: ElSimGenesis = { hash: toData(devnetKey(`genesis-${opts.seed ?? 1}`)), number: 0, timestamp: l2Time }
+  const genesis: ElSimGenesis = {
+    hash: toData(devnetKey(`genesis-${opts.seed ?? 1}`)),
+    number: 0,
+    timestamp: l2Time,
+  }
   const chain = createDevnetChain({
     blockTime: 1,
     genesis: { l2Time, l2Number: 0, l2Hash: genesis.hash },
     ...(opts.forks === undefined ? {} : { forks: opts.forks }),
   })
-  const builder = createBlockBuilder({ chain, privateKey: SEQUENCER_KEY, txCount: 2, seed: opts.seed ?? 1, startTimestamp: BigInt(l2Time + 1) })
+  const builder = createBlockBuilder({
+    chain,
+    privateKey: SEQUENCER_KEY,
+    txCount: 2,
+    seed: opts.seed ?? 1,
+    startTimestamp: BigInt(l2Time + 1),
+  })
   return { chain, genesis, blocks: Array.from({ length: count }, () => builder.next()) }
 }
 
 /** A competing branch on top of `parent` (another seed: different blocks at the same heights). */
-export function buildBranch(t: TestChain, parent: BuiltBlock, count: number, seed: number): BuiltBlock[] {
+export function buildBranch(
+  t: TestChain,
+  parent: BuiltBlock,
+  count: number,
+  seed: number,
+): BuiltBlock[] {
   const builder = createBlockBuilder({
     chain: t.chain,
     privateKey: SEQUENCER_KEY,
@@ -163,7 +190,8 @@ export function buildBranch(t: TestChain, parent: BuiltBlock, count: number, see
 
 export function elSimPayload(b: BuiltBlock): ElSimPayload {
   const data: ElSimPayload = { payload: b.envelope.payload, version: b.version }
-  if (b.envelope.parentBeaconBlockRoot !== undefined) data.parentBeaconBlockRoot = b.envelope.parentBeaconBlockRoot
+  if (b.envelope.parentBeaconBlockRoot !== undefined)
+    data.parentBeaconBlockRoot = b.envelope.parentBeaconBlockRoot
   return data
 }
 

@@ -72,8 +72,12 @@ describe('engine / jwt', () => {
       expect(loadJwtSecretFile(good)).toEqual(SECRET)
       const bad = join(dir, 'bad.hex')
       writeFileSync(bad, 'hello')
-      expect(() => loadJwtSecretFile(bad)).toThrow(/JWT secret file .*bad\.hex must be 64 hex characters/)
-      expect(() => loadJwtSecretFile(join(dir, 'missing'))).toThrow(/cannot read JWT secret file .*ENOENT/)
+      expect(() => loadJwtSecretFile(bad)).toThrow(
+        /JWT secret file .*bad\.hex must be 64 hex characters/,
+      )
+      expect(() => loadJwtSecretFile(join(dir, 'missing'))).toThrow(
+        /cannot read JWT secret file .*ENOENT/,
+      )
     })
   })
 
@@ -83,7 +87,9 @@ describe('engine / jwt', () => {
       const [header, claims, signature] = token.split('.') as [string, string, string]
       expect(decodePart(header)).toEqual({ alg: 'HS256', typ: 'JWT' })
       expect(decodePart(claims)).toEqual({ iat: 1_700_000_000 })
-      const expected = createHmac('sha256', SECRET).update(`${header}.${claims}`).digest('base64url')
+      const expected = createHmac('sha256', SECRET)
+        .update(`${header}.${claims}`)
+        .digest('base64url')
       expect(signature).toBe(expected)
       // Cross-checked with Python hmac/hashlib: the exact compact token for this secret and iat.
       expect(token).toMatchInlineSnapshot(
@@ -107,14 +113,27 @@ describe('engine / jwt', () => {
     const bearer = (iat: number, secret = SECRET) => `Bearer ${createJwtToken(secret, iat)}`
 
     it('accepts iat within ±60 s, at the edges too', () => {
-      expect(verifyJwtAuthorization(bearer(now / 1000), SECRET, now)).toEqual({ ok: true, iat: now / 1000 })
-      expect(verifyJwtAuthorization(bearer(now / 1000 - JWT_IAT_MAX_SKEW_SECONDS), SECRET, now).ok).toBe(true)
-      expect(verifyJwtAuthorization(bearer(now / 1000 + JWT_IAT_MAX_SKEW_SECONDS), SECRET, now).ok).toBe(true)
+      expect(verifyJwtAuthorization(bearer(now / 1000), SECRET, now)).toEqual({
+        ok: true,
+        iat: now / 1000,
+      })
+      expect(
+        verifyJwtAuthorization(bearer(now / 1000 - JWT_IAT_MAX_SKEW_SECONDS), SECRET, now).ok,
+      ).toBe(true)
+      expect(
+        verifyJwtAuthorization(bearer(now / 1000 + JWT_IAT_MAX_SKEW_SECONDS), SECRET, now).ok,
+      ).toBe(true)
     })
 
     it('rejects iat past the window with geth wording', () => {
-      expect(verifyJwtAuthorization(bearer(now / 1000 - 61), SECRET, now)).toEqual({ ok: false, reason: 'stale token' })
-      expect(verifyJwtAuthorization(bearer(now / 1000 + 61), SECRET, now)).toEqual({ ok: false, reason: 'future token' })
+      expect(verifyJwtAuthorization(bearer(now / 1000 - 61), SECRET, now)).toEqual({
+        ok: false,
+        reason: 'stale token',
+      })
+      expect(verifyJwtAuthorization(bearer(now / 1000 + 61), SECRET, now)).toEqual({
+        ok: false,
+        reason: 'future token',
+      })
     })
 
     it('rejects a token signed with another secret', () => {
@@ -133,10 +152,16 @@ describe('engine / jwt', () => {
         ok: false,
         reason: 'unsupported signature algorithm',
       })
-      const noIat = createJwtToken(SECRET, 0).replace(/\..*\./, `.${Buffer.from('{}').toString('base64url')}.`)
+      const noIat = createJwtToken(SECRET, 0).replace(
+        /\..*\./,
+        `.${Buffer.from('{}').toString('base64url')}.`,
+      )
       expect(verifyJwtAuthorization(`Bearer ${noIat}`, SECRET, now).ok).toBe(false)
       const expired = createJwtToken(SECRET, now / 1000, { exp: now / 1000 - 1 })
-      expect(verifyJwtAuthorization(`Bearer ${expired}`, SECRET, now)).toEqual({ ok: false, reason: 'token is expired' })
+      expect(verifyJwtAuthorization(`Bearer ${expired}`, SECRET, now)).toEqual({
+        ok: false,
+        reason: 'token is expired',
+      })
     })
   })
 })

@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { toRlp, bytesToHex as viemBytesToHex, keccak256 as viemKeccak256 } from 'viem'
 import { describe, expect, it } from 'vitest'
+import {
+  createKeccakWasm,
+  KECCAK_WASM_RETAINED_MEMORY_MAX_BYTES,
+  type KeccakWasm,
+  wasmSimdSupported,
+} from '../../../src/wire/keccakWasm.ts'
 import { EMPTY_TRIE_ROOT, orderedTrieRoot } from '../../../src/wire/trie.ts'
 import { bytesToHex, hexToBytes, loadVectors, vectorsAvailable } from '../../utils/vectors.ts'
 
@@ -106,6 +112,50 @@ function referenceOrderedRoot(values: Uint8Array[]): string {
   return referenceRoot(entries)
 }
 
+/** Every engine the trie can run on: the default, plus explicit scalar and SIMD builds. */
+const engines: [string, KeccakWasm | undefined][] = [
+  ['default', undefined],
+  ['scalar', createKeccakWasm({ variant: 'scalar' })],
+]
+if (wasmSimdSupported) engines.push(['simd', createKeccakWasm({ variant: 'simd' })])
+
+/** Roots from every engine; they must agree (returns the shared value). */
+function rootAllEngines(values: Uint8Array[]): string {
+  const roots = engines.map(([, engine]) => bytesToHex(orderedTrieRoot(values, engine)))
+  for (const [i, [name]] of engines.entries()) expect(roots[i], name).toBe(roots[0])
+  return roots[0] as string
+}
+
+/** Deterministic pseudo-random values (xorshift words), views into one shared buffer. */
+function pseudoRandomValues(
+  count: number,
+  minBytes: number,
+  maxBytes: number,
+  seed: number,
+): Uint8Array[] {
+  let s = seed >>> 0 || 1
+  const next = (): number => {
+    s ^= s << 13
+    s >>>= 0
+    s ^= s >>> 17
+    s ^= s << 5
+    s >>>= 0
+    return s
+  }
+  const lengths = Array.from(
+    { length: count },
+    () => minBytes + (next() % (maxBytes - minBytes + 1)),
+  )
+  const words = new Uint32Array(Math.ceil(lengths.reduce((sum, n) => sum + n, 0) / 4))
+  for (let i = 0; i < words.length; i++) words[i] = next()
+  const bytes = new Uint8Array(words.buffer)
+  let offset = 0
+  return lengths.map((n) => {
+    offset += n
+    return bytes.subarray(offset - n, offset)
+  })
+}
+
 describe('wire / trie', () => {
   it('returns the empty-trie root for no values', () => {
     expect(bytesToHex(orderedTrieRoot([]))).toBe(
@@ -144,7 +194,7 @@ describe('wire / trie', () => {
         }),
         (values) => {
           lengths.push(values.length)
-          expect(bytesToHex(orderedTrieRoot(values))).toBe(referenceOrderedRoot(values))
+          expect(rootAllEngines(values)).toBe(referenceOrderedRoot(values))
         },
       ),
       { numRuns: 40 },
@@ -156,8 +206,44 @@ describe('wire / trie', () => {
   it('matches the reference for tiny values only (every leaf inline) across the 127/128 key edge', () => {
     for (const n of [1, 2, 16, 17, 127, 128, 129, 256, 257]) {
       const values = Array.from({ length: n }, (_, i) => Uint8Array.of(i & 0xff))
-      expect(bytesToHex(orderedTrieRoot(values)), `n=${n}`).toBe(referenceOrderedRoot(values))
+      expect(rootAllEngines(values), `n=${n}`).toBe(referenceOrderedRoot(values))
     }
+  })
+
+  it('matches the reference for 700 transaction-sized values (150-300 B, 0x82 keys)', () => {
+    const values = pseudoRandomValues(700, 150, 300, 7)
+    values[5] = new Uint8Array(0) // a skipped index in the middle
+    expect(rootAllEngines(values)).toBe(referenceOrderedRoot(values))
+  })
+
+  it('matches the reference with a few huge values (multi-block leaves, long RLP headers)', () => {
+    const values = pseudoRandomValues(20, 1, 40, 3)
+    values[3] = pseudoRandomValues(1, 70_000, 70_000, 9)[0] as Uint8Array
+    values[17] = pseudoRandomValues(1, 300_000, 300_000, 11)[0] as Uint8Array
+    expect(rootAllEngines(values)).toBe(referenceOrderedRoot(values))
+  })
+
+  it('handles a 9 MB block of ~42k transactions: engines agree, memory stays bounded', () => {
+    const values = pseudoRandomValues(42_000, 150, 300, 42)
+    const engine = createKeccakWasm()
+    const first = bytesToHex(orderedTrieRoot(values, engine))
+    const retained = engine.memoryBytes
+    expect(retained).toBeLessThanOrEqual(KECCAK_WASM_RETAINED_MEMORY_MAX_BYTES)
+    // Same root again (no state leaks between calls) and no further growth.
+    expect(bytesToHex(orderedTrieRoot(values, engine))).toBe(first)
+    expect(engine.memoryBytes).toBe(retained)
+    const other = engine.variant === 'simd' ? 'scalar' : 'simd'
+    if (other === 'scalar' || wasmSimdSupported) {
+      expect(bytesToHex(orderedTrieRoot(values, createKeccakWasm({ variant: other })))).toBe(first)
+    }
+    // A tighter retention limit: the engine trims back after the call and still works.
+    const tight = createKeccakWasm({ retainedMemoryMaxBytes: 1 << 20 })
+    const initial = tight.memoryBytes
+    expect(bytesToHex(orderedTrieRoot(values, tight))).toBe(first)
+    expect(tight.memoryBytes).toBe(initial)
+    expect(bytesToHex(orderedTrieRoot(values.slice(0, 3), tight))).toBe(
+      referenceOrderedRoot(values.slice(0, 3)),
+    )
   })
 })
 
@@ -167,7 +253,7 @@ describe.skipIf(!vectorsAvailable)('wire / trie (real block vectors)', () => {
     expect(blocks.length).toBe(3)
     for (const v of blocks) {
       const txs = (v.input.transactions as string[]).map(hexToBytes)
-      expect(bytesToHex(orderedTrieRoot(txs)), v.name).toBe(v.input.header.transactionsRoot)
+      expect(rootAllEngines(txs), v.name).toBe(v.input.header.transactionsRoot)
     }
   })
 
@@ -181,16 +267,14 @@ describe.skipIf(!vectorsAvailable)('wire / trie (real block vectors)', () => {
     ])
     for (const v of checked) {
       const txs = ((v.derived?.raw_transactions_reencoded ?? []) as string[]).map(hexToBytes)
-      expect(bytesToHex(orderedTrieRoot(txs)), v.name).toBe(
-        v.input.block_json_as_found.transactionsRoot,
-      )
+      expect(rootAllEngines(txs), v.name).toBe(v.input.block_json_as_found.transactionsRoot)
     }
   })
 
   it('nethermind real payloads: 22, 32 and 10 transactions give the derived roots', () => {
     for (const v of loadVectors('nethermind-real-op-payloads.json')) {
       const txs = (v.expected.Transactions_hex as string[]).map(hexToBytes)
-      expect(bytesToHex(orderedTrieRoot(txs)), v.name).toBe(v.derived?.transactions_root)
+      expect(rootAllEngines(txs), v.name).toBe(v.derived?.transactions_root)
     }
   })
 })

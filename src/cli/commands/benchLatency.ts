@@ -1,0 +1,202 @@
+/**
+ * `op-gossip bench latency`: gossip delivery latency on a local devnet (see
+ * src/devnet/latencyBench.ts for what is measured and how). Prints a table, or one JSON object
+ * per block size with --json, and optionally writes an HTML report.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, release, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { DEFAULT_NODE_FLAGS, MAX_DEVNET_FOLLOWERS, startDevnet } from '../../devnet/devnet.ts'
+import {
+  DEFAULT_BENCH_BLOCK_BYTES,
+  DEFAULT_BENCH_BLOCK_TIME_SECONDS,
+  DEFAULT_BENCH_BLOCKS,
+  DEFAULT_BENCH_NODES,
+  DEFAULT_WARMUP_BLOCKS,
+  type LatencyBenchResult,
+  type LatencyBenchRun,
+  runLatencyBench,
+} from '../../devnet/latencyBench.ts'
+import type { Percentiles } from '../../devnet/latencyStats.ts'
+import { writeLatencyReport } from '../../report/latencyReport.ts'
+import {
+  addLinkOptions,
+  addMeshOptions,
+  type LinkFlags,
+  type MeshFlags,
+  parseIntegerFlag,
+  parseLinkShaping,
+  parseMesh,
+  resolveNetwork,
+} from '../devnetFlags.ts'
+import { MAX_DEVNET_BLOCK_BYTES } from './devnet.ts'
+
+interface LatencyFlags extends MeshFlags, LinkFlags {
+  nodes: string
+  blocks: string
+  blockBytes: string[]
+  blockTime: string
+  warmup: string
+  json?: boolean
+  report?: string
+  dir?: string
+  nodeFlags?: string
+}
+
+function parseSizes(list: string[]): number[] {
+  const sizes = list
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0)
+    .map((x) => parseIntegerFlag('--block-bytes', x, 1000, MAX_DEVNET_BLOCK_BYTES))
+  return sizes.length === 0 ? [DEFAULT_BENCH_BLOCK_BYTES] : sizes
+}
+
+const p4 = (p: Percentiles) => `${p.p50}/${p.p90}/${p.p99}/${p.max}`
+const kb = (b: number) => (b / 1000).toFixed(1)
+
+function printTable(results: LatencyBenchResult[]): void {
+  const header = [
+    'KB',
+    'nodes',
+    'blocks',
+    'delivery',
+    'e2e ms p50/p90/p99/max',
+    'hop ms p50/p90/p99/max',
+    'dup/node/blk',
+    'KB sent/recv per node/blk',
+    'max RSS MB',
+    'CPU s/node',
+  ]
+  const rows = results.map((r) => [
+    kb(r.blockBytes),
+    String(r.nodes),
+    String(r.blocks),
+    r.delivery.toFixed(3),
+    p4(r.e2eMs),
+    p4(r.hopMs),
+    r.duplicatesPerNodePerBlock === null ? 'n/a' : r.duplicatesPerNodePerBlock.toFixed(2),
+    `${kb(r.bytesPerNodePerBlock.sent)}/${kb(r.bytesPerNodePerBlock.received)}`,
+    (Math.max(0, ...r.perNode.map((n) => n.rssBytes)) / 1e6).toFixed(0),
+    (r.perNode.reduce((a, n) => a + n.cpuSeconds, 0) / Math.max(1, r.perNode.length)).toFixed(2),
+  ])
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
+  )
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ')
+  console.log(fmt(header))
+  for (const r of rows) console.log(fmt(r))
+  for (const r of results) {
+    console.log(
+      `${kb(r.blockBytes)} KB: hop breakdown (medians) sender queue ${r.breakdown.senderQueueMs} ms, sender validation ${r.breakdown.senderValidationMs} ms, transfer ${r.breakdown.transferMs} ms; validation p50/p99 ${r.validationMs.p50}/${r.validationMs.p99} ms; hops p50/max ${r.hops.p50}/${r.hops.max}`,
+    )
+  }
+  if (results.some((r) => r.duplicatesPerNodePerBlock === null)) {
+    console.log('(duplicates: n/a = this gossip host does not count duplicate messages)')
+  }
+}
+
+async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
+  const nodes = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
+  const blocks = parseIntegerFlag('--blocks', flags.blocks, 1, 100_000)
+  const sizes = parseSizes(flags.blockBytes)
+  const blockTime = parseIntegerFlag('--block-time', flags.blockTime, 1, 60)
+  const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, 1000)
+  const mesh = parseMesh(flags)
+  const json = flags.json === true
+  const progress = (line: string) => process.stderr.write(`${line}\n`)
+  const network = await resolveNetwork(parseLinkShaping(flags), progress)
+  const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'op-gossip-bench-'))
+
+  progress(
+    `bench latency: ${nodes} followers + sequencer, ${blocks} blocks of ${sizes.map((s) => `${kb(s)} KB`).join(', ')}, ${blockTime} s blocks, ${network.description}`,
+  )
+  const t0 = Date.now()
+  const devnet = await startDevnet({
+    followers: nodes,
+    blockTimeSeconds: blockTime,
+    dir,
+    mesh,
+    network,
+    logLevel: 'warn',
+    ...(flags.nodeFlags === undefined
+      ? {}
+      : { nodeFlags: flags.nodeFlags.split(/\s+/).filter(Boolean) }),
+  })
+  progress(
+    `${nodes + 1} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s (logs in ${dir}/logs)`,
+  )
+  let interrupted = false
+  const onSigint = () => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    progress('interrupted: stopping the devnet')
+    void devnet.stop().then(() => process.exit(130))
+  }
+  process.on('SIGINT', onSigint)
+  devnet.events.on('problem', ({ message }) => progress(`! ${message}`))
+  let runs: LatencyBenchRun[]
+  try {
+    runs = await runLatencyBench(devnet, {
+      blockBytes: sizes,
+      blocks,
+      warmupBlocks,
+      mesh,
+      network: network.description,
+      onProgress: progress,
+    })
+  } finally {
+    await devnet.stop()
+    process.off('SIGINT', onSigint)
+    if (flags.dir === undefined) rmSync(dir, { recursive: true, force: true })
+  }
+
+  const results = runs.map((r) => r.result)
+  if (json) for (const r of results) console.log(JSON.stringify(r))
+  else printTable(results)
+  if (flags.report !== undefined) {
+    const path = writeLatencyReport(flags.report, runs, {
+      command: ['op-gossip', ...argv].join(' '),
+      generatedAt: new Date().toISOString(),
+      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Linux ${release()}, Node ${process.version}`,
+    })
+    progress(`report: ${path}`)
+  }
+}
+
+export function registerLatency(bench: Command): void {
+  const cmd = bench
+    .command('latency')
+    .description('gossip delivery latency on a local devnet (one process per node)')
+    .option(
+      '--nodes <n>',
+      'follower nodes (the sequencer comes on top)',
+      String(DEFAULT_BENCH_NODES),
+    )
+    .option('--blocks <n>', 'measured blocks per block size', String(DEFAULT_BENCH_BLOCKS))
+    .option(
+      '--block-bytes <n...>',
+      `decompressed block size(s); comma-separated or repeated for several runs (default: ${DEFAULT_BENCH_BLOCK_BYTES})`,
+      [],
+    )
+    .option(
+      '--block-time <seconds>',
+      'seconds between blocks',
+      String(DEFAULT_BENCH_BLOCK_TIME_SECONDS),
+    )
+    .option('--warmup <n>', 'unmeasured blocks before each size', String(DEFAULT_WARMUP_BLOCKS))
+    .option('--json', 'one JSON object per block size on stdout')
+    .option('--report <dir>', 'write an HTML report (index.html, result.json) to this directory')
+    .option(
+      '--dir <path>',
+      'devnet directory (rollup.json, keys, logs); default: a temporary one, removed after',
+    )
+    .option(
+      '--node-flags <flags>',
+      `Node.js flags of the node processes instead of "${DEFAULT_NODE_FLAGS.join(' ')}"`,
+    )
+  addMeshOptions(cmd)
+  addLinkOptions(cmd)
+  cmd.action((flags: LatencyFlags) => run(flags, process.argv.slice(2)))
+}

@@ -1,0 +1,112 @@
+/**
+ * `op-gossip bench observe`: real block arrival delays at a running node over a time window,
+ * from its metrics endpoint (`--metrics URL`) and/or its RPC (`--rpc URL`, optimism_syncStatus
+ * polling; works against op-node too). See src/report/observe.ts.
+ */
+import type { Command } from 'commander'
+import {
+  type HistogramSummary,
+  type MetricsObservation,
+  ObserveError,
+  observeMetrics,
+  observeSyncStatus,
+  type RpcObservation,
+} from '../../report/observe.ts'
+import { parseIntegerFlag } from '../devnetFlags.ts'
+import { UsageError } from '../usageError.ts'
+
+interface ObserveFlags {
+  rpc?: string
+  metrics?: string
+  window: string
+  interval: string
+  json?: boolean
+}
+
+function checkUrl(flag: string, text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new UsageError(`${flag} must be an http:// or https:// URL, got '${text}'`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${flag} must be an http:// or https:// URL, got '${text}'`)
+  }
+  return text
+}
+
+/** `30`, `30s`, `2m` → milliseconds */
+export function parseWindow(text: string): number {
+  const m = /^([0-9]+)(s|m)?$/.exec(text.trim())
+  if (m === null) throw new UsageError(`--window must look like 60, 60s or 5m, got '${text}'`)
+  const seconds = Number(m[1]) * (m[2] === 'm' ? 60 : 1)
+  if (seconds < 1 || seconds > 24 * 3600) throw new UsageError('--window must be 1 s to 24 h')
+  return seconds * 1000
+}
+
+const fmt = (x: number | null) => (x === null ? '-' : String(x))
+
+function labelText(h: HistogramSummary): string {
+  const entries = Object.entries(h.labels)
+  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${v}"`).join(',')}}`
+}
+
+function printMetrics(o: MetricsObservation): void {
+  console.log(`metrics ${o.url}, ${o.windowSeconds} s window (bucket-interpolated estimates)`)
+  for (const h of o.histograms) {
+    console.log(
+      `  ${h.name}${labelText(h)}: n=${h.count} mean ${fmt(h.mean)} p50 ${fmt(h.p50)} p90 ${fmt(h.p90)} p99 ${fmt(h.p99)} max<=${h.overflow ? 'above last bucket' : fmt(h.maxBound)} ${h.unit}`,
+    )
+  }
+}
+
+function printRpc(o: RpcObservation): void {
+  const d = o.arrivalDelayMs
+  console.log(
+    `rpc ${o.url}, ${o.windowSeconds} s window, polled every ${o.pollIntervalMs} ms: ${o.blocks} new unsafe heads (${o.skipped} skipped between polls)`,
+  )
+  console.log(
+    `  arrival delay (head seen − block timestamp, ±${o.pollIntervalMs / 2} ms): p50 ${d.p50} p90 ${d.p90} p99 ${d.p99} max ${d.max} mean ${fmt(o.meanMs)} ms`,
+  )
+}
+
+async function run(flags: ObserveFlags): Promise<void> {
+  if (flags.rpc === undefined && flags.metrics === undefined) {
+    throw new UsageError('give --metrics URL (Prometheus endpoint) and/or --rpc URL')
+  }
+  const windowMs = parseWindow(flags.window)
+  const intervalMs = parseIntegerFlag('--interval', flags.interval, 10, 60_000)
+  const rpcUrl = flags.rpc === undefined ? null : checkUrl('--rpc', flags.rpc)
+  const metricsUrl = flags.metrics === undefined ? null : checkUrl('--metrics', flags.metrics)
+  process.stderr.write(`observing for ${windowMs / 1000} s...\n`)
+  try {
+    const [metrics, rpc] = await Promise.all([
+      metricsUrl === null ? null : observeMetrics({ url: metricsUrl, windowMs }),
+      rpcUrl === null ? null : observeSyncStatus({ url: rpcUrl, windowMs, intervalMs }),
+    ])
+    if (flags.json === true) {
+      console.log(JSON.stringify({ windowSeconds: windowMs / 1000, metrics, rpc }))
+      return
+    }
+    if (metrics !== null) printMetrics(metrics)
+    if (rpc !== null) printRpc(rpc)
+  } catch (err) {
+    if (!(err instanceof ObserveError)) throw err
+    // Not a usage error: the node is down or answers something else. One line, exit 1.
+    process.stderr.write(`op-gossip: ${err.code}: ${err.message}\n`)
+    process.exitCode = 1
+  }
+}
+
+export function registerObserve(bench: Command): void {
+  bench
+    .command('observe')
+    .description('passively measure block arrival delays at a running node over a time window')
+    .option('--metrics <url>', 'Prometheus endpoint, e.g. http://127.0.0.1:7300/metrics')
+    .option('--rpc <url>', 'node RPC answering optimism_syncStatus (op-gossip or op-node)')
+    .option('--window <duration>', 'how long to observe: 60, 60s or 5m', '60s')
+    .option('--interval <ms>', 'optimism_syncStatus poll interval', '100')
+    .option('--json', 'one JSON object on stdout')
+    .action((flags: ObserveFlags) => run(flags))
+}

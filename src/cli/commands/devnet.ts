@@ -1,0 +1,254 @@
+/**
+ * `op-gossip devnet`: a local devnet on this machine (a block-producing sequencer and N follower
+ * processes finding each other through the DHT), shown live in the terminal until Ctrl-C.
+ * `npm start` runs it with the defaults.
+ */
+import { cpus, release } from 'node:os'
+import type { Command } from 'commander'
+import {
+  DEFAULT_DEVNET_BLOCK_TIME_SECONDS,
+  DEFAULT_DEVNET_DIR,
+  DEFAULT_DEVNET_FOLLOWERS,
+  DEFAULT_DEVNET_TX_COUNT,
+  type Devnet,
+  MAX_DEVNET_FOLLOWERS,
+  startDevnet,
+} from '../../devnet/devnet.ts'
+import type { BlockSize } from '../../devnet/ipcProtocol.ts'
+import {
+  BlockProgress,
+  type BlockReport,
+  blockReportJson,
+  formatBlockLine,
+  formatMeshLine,
+} from '../../devnet/liveView.ts'
+import { blocksTopic, blockVersionAt } from '../../wire/topics.ts'
+import {
+  addLinkOptions,
+  addMeshOptions,
+  type LinkFlags,
+  type MeshFlags,
+  parseIntegerFlag,
+  parseLinkShaping,
+  parseMesh,
+  resolveNetwork,
+} from '../devnetFlags.ts'
+import { UsageError } from '../usageError.ts'
+
+/** Largest block the devnet builds on request (the gossip limit is 10 MiB). */
+export const MAX_DEVNET_BLOCK_BYTES = 9_000_000
+/** How often the peers / mesh line is printed. */
+export const MESH_LINE_INTERVAL_MS = 10_000
+/** How long the mesh may take before the devnet says so (it keeps running). */
+const MESH_WAIT_MS = 30_000
+
+interface DevnetFlags extends MeshFlags, LinkFlags {
+  nodes: string
+  blockTime: string
+  txs: string
+  blockBytes?: string
+  dir: string
+  withEl?: boolean
+  blocks?: string
+  json?: boolean
+  logLevel: string
+}
+
+const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
+
+/** Block size from --txs / --block-bytes (the latter wins). */
+export function parseBlockSize(flags: { txs: string; blockBytes?: string }): BlockSize {
+  if (flags.blockBytes !== undefined) {
+    return {
+      blockBytes: parseIntegerFlag('--block-bytes', flags.blockBytes, 1000, MAX_DEVNET_BLOCK_BYTES),
+    }
+  }
+  return { txCount: parseIntegerFlag('--txs', flags.txs, 0, 10_000) }
+}
+
+function out(line: string): void {
+  console.log(line)
+}
+
+async function run(flags: DevnetFlags): Promise<void> {
+  const followers = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
+  const blockTime = parseIntegerFlag('--block-time', flags.blockTime, 1, 3600)
+  const size = parseBlockSize(flags)
+  const mesh = parseMesh(flags)
+  const maxBlocks =
+    flags.blocks === undefined ? null : parseIntegerFlag('--blocks', flags.blocks, 1)
+  const logLevel = flags.logLevel as (typeof LOG_LEVELS)[number]
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+  }
+  const json = flags.json === true
+  const say = (line: string) => {
+    if (json) out(JSON.stringify({ type: 'info', message: line }))
+    else out(line)
+  }
+  const network = await resolveNetwork(parseLinkShaping(flags), (line) =>
+    json ? out(JSON.stringify({ type: 'warning', message: line })) : console.error(line),
+  )
+
+  say(
+    `starting a devnet: sequencer + ${followers} followers, ${blockTime} s blocks, ${network.description} (${cpus().length} cores, Linux ${release()})`,
+  )
+  const t0 = Date.now()
+  const devnet: Devnet = await startDevnet({
+    followers,
+    blockTimeSeconds: blockTime,
+    dir: flags.dir,
+    withEl: flags.withEl === true,
+    mesh,
+    network,
+    logLevel,
+  })
+  const topic = blocksTopic(
+    devnet.chain.chainId,
+    blockVersionAt(devnet.chain, Math.floor(Date.now() / 1000)),
+  )
+  if (json) {
+    out(
+      JSON.stringify({
+        type: 'ready',
+        dir: devnet.dir,
+        bootnode: devnet.bootnode,
+        signer: devnet.signer,
+        chainId: devnet.chain.chainId,
+        topic,
+        nodes: [devnet.sequencer, ...devnet.followers].map((n) => ({
+          index: n.index,
+          role: n.role,
+          peerId: n.peerId,
+          pid: n.pid,
+          elUrl: n.elUrl,
+        })),
+        startMs: Date.now() - t0,
+      }),
+    )
+  } else {
+    out(`${1 + followers} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    out(`  chain ${devnet.chain.chainId}, topic ${topic}, unsafe-block signer ${devnet.signer}`)
+    out(`  bootnode ${devnet.bootnode}`)
+    out(`  rollup.json, keys, peers and logs in ${devnet.dir}/ (see ${devnet.dir}/JOIN.md)`)
+  }
+
+  let stopping = false
+  let resolveDone: () => void = () => {}
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve
+  })
+  const stop = async (why: string) => {
+    if (stopping) return
+    stopping = true
+    say(`stopping (${why})`)
+    devnet.pause()
+    await devnet.stop()
+    resolveDone()
+  }
+  const onSigint = () => {
+    if (stopping) process.exit(130)
+    void stop('Ctrl-C')
+  }
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+
+  devnet.events.on('problem', ({ message }) => {
+    if (json) out(JSON.stringify({ type: 'problem', message }))
+    else console.error(`! ${message}`)
+  })
+
+  devnet.events.on('refused', ({ node, verdict, reason }) => {
+    if (json) out(JSON.stringify({ type: 'refused', node: node.index, verdict, reason }))
+    else console.error(`! node ${node.index}: ${verdict} ${reason}`)
+  })
+  if (flags.withEl === true) {
+    const heads = new Map<number, number>()
+    devnet.events.on('el', ({ node, head, status }) => {
+      if (heads.get(node.index) === head) return
+      heads.set(node.index, head)
+      if (json) out(JSON.stringify({ type: 'el', node: node.index, head, status }))
+    })
+  }
+
+  const progress = new BlockProgress(followers)
+  let published = 0
+  let reported = 0
+  const report = (r: BlockReport) => {
+    reported++
+    if (json) out(JSON.stringify({ type: 'block', ...blockReportJson(r) }))
+    else out(formatBlockLine(r))
+    if (maxBlocks !== null && reported >= maxBlocks) void stop(`${maxBlocks} blocks done`)
+  }
+  devnet.events.on('published', (p) => {
+    if (stopping) return
+    published++
+    for (const r of progress.onPublished(p)) report(r)
+  })
+  devnet.events.on('block', ({ node, block }) => {
+    const r = progress.onArrival(node.index, block.blockHash, block.firstSeenMs)
+    if (r !== null && !stopping) report(r)
+  })
+  const overdueTimer = setInterval(() => {
+    if (stopping) return
+    for (const r of progress.flushOverdue(Date.now(), blockTime * 2000)) report(r)
+  }, 500)
+  const meshTimer = setInterval(() => {
+    if (!stopping && !json) out(formatMeshLine([devnet.sequencer, ...devnet.followers]))
+  }, MESH_LINE_INTERVAL_MS)
+
+  // Blocks start once the mesh is up, so the first ones reach everybody.
+  const meshed = await devnet.waitForMesh(MESH_WAIT_MS)
+  if (!stopping) {
+    if (json) out(JSON.stringify({ type: 'mesh', ok: meshed, elapsedMs: Date.now() - t0 }))
+    else {
+      out(
+        `${meshed ? 'mesh formed' : 'mesh still forming'} after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${formatMeshLine([devnet.sequencer, ...devnet.followers])}`,
+      )
+    }
+    devnet.produce(size)
+  }
+
+  await done
+  clearInterval(overdueTimer)
+  clearInterval(meshTimer)
+  process.off('SIGINT', onSigint)
+  process.off('SIGTERM', onSigint)
+  if (json) out(JSON.stringify({ type: 'stopped', published, reported }))
+  else out(`stopped after ${published} blocks`)
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('devnet')
+    .description(
+      'run a local devnet: a sequencer publishing signed blocks and follower processes (DHT discovery), live until Ctrl-C',
+    )
+    .option('--nodes <n>', 'follower nodes, each its own process', String(DEFAULT_DEVNET_FOLLOWERS))
+    .option(
+      '--block-time <seconds>',
+      'seconds between blocks',
+      String(DEFAULT_DEVNET_BLOCK_TIME_SECONDS),
+    )
+    .option(
+      '--txs <n>',
+      'EIP-1559 transactions per block (besides the L1-info deposit)',
+      String(DEFAULT_DEVNET_TX_COUNT),
+    )
+    .option(
+      '--block-bytes <n>',
+      'fill blocks with transactions up to this decompressed size instead',
+    )
+    .option('--dir <path>', 'where rollup.json, keys, peer list and logs go', DEFAULT_DEVNET_DIR)
+    .option('--with-el', 'run an el-sim (Engine API) behind every node')
+    .option('--blocks <n>', 'stop after this many blocks (default: run until Ctrl-C)')
+    .option('--json', 'one JSON object per line instead of the live view')
+    .option(
+      '--log-level <level>',
+      `node log level (logs go to <dir>/logs): ${LOG_LEVELS.join(', ')}`,
+      'warn',
+    )
+  addMeshOptions(cmd)
+  addLinkOptions(cmd)
+  cmd.action((flags: DevnetFlags) => run(flags))
+}

@@ -1,0 +1,344 @@
+/**
+ * `op-gossip run`: starts a node. Flag names are op-node's (`--p2p.*`, `--rollup.config`,
+ * `--log.*`) so operators feel at home; every flag also reads `OP_GOSSIP_<FLAG>` from the
+ * environment (dots and dashes become underscores: `--p2p.listen.tcp` ↔ OP_GOSSIP_P2P_LISTEN_TCP).
+ * Until an Engine API endpoint is configured, the node is a gossip-only relay that logs every
+ * accepted block. Bad flags or files: one line on stderr, exit status 2.
+ */
+import { type Command, Option } from 'commander'
+import { RollupConfigError } from '../../chains/rollupConfig.ts'
+import { ChainSelectionError, selectChain } from '../../chains/selectChain.ts'
+import type { ChainConfig } from '../../chains/types.ts'
+import { BootnodeError } from '../../discovery/bootnodes.ts'
+import {
+  DISCOVERY_FLAG_SPECS,
+  DiscoveryFlagError,
+  type DiscoveryFlagValues,
+  parseDiscoveryFlags,
+} from '../../discovery/discoveryFlags.ts'
+import { NodeKeyError } from '../../discovery/nodeKey.ts'
+import { GossipHostError } from '../../gossip/errors.ts'
+import {
+  DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
+  DEFAULT_LISTEN_IP,
+  DEFAULT_LISTEN_TCP_PORT,
+  type GossipHostInit,
+  OP_NODE_GOSSIP_PARAMS,
+} from '../../gossip/options.ts'
+import { DEFAULT_PEER_KEY_FILE } from '../../gossip/peerIdentity.ts'
+import { SCORING_LEVELS, type ScoringLevel } from '../../gossip/scoring.ts'
+import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../gossip/validator.ts'
+import type { NodeOptions, OpGossipNode } from '../../node.ts'
+import { DurationError, parseDurationMs } from '../../signer/duration.ts'
+import { parseSignerFlags, SIGNER_FLAG_SPECS, SignerFlagError, type SignerFlagValues } from '../../signer/signerFlags.ts'
+import { SignerSourceError } from '../../signer/signerSource.ts'
+import { createLogger, type LogFormat, type LogLevel } from '../../util/logger.ts'
+import { UsageError } from '../usageError.ts'
+
+/** Prefix of every environment variable `run` reads. */
+export const ENV_PREFIX = 'OP_GOSSIP_'
+/** A stop that takes longer than this is abandoned (exit anyway). */
+export const STOP_TIMEOUT_MS = 10_000
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent']
+const LOG_FORMATS: readonly LogFormat[] = ['text', 'json']
+
+/** `--p2p.listen.tcp <port>` → `OP_GOSSIP_P2P_LISTEN_TCP`. */
+export function envNameOf(flags: string): string {
+  const long = /--([^\s,<[]+)/.exec(flags)?.[1] ?? flags
+  return ENV_PREFIX + long.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+}
+
+/** op-node style booleans: true/false/1/0 (a bare flag means true). */
+export function parseBool(flag: string, text: string | boolean): boolean {
+  if (typeof text === 'boolean') return text
+  const t = text.trim().toLowerCase()
+  if (t === 'true' || t === '1') return true
+  if (t === 'false' || t === '0') return false
+  throw new UsageError(`--${flag} must be true or false, got '${text}'`)
+}
+
+function parseInteger(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(text)
+  if (!/^-?[0-9]+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be a whole number in [${min}, ${max}], got '${text}'`)
+  }
+  return n
+}
+
+function parseNumber(flag: string, text: string): number {
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got '${text}'`)
+  return n
+}
+
+function parseDuration(flag: string, text: string): number {
+  try {
+    return parseDurationMs(text)
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`)
+  }
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+}
+
+interface RunFlags extends SignerFlagValues, DiscoveryFlagValues {
+  'rollup.config'?: string
+  network?: string
+  'p2p.listen.ip': string
+  'p2p.listen.tcp': string
+  'p2p.priv.path': string
+  'p2p.static'?: string
+  'p2p.peers.lo': string
+  'p2p.peers.hi': string
+  'p2p.peers.grace': string
+  'p2p.scoring': string
+  'p2p.scoring.ipColocation': string | boolean
+  'p2p.ban.peers': string | boolean
+  'p2p.ban.threshold': string
+  'p2p.ban.duration': string
+  'p2p.dht': string | boolean
+  'p2p.gossip.timestamp.threshold': string
+  'p2p.gossip.mesh.d': string
+  'p2p.gossip.mesh.lo': string
+  'p2p.gossip.mesh.dhi': string
+  'p2p.gossip.mesh.dlazy': string
+  'p2p.gossip.mesh.floodpublish': string | boolean
+  'p2p.inbound.rate': string
+  'log.level': string
+  'log.format': string
+}
+
+interface FlagDef {
+  flags: string
+  description: string
+  defaultValue?: string
+  /** Option takes an optional true/false (a bare flag means true) */
+  bool?: boolean
+  choices?: readonly string[]
+  /** Benchmark / devnet knobs, like op-node's hidden flags */
+  hidden?: boolean
+}
+
+const OWN_FLAGS: readonly FlagDef[] = [
+  { flags: '--rollup.config <file>', description: "chain from op-node's rollup.json" },
+  { flags: '--network <name>', description: 'built-in chain (op-mainnet, base, op-sepolia, base-sepolia)' },
+  { flags: '--p2p.listen.ip <ip>', description: 'IP to listen on', defaultValue: DEFAULT_LISTEN_IP },
+  {
+    flags: '--p2p.listen.tcp <port>',
+    description: 'TCP port to listen on (0 = any)',
+    defaultValue: String(DEFAULT_LISTEN_TCP_PORT),
+  },
+  {
+    flags: '--p2p.priv.path <file>',
+    description: 'secp256k1 peer key (hex); generated with mode 0600 when missing',
+    defaultValue: DEFAULT_PEER_KEY_FILE,
+  },
+  {
+    flags: '--p2p.static <multiaddrs>',
+    description: 'comma-separated peers to stay connected to: /ip4|dns4/<host>/tcp/<port>/p2p/<id>',
+  },
+  { flags: '--p2p.peers.lo <n>', description: 'low watermark: dial more peers below it', defaultValue: '20' },
+  { flags: '--p2p.peers.hi <n>', description: 'high watermark: trim to lo above it', defaultValue: '30' },
+  { flags: '--p2p.peers.grace <duration>', description: 'new connections are never trimmed for this long', defaultValue: '30s' },
+  { flags: '--p2p.scoring <level>', description: 'peer scoring', defaultValue: 'light', choices: SCORING_LEVELS },
+  {
+    flags: '--p2p.scoring.ip-colocation [bool]',
+    description: 'penalise many peers on one IP (set false for devnets on one host)',
+    defaultValue: 'true',
+    bool: true,
+  },
+  { flags: '--p2p.ban.peers [bool]', description: 'ban peers whose score falls below the threshold', defaultValue: 'true', bool: true },
+  { flags: '--p2p.ban.threshold <score>', description: 'ban below this peer score', defaultValue: '-100' },
+  { flags: '--p2p.ban.duration <duration>', description: 'how long a ban lasts', defaultValue: '1h' },
+  {
+    flags: '--p2p.dht [bool]',
+    description: 'run a libp2p Kademlia DHT for discovery (devnets; OP networks use discv5)',
+    defaultValue: 'false',
+    bool: true,
+  },
+  {
+    flags: '--p2p.gossip.timestamp.threshold <duration>',
+    description: 'reject blocks older than this',
+    defaultValue: `${DEFAULT_TIMESTAMP_THRESHOLD_SECONDS}s`,
+  },
+  { flags: '--p2p.gossip.mesh.d <n>', description: 'gossipsub D', defaultValue: String(OP_NODE_GOSSIP_PARAMS.D), hidden: true },
+  { flags: '--p2p.gossip.mesh.lo <n>', description: 'gossipsub Dlo', defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dlo), hidden: true },
+  { flags: '--p2p.gossip.mesh.dhi <n>', description: 'gossipsub Dhi', defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dhi), hidden: true },
+  {
+    flags: '--p2p.gossip.mesh.dlazy <n>',
+    description: 'gossipsub Dlazy',
+    defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dlazy),
+    hidden: true,
+  },
+  {
+    flags: '--p2p.gossip.mesh.floodpublish [bool]',
+    description: 'send own blocks to every peer, not just the mesh',
+    defaultValue: String(OP_NODE_GOSSIP_PARAMS.floodPublish),
+    bool: true,
+    hidden: true,
+  },
+  {
+    flags: '--p2p.inbound.rate <n>',
+    description: 'inbound connections accepted per second from one IP (devnets on one host raise it)',
+    defaultValue: String(DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND),
+    hidden: true,
+  },
+  { flags: '--log.level <level>', description: 'log level', defaultValue: 'info', choices: LOG_LEVELS },
+  { flags: '--log.format <format>', description: 'log format', defaultValue: 'text', choices: LOG_FORMATS },
+]
+
+/** --p2p.bootnodes takes both: libp2p multiaddrs (DHT / first peers) and discv5 enr:/enode://. */
+const BOOTNODES_FLAG: FlagDef = {
+  flags: '--p2p.bootnodes <list>',
+  description:
+    "comma-separated enr:… / enode://… (discv5; \"default\" = op-node's list; default: the chain's) and /ip4|dns4/…/tcp/…/p2p/<id> multiaddrs (dialled at start, DHT bootstrap)",
+}
+
+function toOption(def: FlagDef): Option {
+  const option = new Option(def.flags, def.description).env(envNameOf(def.flags))
+  if (def.defaultValue !== undefined) option.default(def.defaultValue)
+  if (def.bool === true) option.preset('true')
+  if (def.choices !== undefined) option.choices(def.choices)
+  if (def.hidden === true) option.hideHelp()
+  return option
+}
+
+/** Every flag of `run`, its own and those the signer and discovery modules define. */
+export function runFlagDefs(): FlagDef[] {
+  const discovery = DISCOVERY_FLAG_SPECS.filter((s) => !s.flags.startsWith('--p2p.bootnodes'))
+  return [...OWN_FLAGS, ...SIGNER_FLAG_SPECS, ...discovery, BOOTNODES_FLAG]
+}
+
+/** Errors of our own modules that mean "bad flag or file": one line, exit 2. */
+function isUserError(err: unknown): err is Error {
+  return (
+    err instanceof UsageError ||
+    err instanceof GossipHostError ||
+    err instanceof RollupConfigError ||
+    err instanceof ChainSelectionError ||
+    err instanceof SignerFlagError ||
+    err instanceof SignerSourceError ||
+    err instanceof DiscoveryFlagError ||
+    err instanceof BootnodeError ||
+    err instanceof NodeKeyError ||
+    err instanceof DurationError
+  )
+}
+
+export interface RunSettings {
+  chain: ChainConfig
+  logLevel: LogLevel
+  logFormat: LogFormat
+  node: NodeOptions
+}
+
+/**
+ * Turns the flags into node options; every problem is a UsageError naming the flag. Async only
+ * because libp2p (for multiaddr checks) is loaded on demand: other commands never pay for it.
+ */
+export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
+  const { parsePeerMultiaddr } = await import('../../gossip/host.ts')
+  try {
+    const chain = selectChain({
+      ...(flags.network === undefined ? {} : { network: flags.network }),
+      ...(flags['rollup.config'] === undefined ? {} : { rollupConfig: flags['rollup.config'] }),
+    })
+    const signer = parseSignerFlags(flags, chain)
+
+    // --p2p.bootnodes: multiaddrs for libp2p, everything else for discv5.
+    const bootnodeEntries = flags['p2p.bootnodes'] === undefined ? undefined : splitList(flags['p2p.bootnodes'])
+    const libp2pBootnodes = (bootnodeEntries ?? []).filter((b) => b.startsWith('/'))
+    const discv5Bootnodes = bootnodeEntries?.filter((b) => !b.startsWith('/'))
+    for (const b of libp2pBootnodes) parsePeerMultiaddr(b)
+    const discoveryFlags: DiscoveryFlagValues = { ...flags }
+    if (discv5Bootnodes === undefined) delete discoveryFlags['p2p.bootnodes']
+    else discoveryFlags['p2p.bootnodes'] = discv5Bootnodes.join(',')
+    const discovery = parseDiscoveryFlags(discoveryFlags, chain)
+
+    const staticPeers = splitList(flags['p2p.static'])
+    for (const s of staticPeers) parsePeerMultiaddr(s)
+    const gossip: Omit<GossipHostInit, 'chain' | 'privateKey'> = {
+      listenIp: flags['p2p.listen.ip'],
+      listenTcpPort: parseInteger('p2p.listen.tcp', flags['p2p.listen.tcp'], 0, 65535),
+      staticPeers,
+      bootnodes: libp2pBootnodes,
+      dht: parseBool('p2p.dht', flags['p2p.dht']),
+      peers: {
+        lo: parseInteger('p2p.peers.lo', flags['p2p.peers.lo'], 0),
+        hi: parseInteger('p2p.peers.hi', flags['p2p.peers.hi'], 1),
+        graceMs: parseDuration('p2p.peers.grace', flags['p2p.peers.grace']),
+      },
+      scoring: flags['p2p.scoring'] as ScoringLevel,
+      ipColocation: parseBool('p2p.scoring.ip-colocation', flags['p2p.scoring.ipColocation']),
+      ban: {
+        enabled: parseBool('p2p.ban.peers', flags['p2p.ban.peers']),
+        threshold: parseNumber('p2p.ban.threshold', flags['p2p.ban.threshold']),
+        durationMs: parseDuration('p2p.ban.duration', flags['p2p.ban.duration']),
+      },
+      router: {
+        D: parseInteger('p2p.gossip.mesh.d', flags['p2p.gossip.mesh.d'], 1),
+        Dlo: parseInteger('p2p.gossip.mesh.lo', flags['p2p.gossip.mesh.lo'], 0),
+        Dhi: parseInteger('p2p.gossip.mesh.dhi', flags['p2p.gossip.mesh.dhi'], 1),
+        Dlazy: parseInteger('p2p.gossip.mesh.dlazy', flags['p2p.gossip.mesh.dlazy'], 0),
+        floodPublish: parseBool('p2p.gossip.mesh.floodpublish', flags['p2p.gossip.mesh.floodpublish']),
+      },
+      inboundConnectionsPerIpPerSecond: parseInteger('p2p.inbound.rate', flags['p2p.inbound.rate'], 1),
+    }
+    const thresholdMs = parseDuration('p2p.gossip.timestamp.threshold', flags['p2p.gossip.timestamp.threshold'])
+    return {
+      chain,
+      logLevel: flags['log.level'] as LogLevel,
+      logFormat: flags['log.format'] as LogFormat,
+      node: {
+        chain,
+        peerKeyPath: flags['p2p.priv.path'],
+        gossip,
+        signer,
+        timestampThresholdSeconds: Math.floor(thresholdMs / 1000),
+        discovery: discovery.enabled ? discovery.options : null,
+      },
+    }
+  } catch (err) {
+    if (isUserError(err) && !(err instanceof UsageError)) throw new UsageError(err.message)
+    throw err
+  }
+}
+
+async function runNode(flags: RunFlags): Promise<void> {
+  const settings = await parseRunFlags(flags)
+  const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
+  const { createNode } = await import('../../node.ts')
+  let node: OpGossipNode
+  try {
+    node = createNode(settings.node, { logger: log })
+    await node.start()
+  } catch (err) {
+    if (isUserError(err)) throw new UsageError(err.message)
+    throw err
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  log.info({ signal }, 'stopping')
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS).unref())
+  const outcome = await Promise.race([node.stop().then(() => 'stopped' as const), timeout])
+  if (outcome === 'timeout') log.warn({ timeoutMs: STOP_TIMEOUT_MS }, 'stop timed out, exiting anyway')
+  process.exit(0)
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description('run a node: join the chain’s block gossip, validate every block like op-node, relay the valid ones')
+  for (const def of runFlagDefs()) cmd.addOption(toOption(def))
+  cmd.action(async (flags: RunFlags) => {
+    await runNode(flags)
+  })
+}

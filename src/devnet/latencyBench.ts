@@ -1,0 +1,224 @@
+/**
+ * `op-gossip bench latency`: runs a devnet for a fixed number of blocks per block size and
+ * measures gossip delivery. For each size the sequencer first publishes a few warm-up blocks
+ * (`warmupBlocks`: caches, JIT and the mesh settle; the first one may still have the previous
+ * size), then `blocks` measured blocks. Counters (bytes, duplicates, CPU) are snapshotted half a
+ * slot before the first measured publish and half a slot after the last one, so the window holds
+ * exactly `blocks` slots. Arrivals of measured blocks are collected until `settleMs` after the
+ * last publish, so a late delivery still counts (with its real latency).
+ */
+
+import type { Devnet, DevnetNode, PublishedEvent } from './devnet.ts'
+import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
+import {
+  type BlockArrival,
+  type LatencySamples,
+  type LatencySummary,
+  type NodeCounters,
+  type NodeRecord,
+  type PublishedBlock,
+  summarizeLatency,
+} from './latencyStats.ts'
+
+/** @default decompressed block size, bytes (about a busy OP Mainnet block) */
+export const DEFAULT_BENCH_BLOCK_BYTES = 100_000
+/** @default measured blocks per size */
+export const DEFAULT_BENCH_BLOCKS = 60
+/** @default follower nodes */
+export const DEFAULT_BENCH_NODES = 12
+/** @default seconds between blocks */
+export const DEFAULT_BENCH_BLOCK_TIME_SECONDS = 1
+/** @default blocks published (and not measured) before each size's window */
+export const DEFAULT_WARMUP_BLOCKS = 3
+/** @default how long after the last publish arrivals still count, ms */
+export const DEFAULT_SETTLE_MS = 3000
+/** How long to wait for every node's mesh before measuring anyway, ms */
+export const MESH_WAIT_MS = 60_000
+
+export interface LatencyBenchOptions {
+  /** Decompressed sizes, one measured run each */
+  blockBytes: number[]
+  blocks: number
+  /** @default DEFAULT_WARMUP_BLOCKS */
+  warmupBlocks?: number
+  /** @default DEFAULT_SETTLE_MS */
+  settleMs?: number
+  /** Called with one-line progress messages */
+  onProgress?: (message: string) => void
+}
+
+/** The per-size result: the documented JSON of `bench latency --json`. */
+export interface LatencyBenchResult
+  extends Omit<LatencySummary, 'perNode' | 'perBlock' | 'duplicatesPerNodePerBlock'> {
+  /** Duplicate copies received per node per block; null when the host cannot count them */
+  duplicatesPerNodePerBlock: number | null
+  /** Seconds between blocks */
+  blockTime: number
+  mesh: { d: number; lo: number; hi: number }
+  network: string
+  perNode: Array<LatencySummary['perNode'][number] & { index: number }>
+  sequencer: { rssBytes: number; cpuSeconds: number; bytesSentPerBlock: number | null }
+  perBlock: LatencySummary['perBlock']
+}
+
+export interface LatencyBenchRun {
+  result: LatencyBenchResult
+  samples: LatencySamples
+}
+
+interface Window {
+  size: number
+  blocks: PublishedBlock[]
+  start: Map<number, NodeStats>
+  end: Map<number, NodeStats>
+}
+
+const EMPTY_COUNTERS: NodeCounters = { bytesSent: 0, bytesReceived: 0, duplicates: 0 }
+
+function counters(s: NodeStats | undefined): NodeCounters {
+  if (s === undefined) return EMPTY_COUNTERS
+  return {
+    bytesSent: s.counters.bytesSent ?? 0,
+    bytesReceived: s.counters.bytesReceived ?? 0,
+    duplicates: s.counters.duplicates ?? 0,
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Runs the measurement on a started devnet (the caller starts and stops it). Block production
+ * must be paused when this is called; it is paused again when this returns.
+ */
+export async function runLatencyBench(
+  devnet: Devnet,
+  opts: LatencyBenchOptions & { network: string; mesh: LatencyBenchResult['mesh'] },
+): Promise<LatencyBenchRun[]> {
+  const progress = opts.onProgress ?? (() => {})
+  const warmup = opts.warmupBlocks ?? DEFAULT_WARMUP_BLOCKS
+  if (!Number.isInteger(warmup) || warmup < 1) throw new RangeError('warmupBlocks must be >= 1')
+  if (!Number.isInteger(opts.blocks) || opts.blocks < 1) throw new RangeError('blocks must be >= 1')
+  const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS
+  const slotMs = devnet.chain.blockTime * 1000
+  const followers = devnet.followers
+  const arrivals = new Map<number, BlockArrival[]>(followers.map((n) => [n.index, []]))
+  const onBlock = ({ node, block }: { node: DevnetNode; block: BlockEvent }) => {
+    arrivals.get(node.index)?.push({
+      blockHash: block.blockHash,
+      firstSeenMs: block.firstSeenMs,
+      fromPeer: block.fromPeer,
+      queueMs: block.queueMs,
+      validationMs: block.validationMs,
+    })
+  }
+  devnet.events.on('block', onBlock)
+
+  const meshed = await devnet.waitForMesh(MESH_WAIT_MS)
+  progress(
+    meshed
+      ? 'mesh formed on every node'
+      : `some nodes have fewer than ${Math.min(opts.mesh.lo, followers.length)} mesh peers after ${MESH_WAIT_MS / 1000} s; measuring anyway`,
+  )
+
+  const windows: Window[] = []
+  try {
+    for (const size of opts.blockBytes) {
+      windows.push(await measureSize(size))
+    }
+    devnet.pause()
+    await sleep(settleMs)
+  } finally {
+    devnet.events.off('block', onBlock)
+  }
+
+  async function measureSize(size: number): Promise<Window> {
+    const blocks: PublishedBlock[] = []
+    let seen = 0
+    let start: Promise<Map<number, NodeStats>> | null = null
+    let done: (end: Promise<Map<number, NodeStats>>) => void = () => {}
+    const finished = new Promise<Promise<Map<number, NodeStats>>>((resolve) => {
+      done = resolve
+    })
+    const onPublished = (p: PublishedEvent) => {
+      seen++
+      if (seen === warmup) {
+        setTimeout(() => {
+          start = devnet.snapshot()
+        }, slotMs / 2)
+      } else if (seen > warmup && seen <= warmup + opts.blocks) {
+        blocks.push({
+          blockHash: p.blockHash,
+          number: p.number,
+          publishedMs: p.publishedMs,
+          publishCallMs: p.publishCallMs,
+          bytes: p.bytes,
+          compressedBytes: p.compressedBytes,
+        })
+        if (blocks.length % 10 === 0 || blocks.length === opts.blocks) {
+          progress(`${size} B: ${blocks.length}/${opts.blocks} blocks`)
+        }
+        if (seen === warmup + opts.blocks) {
+          setTimeout(() => done(devnet.snapshot()), slotMs / 2)
+        }
+      }
+    }
+    devnet.events.on('published', onPublished)
+    progress(`${size} B: ${warmup} warm-up blocks, then ${opts.blocks} measured`)
+    devnet.produce({ blockBytes: size })
+    const end = await finished
+    devnet.events.off('published', onPublished)
+    return { size, blocks, start: await (start ?? new Map()), end: await end }
+  }
+
+  return windows.map((w) => {
+    const nodes: NodeRecord[] = followers.map((n) => {
+      const s = w.start.get(n.index)
+      const e = w.end.get(n.index)
+      return {
+        peerId: n.peerId,
+        countersAtStart: counters(s),
+        countersAtEnd: counters(e),
+        arrivals: arrivals.get(n.index) ?? [],
+        // Peak over the node's life (periodic stats), the end snapshot included
+        rssBytes: Math.max(n.peakRssBytes, e?.counters.rssBytes ?? 0),
+        cpuSeconds:
+          s !== undefined && e !== undefined ? e.counters.cpuSeconds - s.counters.cpuSeconds : 0,
+      }
+    })
+    const { summary, samples } = summarizeLatency({
+      sequencerPeerId: devnet.sequencer.peerId,
+      blocks: w.blocks,
+      nodes,
+    })
+    const ss = w.start.get(0)
+    const se = w.end.get(0)
+    const seqSent =
+      ss?.counters.bytesSent != null && se?.counters.bytesSent != null
+        ? Math.round((se.counters.bytesSent - ss.counters.bytesSent) / Math.max(1, w.blocks.length))
+        : null
+    const { perNode, perBlock, ...rest } = summary
+    const duplicatesCounted = followers.every(
+      (n) => w.end.get(n.index)?.counters.duplicates != null,
+    )
+    const result: LatencyBenchResult = {
+      ...rest,
+      duplicatesPerNodePerBlock: duplicatesCounted ? rest.duplicatesPerNodePerBlock : null,
+      blockTime: devnet.chain.blockTime,
+      mesh: opts.mesh,
+      network: opts.network,
+      perNode: perNode.map((p, k) => ({ index: (followers[k] as DevnetNode).index, ...p })),
+      sequencer: {
+        rssBytes: Math.max(devnet.sequencer.peakRssBytes, se?.counters.rssBytes ?? 0),
+        cpuSeconds:
+          ss !== undefined && se !== undefined
+            ? Math.round((se.counters.cpuSeconds - ss.counters.cpuSeconds) * 1000) / 1000
+            : 0,
+        bytesSentPerBlock: seqSent,
+      },
+      perBlock,
+    }
+    return { result, samples }
+  })
+}

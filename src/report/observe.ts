@@ -1,0 +1,290 @@
+/**
+ * `op-gossip bench observe`: passive measurement of real block arrival delays at a running node
+ * over a time window, from either of two sources:
+ *
+ * - metrics: the node's Prometheus page, scraped at the start and the end of the window; the
+ *   difference of each histogram (by default `op_gossip_block_arrival_delay_seconds`, first
+ *   seen minus block timestamp, and the stage / validation histograms next to it) is summarised
+ *   with Prometheus' bucket interpolation, so precision is that of the buckets.
+ * - rpc: `optimism_syncStatus` polled every `intervalMs` (op-gossip or op-node); each new
+ *   unsafe head's delay is (midpoint between the poll that saw it and the one before) minus its
+ *   timestamp, so it is known to ± intervalMs / 2, and heads skipped between two polls are
+ *   counted, not timed.
+ */
+import { type Percentiles, percentiles, roundPercentiles } from '../devnet/latencyStats.ts'
+import {
+  type HistogramSeries,
+  histogramDelta,
+  histogramMaxBound,
+  histogramQuantile,
+  histogramSeries,
+  MAX_METRICS_TEXT_BYTES,
+  parsePrometheusText,
+} from './prometheusText.ts'
+
+/** Histograms summarised by default (those a node does not export are left out). */
+export const DEFAULT_OBSERVED_HISTOGRAMS = [
+  'op_gossip_block_arrival_delay_seconds',
+  'op_gossip_block_stage_delay_seconds',
+  'op_gossip_gossip_validation_queue_seconds',
+  'op_gossip_gossip_validation_duration_seconds',
+] as const
+/** Each HTTP request gives up after this long. */
+export const OBSERVE_REQUEST_TIMEOUT_MS = 5000
+/** Largest JSON-RPC answer read. */
+export const MAX_RPC_ANSWER_BYTES = 1024 * 1024
+
+export const ObserveErrorCode = {
+  OBSERVE_HTTP_FAILED: 'OBSERVE_HTTP_FAILED',
+  OBSERVE_BAD_RESPONSE: 'OBSERVE_BAD_RESPONSE',
+  OBSERVE_NO_DATA: 'OBSERVE_NO_DATA',
+} as const
+export type ObserveErrorCode = keyof typeof ObserveErrorCode
+
+export class ObserveError extends Error {
+  override readonly name = 'ObserveError'
+  readonly code: ObserveErrorCode
+  constructor(code: ObserveErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+export interface ObserveModules {
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch
+  /** @default Date.now */
+  now?: () => number
+  /** @default setTimeout-based */
+  sleep?: (ms: number) => Promise<void>
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Reads the body, giving up (without buffering the rest) once it exceeds maxBytes. */
+async function readLimited(res: Response, maxBytes: number, url: string): Promise<string> {
+  const tooBig = () =>
+    new ObserveError('OBSERVE_BAD_RESPONSE', `${url} answered more than ${maxBytes} bytes`)
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body?.cancel()
+    throw tooBig()
+  }
+  if (res.body === null) return ''
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = res.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel()
+      throw tooBig()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+async function request(
+  f: typeof fetch,
+  url: string,
+  init: RequestInit,
+  maxBytes: number,
+): Promise<string> {
+  let res: Response
+  try {
+    res = await f(url, { ...init, signal: AbortSignal.timeout(OBSERVE_REQUEST_TIMEOUT_MS) })
+  } catch (err) {
+    throw new ObserveError(
+      'OBSERVE_HTTP_FAILED',
+      `cannot reach ${url}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    )
+  }
+  if (!res.ok) throw new ObserveError('OBSERVE_HTTP_FAILED', `${url} answered HTTP ${res.status}`)
+  return readLimited(res, maxBytes, url)
+}
+
+export interface HistogramSummary {
+  name: string
+  labels: Record<string, string>
+  /** Observations in the window */
+  count: number
+  /** In milliseconds for *_seconds histograms, else in the metric's unit */
+  unit: 'ms' | 'value'
+  mean: number | null
+  p50: number | null
+  p90: number | null
+  p99: number | null
+  /** Upper bound of the highest non-empty bucket (null when empty; Infinity shown as null + flag) */
+  maxBound: number | null
+  /** True when some observations were above every finite bucket bound */
+  overflow: boolean
+}
+
+export interface MetricsObservation {
+  source: 'metrics'
+  url: string
+  windowSeconds: number
+  histograms: HistogramSummary[]
+}
+
+export function summarizeHistogram(name: string, h: HistogramSeries): HistogramSummary {
+  const seconds = name.endsWith('_seconds')
+  const scale = seconds ? 1000 : 1
+  const r = (x: number) => (Number.isFinite(x) ? Math.round(x * scale * 1000) / 1000 : null)
+  const max = histogramMaxBound(h)
+  return {
+    name,
+    labels: h.labels,
+    count: h.count,
+    unit: seconds ? 'ms' : 'value',
+    mean: h.count > 0 ? r(h.sum / h.count) : null,
+    p50: r(histogramQuantile(h, 0.5)),
+    p90: r(histogramQuantile(h, 0.9)),
+    p99: r(histogramQuantile(h, 0.99)),
+    maxBound: r(max),
+    overflow: max === Number.POSITIVE_INFINITY,
+  }
+}
+
+/** Scrapes `url` twice, `windowMs` apart, and summarises what the histograms gained. */
+export async function observeMetrics(
+  opts: { url: string; windowMs: number; histograms?: readonly string[] },
+  modules: ObserveModules = {},
+): Promise<MetricsObservation> {
+  const f = modules.fetch ?? fetch
+  const sleep = modules.sleep ?? defaultSleep
+  const names = opts.histograms ?? DEFAULT_OBSERVED_HISTOGRAMS
+  const scrape = async () => {
+    const text = await request(f, opts.url, { method: 'GET' }, MAX_METRICS_TEXT_BYTES)
+    try {
+      return parsePrometheusText(text)
+    } catch (err) {
+      throw new ObserveError('OBSERVE_BAD_RESPONSE', `${opts.url}: ${(err as Error).message}`, {
+        cause: err,
+      })
+    }
+  }
+  const before = await scrape()
+  if (!names.some((n) => histogramSeries(before, n).length > 0)) {
+    throw new ObserveError(
+      'OBSERVE_NO_DATA',
+      `${opts.url} exports none of the histograms ${names.join(', ')}`,
+    )
+  }
+  await sleep(opts.windowMs)
+  const after = await scrape()
+  const histograms: HistogramSummary[] = []
+  for (const name of names) {
+    const prev = histogramSeries(before, name)
+    for (const series of histogramSeries(after, name)) {
+      const key = JSON.stringify(series.labels)
+      const old = prev.find((p) => JSON.stringify(p.labels) === key)
+      histograms.push(summarizeHistogram(name, histogramDelta(old, series)))
+    }
+  }
+  return { source: 'metrics', url: opts.url, windowSeconds: opts.windowMs / 1000, histograms }
+}
+
+export interface RpcObservation {
+  source: 'rpc'
+  url: string
+  windowSeconds: number
+  pollIntervalMs: number
+  /** New unsafe heads timed */
+  blocks: number
+  /** Heads passed over between two polls (not timed) */
+  skipped: number
+  /** Arrival delay (seen as unsafe head − block timestamp), ± pollIntervalMs / 2 */
+  arrivalDelayMs: Percentiles
+  /** Mean of the delays */
+  meanMs: number | null
+  lastHead: { number: number; timestamp: number } | null
+}
+
+interface HeadRef {
+  number: number
+  timestamp: number
+}
+
+/** Reads `unsafe_l2` from an `optimism_syncStatus` answer. */
+export function parseUnsafeHead(body: string, url: string): HeadRef {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    throw new ObserveError('OBSERVE_BAD_RESPONSE', `${url} did not answer JSON`)
+  }
+  const obj = json as { error?: { message?: string }; result?: { unsafe_l2?: Partial<HeadRef> } }
+  if (obj.error !== undefined) {
+    throw new ObserveError(
+      'OBSERVE_BAD_RESPONSE',
+      `${url}: optimism_syncStatus failed: ${obj.error.message ?? 'unknown error'}`,
+    )
+  }
+  const head = obj.result?.unsafe_l2
+  if (typeof head?.number !== 'number' || typeof head.timestamp !== 'number') {
+    throw new ObserveError('OBSERVE_BAD_RESPONSE', `${url}: optimism_syncStatus has no unsafe_l2`)
+  }
+  return { number: head.number, timestamp: head.timestamp }
+}
+
+/** Polls optimism_syncStatus for `windowMs` and times each new unsafe head. */
+export async function observeSyncStatus(
+  opts: { url: string; windowMs: number; intervalMs: number },
+  modules: ObserveModules = {},
+): Promise<RpcObservation> {
+  const f = modules.fetch ?? fetch
+  const now = modules.now ?? Date.now
+  const sleep = modules.sleep ?? defaultSleep
+  let id = 0
+  const poll = async (): Promise<HeadRef> => {
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: ++id,
+      method: 'optimism_syncStatus',
+      params: [],
+    })
+    const text = await request(
+      f,
+      opts.url,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body },
+      MAX_RPC_ANSWER_BYTES,
+    )
+    return parseUnsafeHead(text, opts.url)
+  }
+  const start = now()
+  let last = await poll()
+  let lastPollMs = now()
+  const delays: number[] = []
+  let skipped = 0
+  while (now() - start < opts.windowMs) {
+    await sleep(opts.intervalMs)
+    const head = await poll()
+    const at = now()
+    if (head.number > last.number) {
+      skipped += head.number - last.number - 1
+      delays.push((lastPollMs + at) / 2 - head.timestamp * 1000)
+      last = head
+    }
+    lastPollMs = at
+  }
+  return {
+    source: 'rpc',
+    url: opts.url,
+    windowSeconds: opts.windowMs / 1000,
+    pollIntervalMs: opts.intervalMs,
+    blocks: delays.length,
+    skipped,
+    arrivalDelayMs: roundPercentiles(percentiles(delays), 1),
+    meanMs:
+      delays.length === 0
+        ? null
+        : Math.round((delays.reduce((a, b) => a + b, 0) / delays.length) * 10) / 10,
+    lastHead: last.number > 0 ? last : null,
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Peer management of real gossip hosts: DHT discovery from one bootstrap peer, static peers that
+ * come back, watermark trimming, and the req-resp protocols op-gossip deliberately does not serve.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { describe, expect, it } from 'vitest'
+import { generatePeerKey } from '../../src/gossip/peerIdentity.ts'
+import {
+  connect,
+  type MeshNode,
+  startNode,
+  startNodes,
+  stopAll,
+  testBuilder,
+  testChain,
+  waitFor,
+} from '../utils/mesh.ts'
+
+const chain = testChain()
+const portOf = (address: string) => Number(address.split('/tcp/')[1]?.split('/')[0])
+
+describe('e2e / gossip peers', () => {
+  it('a node that knows one bootstrap peer finds the others through the DHT and meshes with >= Dlo', async () => {
+    // Six nodes joined through the bootstrap node (so its DHT routing table holds them); they
+    // need no more peers (lo 1), so only the newcomer walks the DHT (keeps the test light).
+    const settled = { dht: true, peers: { lo: 1, hi: 30 } }
+    const bootstrap = await startNode({ chain, init: settled })
+    const others = await startNodes(6, { chain, init: settled })
+    for (const n of others) await connect(n, bootstrap)
+    const newcomer = await startNode({ chain, init: { dht: true, bootnodes: [bootstrap.address] } })
+    const all = [bootstrap, ...others, newcomer]
+    try {
+      const topic = bootstrap.host.topics[3] as string
+      const Dlo = newcomer.host.options.router.Dlo
+      await waitFor(
+        `the newcomer meshed with >= ${Dlo} peers`,
+        () => (newcomer.host.meshPeers()[topic]?.length ?? 0) >= Dlo,
+        45_000,
+      )
+      const peers = (await newcomer.host.peers()).map((p) => p.peerId)
+      // Found through the DHT: the peers it was never told about.
+      for (const n of others) expect(peers).toContain(n.host.peerId)
+      // And its mesh carries its blocks to everyone.
+      await newcomer.host.publish(testBuilder(chain, 31).next())
+      await waitFor('the block everywhere', () => all.every((n) => n === newcomer || n.received.length === 1))
+    } finally {
+      await stopAll(all)
+    }
+  })
+
+  it('redials a static peer (given by DNS name) that restarts, and protects it', async () => {
+    const key = generatePeerKey()
+    let server = await startNode({ chain, init: { privateKey: key } })
+    const port = portOf(server.address)
+    const staticAddress = `/dns4/localhost/tcp/${port}/p2p/${server.host.peerId}`
+    const client = await startNode({ chain, init: { staticPeers: [staticAddress] } })
+    try {
+      await waitFor('the static peer connected', async () =>
+        (await client.host.peers()).some((p) => p.peerId === server.host.peerId && p.isStatic),
+      )
+      await server.host.stop()
+      await waitFor('the drop noticed', async () => (await client.host.peers()).length === 0)
+      // Same key, same port: the client must come back on its own (the server dials nobody).
+      server = await startNode({ chain, init: { privateKey: key, listenTcpPort: port } })
+      await waitFor('the static peer redialled', async () =>
+        (await client.host.peers()).some((p) => p.peerId === server.host.peerId),
+      )
+      const peer = (await client.host.peers()).find((p) => p.peerId === server.host.peerId)
+      expect(peer?.direction).toBe('outbound')
+      expect(peer?.isStatic).toBe(true)
+      // Exempt from bans: the monitor never bans a static peer whatever its score.
+      expect(client.host.bans()).toHaveLength(0)
+    } finally {
+      await stopAll([client, server])
+    }
+  })
+
+  it('trims connections above peers.hi down to peers.lo, sparing static peers', async () => {
+    const friend = await startNode({ chain })
+    const hub = await startNode({
+      chain,
+      init: { peers: { lo: 2, hi: 3, graceMs: 0 }, staticPeers: [friend.address] },
+    })
+    const crowd = await startNodes(4, { chain })
+    const dropped: string[] = []
+    hub.host.events.on('peer:disconnect', (e) => dropped.push(e.peerId))
+    try {
+      await waitFor('the static friend connected', async () => (await hub.host.peers()).length === 1)
+      for (const n of crowd) await connect(n, hub)
+      // 5 peers > hi 3: down to lo 2 (the friend and one more), then the last one arrives.
+      await waitFor('trimmed to at most hi', async () => (await hub.host.peers()).length <= 3)
+      expect(dropped.length).toBeGreaterThanOrEqual(2)
+      expect(dropped).not.toContain(friend.host.peerId)
+      const peers = await hub.host.peers()
+      expect(peers.map((p) => p.peerId)).toContain(friend.host.peerId)
+      expect(peers.length).toBeGreaterThanOrEqual(2)
+    } finally {
+      await stopAll([friend, hub, ...crowd])
+    }
+  })
+
+  it('does not serve the req-resp protocols (either spelling): the stream fails cleanly', async () => {
+    const node: MeshNode = await startNode({ chain })
+    const client = await createLibp2p({
+      addresses: { listen: [] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { ping: ping() },
+    })
+    try {
+      const target = multiaddr(node.address)
+      for (const protocol of [
+        `/opstack/req/payload_by_number/${chain.chainId}/0`,
+        `/opstack/req/payload_by_number/${chain.chainId}/0/`,
+      ]) {
+        await expect(client.dialProtocol(target, protocol)).rejects.toMatchObject({
+          name: 'UnsupportedProtocolError',
+        })
+      }
+      // The connection and the node are fine afterwards.
+      expect(await client.services.ping.ping(target)).toBeGreaterThanOrEqual(0)
+      await waitFor('the client listed as a peer', async () =>
+        (await node.host.peers()).some((p) => p.peerId === client.peerId.toString()),
+      )
+    } finally {
+      await client.stop()
+      await stopAll([node])
+    }
+  })
+})

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMetricsRegistry } from '../../../src/metrics/metricsRegistry.ts'
+import { type MetricsServer, startMetricsServer } from '../../../src/metrics/metricsServer.ts'
+import { createNodeMetrics } from '../../../src/metrics/nodeMetrics.ts'
+import { metricValue, parseMetrics } from './promText.ts'
+
+const servers: MetricsServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+async function start() {
+  const registry = createMetricsRegistry({ processMetrics: false })
+  const metrics = createNodeMetrics(registry, { chainName: 'devnet', chainId: 901, version: 't' })
+  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, { registry })
+  servers.push(server)
+  return { server, metrics, registry }
+}
+
+describe('metrics / metricsServer', () => {
+  it('serves the registry in the Prometheus text format on GET /metrics', async () => {
+    const { server, metrics } = await start()
+    expect(server.address.port).toBeGreaterThan(0)
+    expect(server.url).toBe(`http://127.0.0.1:${server.address.port}`)
+    metrics.onBan('score')
+    const res = await fetch(`${server.url}/metrics`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const samples = parseMetrics(await res.text())
+    expect(metricValue(samples, 'op_gossip_peer_bans_total', { reason: 'score' })).toBe(1)
+    const head = await fetch(`${server.url}/metrics`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+  })
+
+  it('answers 404 elsewhere and 405 for other methods', async () => {
+    const { server } = await start()
+    expect((await fetch(`${server.url}/`)).status).toBe(404)
+    expect((await fetch(`${server.url}/metricsx`)).status).toBe(404)
+    const post = await fetch(`${server.url}/metrics`, { method: 'POST', body: 'x'.repeat(100_000) })
+    expect(post.status).toBe(405)
+    expect(post.headers.get('allow')).toBe('GET, HEAD')
+  })
+
+  it('answers 500 (and keeps serving) when a collector fails', async () => {
+    const { server, registry } = await start()
+    const { Gauge } = await import('prom-client')
+    let fail = true
+    new Gauge({
+      name: 'op_gossip_test_flaky',
+      help: 'fails once',
+      registers: [registry],
+      collect() {
+        if (fail) {
+          fail = false
+          throw new Error('collector broke')
+        }
+        this.set(1)
+      },
+    })
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(500)
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(200)
+  })
+
+  it('refuses a port already in use with the listen error', async () => {
+    const { server, registry } = await start()
+    await expect(
+      startMetricsServer({ host: '127.0.0.1', port: server.address.port }, { registry }),
+    ).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    })
+  })
+})
