@@ -6,13 +6,18 @@
  * consumer (`modules.consumers` or `node.addConsumer`) without touching the host.
  */
 import type { ChainConfig } from './chains/types.ts'
+import type { Discovery } from './discovery/discovery.ts'
 import type { DiscoveryFlagOptions } from './discovery/discoveryFlags.ts'
+import { createGossipHost, type GossipHost, type GossipHostModules } from './gossip/host.ts'
 import type { GossipHostInit } from './gossip/options.ts'
-import { createGossipHost, type GossipHost } from './gossip/host.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
 import type { AcceptedBlock, BlockConsumer } from './gossip/types.ts'
 import { createBlockValidator } from './gossip/validator.ts'
-import { createSignerSource, type SignerSource, type SignerSourceOptions } from './signer/signerSource.ts'
+import {
+  createSignerSource,
+  type SignerSource,
+  type SignerSourceOptions,
+} from './signer/signerSource.ts'
 import { type Logger, silentLogger } from './util/logger.ts'
 
 export interface NodeOptions {
@@ -36,6 +41,8 @@ export interface NodeModules {
   logger?: Logger
   /** Extra consumers of accepted blocks (e.g. the Engine API driver) */
   consumers?: BlockConsumer[]
+  /** libp2p / gossipsub metrics hooks (src/metrics/libp2pMetrics.ts) */
+  hostMetrics?: Pick<GossipHostModules, 'libp2pMetrics' | 'gossipsubMetrics'>
 }
 
 export interface OpGossipNode {
@@ -45,6 +52,8 @@ export interface OpGossipNode {
   start(): Promise<void>
   stop(): Promise<void>
   addConsumer(consumer: BlockConsumer): () => void
+  /** The running discv5 discovery (for the status RPC), null when off or not started */
+  discovery(): Discovery | null
 }
 
 /** A consumer that logs each accepted block: number, hash, peer and arrival delay. */
@@ -81,18 +90,19 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
   })
   const host = createGossipHost(
     { ...opts.gossip, chain: opts.chain, privateKey: key.privateKey },
-    { validator, logger: log },
+    { validator, logger: log, ...modules.hostMetrics },
   )
-  if (opts.logBlocks !== false) host.addConsumer(createBlockLogConsumer(log.child({ module: 'relay' })))
+  if (opts.logBlocks !== false)
+    host.addConsumer(createBlockLogConsumer(log.child({ module: 'relay' })))
   for (const consumer of modules.consumers ?? []) host.addConsumer(consumer)
 
-  let stopDiscovery: (() => Promise<void>) | null = null
+  let discovery: Discovery | null = null
 
   async function startDiscovery(settings: DiscoveryFlagOptions): Promise<void> {
     // Loaded on demand: discv5 is not needed by devnets or static-peer setups.
     const { createDiscovery } = await import('./discovery/discovery.ts')
     const tcpPort = Number(host.listenAddresses()[0]?.split('/tcp/')[1]?.split('/')[0] ?? 0)
-    const discovery = createDiscovery(
+    const created = createDiscovery(
       {
         ...settings,
         chainId: opts.chain.chainId,
@@ -103,14 +113,13 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       },
       { logger: log, connectedPeerCount: () => Object.keys(host.peerScores()).length },
     )
-    discovery.onPeer((peer) => {
+    created.onPeer((peer) => {
       host.addPeers([peer.multiaddr]).catch((err: unknown) => {
         log.debug({ peer: peer.peerId, err: String(err) }, 'discovered peer not added')
       })
     })
-    await discovery.start()
-    log.info({ enr: discovery.enr(), udpPort: discovery.udpPort() }, 'discv5 discovery started')
-    stopDiscovery = () => discovery.stop()
+    await created.start()
+    discovery = created
   }
 
   return {
@@ -121,7 +130,12 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       await signer.start()
       await host.start()
       log.info(
-        { peerId: host.peerId, listen: host.listenAddresses(), chain: opts.chain.name, chainId: opts.chain.chainId },
+        {
+          peerId: host.peerId,
+          listen: host.listenAddresses(),
+          chain: opts.chain.name,
+          chainId: opts.chain.chainId,
+        },
         'op-gossip node started',
       )
       if (opts.discovery !== null) {
@@ -135,12 +149,14 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       }
     },
     async stop() {
-      if (stopDiscovery !== null) await stopDiscovery().catch(() => {})
-      stopDiscovery = null
+      const running = discovery
+      discovery = null
+      if (running !== null) await running.stop().catch(() => {})
       await host.stop()
       signer.stop()
       log.info({}, 'op-gossip node stopped')
     },
     addConsumer: (consumer) => host.addConsumer(consumer),
+    discovery: () => discovery,
   }
 }

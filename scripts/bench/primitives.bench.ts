@@ -90,20 +90,25 @@ function compare(
   for (const [impl, fn] of impls) emit({ bench, impl, ...extra, ...measure(fn) })
 }
 
-/** Deterministic pseudo-random transactions of 150..300 bytes summing to ~totalBytes. */
+/** Pseudo-random transactions of 150..300 bytes (deterministic sizes) summing to ~totalBytes. */
 function realisticTransactions(totalBytes: number): Uint8Array[] {
-  const txs: Uint8Array[] = []
+  const sizes: number[] = []
   let seed = 0x12345678
   let sum = 0
   while (sum < totalBytes) {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
     const size = 150 + (seed % 151)
-    const tx = randomBytes(size)
-    tx[0] = 0x02 // EIP-1559 type byte, like most L2 txs
-    txs.push(new Uint8Array(tx))
+    sizes.push(size)
     sum += size
   }
-  return txs
+  // Views into one buffer, back to back: what the SSZ decoder hands the validator.
+  const body = new Uint8Array(randomBytes(sum))
+  let offset = 0
+  return sizes.map((size) => {
+    body[offset] = 0x02 // EIP-1559 type byte, like most L2 txs
+    offset += size
+    return body.subarray(offset - size, offset)
+  })
 }
 
 function payloadWith(transactions: Uint8Array[]): ExecutionPayload {

@@ -108,6 +108,7 @@ export interface PublishedEvent {
   timestamp: number
   publishedMs: number
   publishCallMs: number
+  validationMs: number | null
   buildMs: number
   bytes: number
   compressedBytes: number
@@ -252,7 +253,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
    */
   function spawnNode(index: number): Child {
     const logFd = openSync(join(logDir, index === 0 ? 'sequencer.log' : `node-${index}.log`), 'w')
-    const { command, args } = network.command(index, [...(opts.nodeFlags ?? DEFAULT_NODE_FLAGS), nodeEntryPath()])
+    const { command, args } = network.command(index, [
+      ...(opts.nodeFlags ?? DEFAULT_NODE_FLAGS),
+      nodeEntryPath(),
+    ])
     const proc = spawn(command, args, {
       stdio: ['ignore', logFd, logFd, 'ipc'],
       serialization: 'json',

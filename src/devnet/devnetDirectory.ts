@@ -74,12 +74,14 @@ Bootnode (the sequencer, also the DHT bootstrap node):
 
 ## With op-gossip (gossip only, DHT discovery)
 
-    op-gossip run --rollup-config ${'$'}DEVNET/rollup.json \\
-      --p2p.unsafe-signer ${c.signer} \\
-      --p2p.bootnodes ${c.bootnode} --p2p.dht --p2p.no-ip-colocation \\
-      --p2p.listen.ip 127.0.0.1 --p2p.listen.tcp 0
+    op-gossip run --rollup.config ${'$'}DEVNET/rollup.json \\
+      --p2p.unsafe-block-signer ${c.signer} \\
+      --p2p.bootnodes ${c.bootnode} \\
+      --p2p.dht --p2p.no-discovery --p2p.scoring.ip-colocation false \\
+      --p2p.listen.ip 127.0.0.1 --p2p.listen.tcp 0 --p2p.priv.path ${'$'}DEVNET/keys/external.key
 
-(\`op-gossip run --help\` lists the exact flag names of your version.)
+(\`DEVNET\` = this directory. Every devnet node runs on 127.0.0.1, so the IP-colocation
+penalty is off, as on the devnet's own nodes.)
 
 ## With op-node
 

@@ -75,12 +75,21 @@ export interface NodeCountersSnapshot {
   /** Network bytes written / read by the process (TCP incl. framing), or null when unknown */
   bytesSent: number | null
   bytesReceived: number | null
+  /** write system calls (TCP sends, IPC excluded), or null when unknown */
+  writeSyscalls: number | null
   /** Gossip message copies dropped as duplicates, or null when the host cannot tell */
   duplicates: number | null
+  /** Gossip messages received (every copy) and verdicts given, from the host's counters */
+  messagesReceived: number
+  accepted: number
+  rejected: number
+  ignored: number
   /** process.cpuUsage user + system, seconds */
   cpuSeconds: number
   rssBytes: number
   heapUsedBytes: number
+  /** Memory of ArrayBuffers and other objects outside the V8 heap */
+  externalBytes: number
 }
 
 export interface NodeStats {
@@ -139,6 +148,8 @@ export type ChildMessage =
       publishedMs: number
       /** Duration of the host's publish call (its own validation of the block included) */
       publishCallMs: number
+      /** The host's validation of the block inside the publish call */
+      validationMs: number | null
       /** Time to build and sign the block */
       buildMs: number
       bytes: number

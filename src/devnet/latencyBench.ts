@@ -8,6 +8,7 @@
  * last publish, so a late delivery still counts (with its real latency).
  */
 
+import { cpus, loadavg } from 'node:os'
 import type { Devnet, DevnetNode, PublishedEvent } from './devnet.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
 import {
@@ -56,6 +57,8 @@ export interface LatencyBenchResult
   blockTime: number
   mesh: { d: number; lo: number; hi: number }
   network: string
+  /** CPU cores and the 1-minute load average when the window started and ended */
+  machine: { cores: number; loadAverage: { start: number; end: number } }
   perNode: Array<LatencySummary['perNode'][number] & { index: number }>
   sequencer: { rssBytes: number; cpuSeconds: number; bytesSentPerBlock: number | null }
   perBlock: LatencySummary['perBlock']
@@ -68,12 +71,19 @@ export interface LatencyBenchRun {
 
 interface Window {
   size: number
+  loadStart: number
+  loadEnd: number
   blocks: PublishedBlock[]
   start: Map<number, NodeStats>
   end: Map<number, NodeStats>
 }
 
-const EMPTY_COUNTERS: NodeCounters = { bytesSent: 0, bytesReceived: 0, duplicates: 0 }
+const EMPTY_COUNTERS: NodeCounters = {
+  bytesSent: 0,
+  bytesReceived: 0,
+  duplicates: 0,
+  writeSyscalls: 0,
+}
 
 function counters(s: NodeStats | undefined): NodeCounters {
   if (s === undefined) return EMPTY_COUNTERS
@@ -81,6 +91,7 @@ function counters(s: NodeStats | undefined): NodeCounters {
     bytesSent: s.counters.bytesSent ?? 0,
     bytesReceived: s.counters.bytesReceived ?? 0,
     duplicates: s.counters.duplicates ?? 0,
+    writeSyscalls: s.counters.writeSyscalls ?? 0,
   }
 }
 
@@ -137,6 +148,7 @@ export async function runLatencyBench(
     const blocks: PublishedBlock[] = []
     let seen = 0
     let start: Promise<Map<number, NodeStats>> | null = null
+    let loadStart = 0
     let done: (end: Promise<Map<number, NodeStats>>) => void = () => {}
     const finished = new Promise<Promise<Map<number, NodeStats>>>((resolve) => {
       done = resolve
@@ -145,6 +157,7 @@ export async function runLatencyBench(
       seen++
       if (seen === warmup) {
         setTimeout(() => {
+          loadStart = loadavg()[0] as number
           start = devnet.snapshot()
         }, slotMs / 2)
       } else if (seen > warmup && seen <= warmup + opts.blocks) {
@@ -152,7 +165,7 @@ export async function runLatencyBench(
           blockHash: p.blockHash,
           number: p.number,
           publishedMs: p.publishedMs,
-          publishCallMs: p.publishCallMs,
+          ...(p.validationMs === null ? {} : { validationMs: p.validationMs }),
           bytes: p.bytes,
           compressedBytes: p.compressedBytes,
         })
@@ -168,8 +181,9 @@ export async function runLatencyBench(
     progress(`${size} B: ${warmup} warm-up blocks, then ${opts.blocks} measured`)
     devnet.produce({ blockBytes: size })
     const end = await finished
+    const loadEnd = loadavg()[0] as number
     devnet.events.off('published', onPublished)
-    return { size, blocks, start: await (start ?? new Map()), end: await end }
+    return { size, blocks, loadStart, loadEnd, start: await (start ?? new Map()), end: await end }
   }
 
   return windows.map((w) => {
@@ -208,6 +222,7 @@ export async function runLatencyBench(
       blockTime: devnet.chain.blockTime,
       mesh: opts.mesh,
       network: opts.network,
+      machine: { cores: cpus().length, loadAverage: { start: w.loadStart, end: w.loadEnd } },
       perNode: perNode.map((p, k) => ({ index: (followers[k] as DevnetNode).index, ...p })),
       sequencer: {
         rssBytes: Math.max(devnet.sequencer.peakRssBytes, se?.counters.rssBytes ?? 0),

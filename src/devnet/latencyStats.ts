@@ -22,8 +22,8 @@ export interface PublishedBlock {
   number: number
   /** Shared-clock time just before the publish call */
   publishedMs: number
-  /** How long the publish call took (the sequencer validates its own block in it); 0 if unknown */
-  publishCallMs?: number
+  /** The sequencer's validation of its own block before sending it; 0 when unknown */
+  validationMs?: number
   /** Decompressed message size */
   bytes: number
   /** Snappy-compressed size (what gossip carries) */
@@ -50,6 +50,8 @@ export interface NodeCounters {
   bytesReceived: number
   /** Messages received again after the first copy */
   duplicates: number
+  /** write system calls (each TCP send is at least one; on loopback the costly part) */
+  writeSyscalls: number
 }
 
 export interface NodeRecord {
@@ -80,6 +82,7 @@ export interface NodeSummary {
   cpuSeconds: number
   duplicatesPerBlock: number
   bytesPerBlock: { sent: number; received: number }
+  writeSyscallsPerBlock: number
 }
 
 /** Where a hop's time goes, as medians (ms) over all hops with a known sender. */
@@ -114,6 +117,7 @@ export interface LatencySummary {
   validationMs: Percentiles
   duplicatesPerNodePerBlock: number
   bytesPerNodePerBlock: { sent: number; received: number }
+  writeSyscallsPerNodePerBlock: number
   perNode: NodeSummary[]
   /** Per block: its latency to the first, median and last node that got it */
   perBlock: BlockSummary[]
@@ -227,12 +231,12 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
 
       const peers = seenAt.get(a.blockHash) as Map<string, BlockArrival>
       if (a.fromPeer === input.sequencerPeerId) {
-        // The sequencer's "validation" is its publish call (host-side validation, then send).
-        const publishCall = Math.min(delay, block.publishCallMs ?? 0)
+        // The sequencer validates its own block before sending it, like every forwarder.
+        const own = Math.min(delay, block.validationMs ?? 0)
         hop.push(delay)
-        transfer.push(delay - publishCall)
+        transfer.push(delay - own)
         senderQueue.push(0)
-        senderValidation.push(publishCall)
+        senderValidation.push(own)
       } else {
         const sender = peers.get(a.fromPeer)
         if (sender !== undefined) {
@@ -261,6 +265,10 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
           (node.countersAtEnd.bytesReceived - node.countersAtStart.bytesReceived) / blocks,
         ),
       },
+      writeSyscallsPerBlock:
+        Math.round(
+          ((node.countersAtEnd.writeSyscalls - node.countersAtStart.writeSyscalls) / blocks) * 10,
+        ) / 10,
     })
   }
 
@@ -302,6 +310,8 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
       sent: Math.round(mean(perNode.map((n) => n.bytesPerBlock.sent))),
       received: Math.round(mean(perNode.map((n) => n.bytesPerBlock.received))),
     },
+    writeSyscallsPerNodePerBlock:
+      Math.round(mean(perNode.map((n) => n.writeSyscallsPerBlock)) * 10) / 10,
     perNode,
     perBlock,
   }

@@ -93,20 +93,35 @@ export function formatMeshLine(nodes: readonly DevnetNode[]): string {
 /** Collects arrivals per block and yields each block's report exactly once. */
 export class BlockProgress {
   private readonly tracked = new Map<string, Tracked>()
+  /**
+   * Arrivals of blocks whose `published` report is not in yet: the sequencer reports after its
+   * publish call returns, over its own IPC channel, so a fast follower's report can come first.
+   */
+  private readonly early = new Map<string, Map<number, number>>()
   private readonly followers: number
 
   constructor(followers: number) {
     this.followers = followers
   }
 
-  /** Starts tracking a block; returns reports of blocks pushed out by the size bound. */
+  /**
+   * Starts tracking a block; returns reports of blocks pushed out by the size bound, and this
+   * block's own when every follower reported it already.
+   */
   onPublished(p: PublishedEvent): BlockReport[] {
-    this.tracked.set(p.blockHash, { published: p, delays: [], nodes: new Set() })
+    const t: Tracked = { published: p, delays: [], nodes: new Set() }
+    this.tracked.set(p.blockHash, t)
     const out: BlockReport[] = []
     while (this.tracked.size > MAX_TRACKED_BLOCKS) {
       const [hash] = this.tracked.keys()
       if (hash === undefined) break
       out.push(this.finish(hash))
+    }
+    const early = this.early.get(p.blockHash)
+    this.early.delete(p.blockHash)
+    for (const [node, firstSeenMs] of early ?? []) {
+      const r = this.onArrival(node, p.blockHash, firstSeenMs)
+      if (r !== null) out.push(r)
     }
     return out
   }
@@ -114,10 +129,29 @@ export class BlockProgress {
   /** Records one follower's first sight; returns the block's report once every follower has it. */
   onArrival(nodeIndex: number, blockHash: string, firstSeenMs: number): BlockReport | null {
     const t = this.tracked.get(blockHash)
-    if (t === undefined || t.nodes.has(nodeIndex)) return null
+    if (t === undefined) {
+      this.rememberEarly(nodeIndex, blockHash, firstSeenMs)
+      return null
+    }
+    if (t.nodes.has(nodeIndex)) return null
     t.nodes.add(nodeIndex)
     t.delays.push(Math.max(0, firstSeenMs - t.published.publishedMs))
     return t.nodes.size >= this.followers ? this.finish(blockHash) : null
+  }
+
+  private rememberEarly(nodeIndex: number, blockHash: string, firstSeenMs: number): void {
+    let byNode = this.early.get(blockHash)
+    if (byNode === undefined) {
+      // Bounded like `tracked`: blocks never announced (another sequencer?) age out.
+      while (this.early.size >= MAX_TRACKED_BLOCKS) {
+        const [oldest] = this.early.keys()
+        if (oldest === undefined) break
+        this.early.delete(oldest)
+      }
+      byNode = new Map()
+      this.early.set(blockHash, byNode)
+    }
+    if (!byNode.has(nodeIndex)) byNode.set(nodeIndex, firstSeenMs)
   }
 
   /** Reports of blocks published more than `overdueMs` before `nowMs` that some follower lacks. */

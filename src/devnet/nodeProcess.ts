@@ -12,7 +12,7 @@
 
 import type { ElSim } from '../engine/elSim.ts'
 import type { EngineDriver } from '../engine/engineDriver.ts'
-import type { GossipHost, GossipHostModules } from '../gossip/host.ts'
+import type { GossipHost, GossipHostModules, HostValidator } from '../gossip/host.ts'
 import type { VerdictEvent } from '../gossip/types.ts'
 import { createBlockValidator } from '../gossip/validator.ts'
 import { createLogger } from '../util/logger.ts'
@@ -66,6 +66,11 @@ interface RunningNode {
   topic(): string
 }
 
+function memory(): { rssBytes: number; heapUsedBytes: number; externalBytes: number } {
+  const m = process.memoryUsage()
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external }
+}
+
 function stats(node: RunningNode): NodeStats {
   const io = readProcessIo()
   const counters = node.host.counters()
@@ -78,10 +83,14 @@ function stats(node: RunningNode): NodeStats {
       atMs: hiResNow(),
       bytesSent: io === null ? null : io.written - ipc.sent,
       bytesReceived: io === null ? null : io.read - ipc.received,
+      writeSyscalls: io === null ? null : io.writeCalls - ipc.messagesSent,
       duplicates: counters.duplicates,
+      messagesReceived: counters.received,
+      accepted: counters.accepted,
+      rejected: counters.rejected,
+      ignored: counters.ignored,
       cpuSeconds: cpuSeconds(),
-      rssBytes: process.memoryUsage.rss(),
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      ...memory(),
     },
   }
 }
@@ -94,7 +103,18 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
   const { blocksTopic, blockVersionAt } = await import('../wire/topics.ts')
   const { chain } = config
   const signer = hexToBytes(config.signer)
-  const validator = createBlockValidator({ chain, signer: () => signer })
+  const blockValidator = createBlockValidator({ chain, signer: () => signer })
+  // Times every validation by message bytes, so the sequencer can report how long validating its
+  // own block took inside the publish call (the host does not expose that).
+  const validationTimes = new WeakMap<Uint8Array, number>()
+  const validator: HostValidator = {
+    validate(topic, data, opts) {
+      const t0 = performance.now()
+      const result = blockValidator.validate(topic, data, opts)
+      validationTimes.set(data, performance.now() - t0)
+      return result
+    },
+  }
   // The shared high-resolution clock: first-seen times comparable across processes to the µs.
   const modules: GossipHostModules = { validator, logger: log, now: hiResNow }
   const host: GossipHost = createGossipHost(
@@ -176,7 +196,10 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
     sequencer = createSequencerLoop(
       { chain, signerKey: hexToBytes(config.sequencer.signerKey), seed: config.sequencer.seed },
       {
-        publish: (block) => host.publish(block),
+        publish: async (block) => ({
+          ...(await host.publish(block)),
+          validationMs: validationTimes.get(block.data) ?? null,
+        }),
         onPublished(p) {
           send({ type: 'published', index: config.index, ...p.report })
           engine?.onBlock(p.envelope, {

@@ -13,18 +13,25 @@ import { readFileSync } from 'node:fs'
 export interface IoBytes {
   read: number
   written: number
+  /** read / write system calls (`syscr` / `syscw`) */
+  readCalls: number
+  writeCalls: number
 }
 
 /** Parses the text of /proc/<pid>/io; null when the fields are missing. */
 export function parseProcIo(text: string): IoBytes | null {
-  const rchar = /^rchar:\s*(\d+)$/m.exec(text)
-  const wchar = /^wchar:\s*(\d+)$/m.exec(text)
-  if (rchar === null || wchar === null) return null
-  return { read: Number(rchar[1]), written: Number(wchar[1]) }
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}:\\s*(\\d+)$`, 'm').exec(text)
+    return m === null ? null : Number(m[1])
+  }
+  const [read, written, readCalls, writeCalls] = ['rchar', 'wchar', 'syscr', 'syscw'].map(field)
+  if (read == null || written == null || readCalls == null || writeCalls == null) return null
+  return { read, written, readCalls, writeCalls }
 }
 
 /** Bytes earlier calls of readProcessIo read from /proc/self/io themselves (counted in rchar). */
 let procReadBytes = 0
+let procReadCalls = 0
 
 /**
  * This process's read/written bytes (minus what reading /proc/self/io itself cost), or null
@@ -38,10 +45,15 @@ export function readProcessIo(): IoBytes | null {
     return null
   }
   const io = parseProcIo(text)
-  // The kernel renders the values before this read is accounted, so only earlier reads count.
+  // The kernel renders the values before this read is accounted, so only earlier reads count
+  // (readFileSync: one read returning the text, one returning end of file).
   const earlier = procReadBytes
+  const earlierCalls = procReadCalls
   procReadBytes += Buffer.byteLength(text)
-  return io === null ? null : { read: io.read - earlier, written: io.written }
+  procReadCalls += 2
+  return io === null
+    ? null
+    : { ...io, read: io.read - earlier, readCalls: io.readCalls - earlierCalls }
 }
 
 /**
@@ -51,9 +63,12 @@ export function readProcessIo(): IoBytes | null {
 export class IpcByteCounter {
   sent = 0
   received = 0
+  /** Messages sent: one write system call each */
+  messagesSent = 0
 
   onSend(message: unknown): void {
     this.sent += Buffer.byteLength(JSON.stringify(message)) + 1
+    this.messagesSent++
   }
 
   onReceive(message: unknown): void {

@@ -28,11 +28,13 @@ export interface PublishedReport {
   timestamp: number
   /** Shared high-resolution clock just before the publish call */
   publishedMs: number
-  /**
-   * How long the publish call took: the host validates the block (like go-libp2p-pubsub does
-   * for local messages) and hands it to gossipsub before anything is sent
-   */
+  /** How long the publish call took (validation, then gossipsub sends to the mesh) */
   publishCallMs: number
+  /**
+   * How long the host's own validation of the block took inside the publish call (like
+   * go-libp2p-pubsub, it validates local messages before sending anything); null if unknown
+   */
+  validationMs: number | null
   buildMs: number
   bytes: number
   compressedBytes: number
@@ -45,7 +47,7 @@ export interface SequencerLoopModules {
   publish(block: {
     timestamp: bigint
     data: Uint8Array
-  }): Promise<{ messageId: string; recipients: string[] }>
+  }): Promise<{ messageId: string; recipients: string[]; validationMs?: number | null }>
   onPublished(p: { report: PublishedReport; envelope: SignedEnvelope; messageId: string }): void
   onPublishFailed(number: number, err: unknown): void
   /** @default hiResNow */
@@ -129,6 +131,8 @@ export function createSequencerLoop(
           timestamp,
           publishedMs,
           publishCallMs: Math.round(publishCallMs * 1000) / 1000,
+          validationMs:
+            result.validationMs == null ? null : Math.round(result.validationMs * 1000) / 1000,
           buildMs: Math.round(buildMs * 10) / 10,
           bytes: block.decompressed.length,
           compressedBytes: block.data.length,

@@ -22,6 +22,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import {
   type GossipsubMessage,
+  type GossipsubOpts,
   gossipsub,
   type Message,
   StrictNoSign,
@@ -35,7 +36,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { CODE_P2P, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { encode as lengthPrefixedEncode } from 'it-length-prefixed'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { AGENT_VERSION } from '../version.ts'
 import type { GossipReasonCode, Verdict } from '../wire/errors.ts'
@@ -55,6 +56,7 @@ import {
 } from './options.ts'
 import { createPeerDialer } from './peerDialer.ts'
 import { createPeerMonitor } from './peerMonitor.ts'
+import { RecentMap } from './recentMap.ts'
 import { buildScoringConfig, type ScoringConfig } from './scoring.ts'
 import { createStaticPeers, type StaticPeer } from './staticPeers.ts'
 import {
@@ -141,6 +143,10 @@ export interface GossipHostModules {
    * @default Date.now
    */
   now?: () => number
+  /** createLibp2p's `metrics` option (src/metrics/libp2pMetrics.ts: libp2pMetricsOption) */
+  libp2pMetrics?: Libp2pOptions['metrics']
+  /** gossipsub's own metrics (src/metrics/libp2pMetrics.ts: gossipsubMetricsOptions) */
+  gossipsubMetrics?: Pick<GossipsubOpts, 'metricsRegister' | 'metricsTopicStrToLabel'>
 }
 
 /** Message counts since start (for metrics and the devnet view). */
@@ -213,7 +219,10 @@ export interface GossipHost {
    * seam a discv5 module feeds. Returns how many were added.
    */
   addPeers(addresses: readonly string[]): Promise<number>
-  peers(): Promise<PeerSummary[]>
+  /** Connected peers (synchronous: identify results are cached as they arrive) */
+  peers(): PeerSummary[]
+  /** Closes every connection to the peer (it may reconnect; `ban` keeps it out). */
+  disconnect(peerId: string): Promise<void>
   /** Mesh peers per block topic */
   meshPeers(): Record<string, string[]>
   peerScores(): Record<string, number>
@@ -359,7 +368,14 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   /** First-seen time per received message, keyed by its data object (freed with it). */
   const firstSeen = new WeakMap<Uint8Array, FirstSeen>()
   const wallNow = modules.now ?? Date.now
-  const counters = { idComputed: 0, published: 0, dispatched: 0, accepted: 0, rejected: 0, ignored: 0 }
+  const counters = {
+    idComputed: 0,
+    published: 0,
+    dispatched: 0,
+    accepted: 0,
+    rejected: 0,
+    ignored: 0,
+  }
 
   let node: Libp2p | null = null
   let router: GossipsubRouter | null = null
@@ -488,7 +504,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   /** op-node's message ID; also the earliest per-message hook, so first-seen is taken here. */
   function messageIdFn(msg: Message): Uint8Array {
     counters.idComputed++
-    if (!firstSeen.has(msg.data)) firstSeen.set(msg.data, { wallMs: wallNow(), mono: performance.now() })
+    if (!firstSeen.has(msg.data))
+      firstSeen.set(msg.data, { wallMs: wallNow(), mono: performance.now() })
     return idCache.compute(msg.topic, msg.data)
   }
 
@@ -519,7 +536,9 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
    * (DHT results, identify, addPeers), so no round re-reads the peer store (decoding every
    * secp256k1 key there costs milliseconds per peer with js-libp2p's pure-JS curve code).
    */
-  const dialCandidates = new Map<string, PeerId>()
+  const dialCandidates = new RecentMap<string, PeerId>(MAX_DIAL_CANDIDATES)
+  /** identify results of connected peers (agent, protocols), dropped on disconnect */
+  const identities = new Map<string, { agentVersion: string | null; protocols: string[] }>()
 
   /** Returns true when the peer was not a candidate before. */
   function rememberDialCandidate(id: PeerId, addressCount: number): boolean {
@@ -527,10 +546,6 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     if (key === peerId) return false
     const known = dialCandidates.delete(key)
     if (addressCount === 0) return false
-    if (dialCandidates.size >= MAX_DIAL_CANDIDATES) {
-      const oldest = dialCandidates.keys().next().value
-      if (oldest !== undefined) dialCandidates.delete(oldest)
-    }
     dialCandidates.set(key, id)
     return !known
   }
@@ -684,16 +699,19 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       emitSelf: false,
       scoreParams: scoring.params,
       scoreThresholds: scoring.thresholds,
+      ...modules.gossipsubMetrics,
     })
   }
 
   async function start(): Promise<void> {
     if (node !== null) return
     raiseLengthPrefixedEncodeLimit()
-    if (stopped) throw new GossipHostError('GOSSIP_NOT_STARTED', 'a stopped gossip host cannot restart')
+    if (stopped)
+      throw new GossipHostError('GOSSIP_NOT_STARTED', 'a stopped gossip host cannot restart')
     const created = await createLibp2p({
       privateKey: libp2pKey,
       start: false,
+      ...(modules.libp2pMetrics === undefined ? {} : { metrics: modules.libp2pMetrics }),
       nodeInfo: { userAgent: AGENT_VERSION },
       addresses: { listen: [listenMultiaddr(opts.listenIp, opts.listenTcpPort)] },
       transports: [tcp()],
@@ -735,9 +753,12 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       await created.start()
     } catch (err) {
       await Promise.resolve(created.stop()).catch(() => {})
+      // libp2p's message embeds the socket error with its stack: keep only the socket error.
+      const message = String((err as Error).message)
+      const reason = /Error: ([^\n]+)/.exec(message)?.[1] ?? message.split('\n')[0]
       throw new GossipHostError(
         'GOSSIP_LISTEN_FAILED',
-        `cannot listen on ${listenMultiaddr(opts.listenIp, opts.listenTcpPort)}: ${(err as Error).message}`,
+        `cannot listen on ${listenMultiaddr(opts.listenIp, opts.listenTcpPort)}: ${reason}`,
         { cause: err },
       )
     }
@@ -757,9 +778,14 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       const id = evt.detail.toString()
       log.debug({ peer: id }, 'peer disconnected')
       staticPeers.onDisconnected(id)
+      identities.delete(id)
       events.emit('peer:disconnect', { peerId: id })
     })
     created.addEventListener('connection:open', () => trimmer.onConnection())
+    created.addEventListener('peer:identify', (evt) => {
+      const { peerId: remote, agentVersion, protocols } = evt.detail
+      identities.set(remote.toString(), { agentVersion: agentVersion ?? null, protocols })
+    })
     created.addEventListener('peer:update', (evt) => {
       const isNew = rememberDialCandidate(evt.detail.peer.id, evt.detail.peer.addresses.length)
       // A DHT walk reports peers as it goes: dial them now rather than after the walk.
@@ -857,7 +883,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       if (added > 0) void dialer.runRound()
       return added
     },
-    async peers() {
+    peers() {
       const { node: n, router: r } = started()
       const mesh = meshPeers()
       const byPeer = new Map<string, Connection[]>()
@@ -868,24 +894,24 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       const out: PeerSummary[] = []
       for (const [id, conns] of byPeer) {
         conns.sort((a, b) => a.timeline.open - b.timeline.open)
-        let agentVersion: string | null = null
-        try {
-          const agent = (await n.peerStore.get(peerIdFromString(id))).metadata.get('AgentVersion')
-          if (agent !== undefined) agentVersion = Buffer.from(agent).toString('utf8')
-        } catch {
-          // not in the peer store (yet): unknown agent
-        }
+        const identified = identities.get(id)
+        const rtt = conns.find((c) => c.rtt !== undefined)?.rtt
         out.push({
           peerId: id,
           direction: conns[0]?.direction ?? 'outbound',
           addresses: conns.map((c) => c.remoteAddr.toString()),
           score: r.getScore(id),
           isStatic: staticPeers.isStatic(id),
-          agentVersion,
+          agentVersion: identified?.agentVersion ?? null,
+          protocols: identified?.protocols ?? [],
+          latencyMs: rtt ?? null,
           meshTopics: topics.filter((t) => mesh[t]?.includes(id) === true),
         })
       }
       return out
+    },
+    async disconnect(id) {
+      await started().node.hangUp(peerIdFromString(id))
     },
     meshPeers,
     peerScores() {

@@ -233,7 +233,7 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
   checkInt('router.Dhi', r.Dhi, 1)
   checkInt('router.Dlazy', r.Dlazy, 0)
   if (!(r.Dlo <= r.D && r.D <= r.Dhi))
-    bad(`mesh degrees must satisfy lo <= d <= dhi (${r.Dlo}, ${r.D}, ${r.Dhi})`)
+    bad(`mesh degrees must satisfy Dlo <= D <= Dhi, got ${r.Dlo}, ${r.D}, ${r.Dhi}`)
   checkInt('validation.queueMaxLength', opts.validation.queueMaxLength, 0)
   checkInt('validation.concurrency', opts.validation.concurrency, 1)
   if (!(opts.validation.timeoutMs > 0)) bad('validation.timeoutMs must be > 0')

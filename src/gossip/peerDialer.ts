@@ -6,6 +6,7 @@
  * seam a discv5 module will feed) or by identify. An optional `lookup` (a DHT query) runs when
  * the node is below target and has no untried peer left, to learn more.
  */
+import { RecentMap } from './recentMap.ts'
 
 /** op-node's discovery period while below the target. */
 export const DISCOVERY_INTERVAL_MS = 5000
@@ -55,11 +56,12 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
   const idleIntervalMs = opts.idleIntervalMs ?? DISCOVERY_IDLE_INTERVAL_MS
   const concurrency = opts.concurrency ?? DISCOVERY_DIAL_CONCURRENCY
   const failureBackoffMs = opts.failureBackoffMs ?? DISCOVERY_DIAL_FAILURE_BACKOFF_MS
-  /** peerId → time of the last failed dial (insertion order = age, for eviction) */
-  const failures = new Map<string, number>()
+  /** peerId → time of the last failed dial */
+  const failures = new RecentMap<string, number>(MAX_DIAL_FAILURE_RECORDS)
   let timer: NodeJS.Timeout | null = null
   let running = false
   let round: Promise<void> | null = null
+  let again = false
   let lookupRunning = false
   let lastLookupMs = Number.NEGATIVE_INFINITY
 
@@ -72,11 +74,6 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
   }
 
   function recordFailure(peerId: string): void {
-    failures.delete(peerId)
-    if (failures.size >= MAX_DIAL_FAILURE_RECORDS) {
-      const oldest = failures.keys().next().value
-      if (oldest !== undefined) failures.delete(oldest)
-    }
     failures.set(peerId, now())
   }
 
@@ -117,14 +114,21 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
   }
 
+  /** One round at a time; a request during a round runs one more round right after it. */
   function runRound(): Promise<void> {
-    if (round === null) {
-      round = doRound()
-        .catch(() => {})
-        .finally(() => {
-          round = null
-        })
+    if (round !== null) {
+      again = true
+      return round
     }
+    round = doRound()
+      .catch(() => {})
+      .finally(() => {
+        round = null
+        if (again && running) {
+          again = false
+          void runRound()
+        }
+      })
     return round
   }
 

@@ -77,6 +77,10 @@ export interface PeerSummary {
   isStatic: boolean
   /** identify agent version, when known */
   agentVersion: string | null
+  /** Protocols the peer announced in identify (empty until identify completes) */
+  protocols: string[]
+  /** Round-trip time measured by libp2p's connection monitor, ms, when measured */
+  latencyMs: number | null
   /** Block topics on which this peer is in our mesh */
   meshTopics: string[]
 }

@@ -55,6 +55,10 @@ function section(run: LatencyBenchRun): string {
       ['block time', `${r.blockTime} s`],
       ['mesh D / Dlo / Dhi', `${r.mesh.d} / ${r.mesh.lo} / ${r.mesh.hi}`],
       ['network', r.network],
+      [
+        'machine load (1-min average, start → end)',
+        `${r.machine.loadAverage.start.toFixed(1)} → ${r.machine.loadAverage.end.toFixed(1)} on ${r.machine.cores} cores`,
+      ],
       ['delivery ratio', r.delivery.toFixed(3)],
       ['end-to-end ms p50 / p90 / p99 / max', p4(r.e2eMs)],
       ['per-hop ms p50 / p90 / p99 / max', p4(r.hopMs)],
@@ -67,6 +71,7 @@ function section(run: LatencyBenchRun): string {
         'KB sent / received per node per block',
         `${kb(r.bytesPerNodePerBlock.sent)} / ${kb(r.bytesPerNodePerBlock.received)}`,
       ],
+      ['write system calls per node per block', String(r.writeSyscallsPerNodePerBlock)],
       ['max follower RSS', `${mb(Math.max(0, ...r.perNode.map((n) => n.rssBytes)))} MB`],
     ],
   )

@@ -7,7 +7,7 @@
  * than the hashing. Here the trie writes all node encodings into this memory and hashes a
  * whole tree level with ONE call (`hashBatch`), with digests written straight into the parent
  * encodings. Where WebAssembly SIMD is available the batch runs two messages at once in the two
- * 64-bit lanes of v128 registers (measured ~1.6x the scalar batch on x64); otherwise the scalar
+ * 64-bit lanes of v128 registers (measured ~1.5x the scalar batch on x64); otherwise the scalar
  * module does the same work.
  *
  * Memory layout (byte addresses):

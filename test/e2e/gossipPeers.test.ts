@@ -42,12 +42,14 @@ describe('e2e / gossip peers', () => {
         () => (newcomer.host.meshPeers()[topic]?.length ?? 0) >= Dlo,
         45_000,
       )
-      const peers = (await newcomer.host.peers()).map((p) => p.peerId)
+      const peers = newcomer.host.peers().map((p) => p.peerId)
       // Found through the DHT: the peers it was never told about.
       for (const n of others) expect(peers).toContain(n.host.peerId)
       // And its mesh carries its blocks to everyone.
       await newcomer.host.publish(testBuilder(chain, 31).next())
-      await waitFor('the block everywhere', () => all.every((n) => n === newcomer || n.received.length === 1))
+      await waitFor('the block everywhere', () =>
+        all.every((n) => n === newcomer || n.received.length === 1),
+      )
     } finally {
       await stopAll(all)
     }
@@ -60,17 +62,17 @@ describe('e2e / gossip peers', () => {
     const staticAddress = `/dns4/localhost/tcp/${port}/p2p/${server.host.peerId}`
     const client = await startNode({ chain, init: { staticPeers: [staticAddress] } })
     try {
-      await waitFor('the static peer connected', async () =>
-        (await client.host.peers()).some((p) => p.peerId === server.host.peerId && p.isStatic),
+      await waitFor('the static peer connected', () =>
+        client.host.peers().some((p) => p.peerId === server.host.peerId && p.isStatic),
       )
       await server.host.stop()
-      await waitFor('the drop noticed', async () => (await client.host.peers()).length === 0)
+      await waitFor('the drop noticed', () => client.host.peers().length === 0)
       // Same key, same port: the client must come back on its own (the server dials nobody).
       server = await startNode({ chain, init: { privateKey: key, listenTcpPort: port } })
-      await waitFor('the static peer redialled', async () =>
-        (await client.host.peers()).some((p) => p.peerId === server.host.peerId),
+      await waitFor('the static peer redialled', () =>
+        client.host.peers().some((p) => p.peerId === server.host.peerId),
       )
-      const peer = (await client.host.peers()).find((p) => p.peerId === server.host.peerId)
+      const peer = client.host.peers().find((p) => p.peerId === server.host.peerId)
       expect(peer?.direction).toBe('outbound')
       expect(peer?.isStatic).toBe(true)
       // Exempt from bans: the monitor never bans a static peer whatever its score.
@@ -90,13 +92,13 @@ describe('e2e / gossip peers', () => {
     const dropped: string[] = []
     hub.host.events.on('peer:disconnect', (e) => dropped.push(e.peerId))
     try {
-      await waitFor('the static friend connected', async () => (await hub.host.peers()).length === 1)
+      await waitFor('the static friend connected', () => hub.host.peers().length === 1)
       for (const n of crowd) await connect(n, hub)
       // 5 peers > hi 3: down to lo 2 (the friend and one more), then the last one arrives.
-      await waitFor('trimmed to at most hi', async () => (await hub.host.peers()).length <= 3)
+      await waitFor('trimmed to at most hi', () => hub.host.peers().length <= 3)
       expect(dropped.length).toBeGreaterThanOrEqual(2)
       expect(dropped).not.toContain(friend.host.peerId)
-      const peers = await hub.host.peers()
+      const peers = hub.host.peers()
       expect(peers.map((p) => p.peerId)).toContain(friend.host.peerId)
       expect(peers.length).toBeGreaterThanOrEqual(2)
     } finally {
@@ -125,8 +127,8 @@ describe('e2e / gossip peers', () => {
       }
       // The connection and the node are fine afterwards.
       expect(await client.services.ping.ping(target)).toBeGreaterThanOrEqual(0)
-      await waitFor('the client listed as a peer', async () =>
-        (await node.host.peers()).some((p) => p.peerId === client.peerId.toString()),
+      await waitFor('the client listed as a peer', () =>
+        node.host.peers().some((p) => p.peerId === client.peerId.toString()),
       )
     } finally {
       await client.stop()

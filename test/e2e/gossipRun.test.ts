@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,7 +22,9 @@ import {
 
 const NODE = join(process.cwd(), 'node_modules/.bin/node')
 const CLI = join(process.cwd(), 'bin/op-gossip.js')
-const chain = testChain({ genesis: { l2Time: 1_700_000_000, l2Number: 0, l2Hash: `0x${'11'.repeat(32)}` } })
+const chain = testChain({
+  genesis: { l2Time: 1_700_000_000, l2Number: 0, l2Hash: `0x${'11'.repeat(32)}` },
+})
 const signerHex = `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}`
 
 interface Exited {
@@ -47,7 +50,7 @@ describe('e2e / op-gossip run', () => {
 
   describe('a running relay', () => {
     let child: ChildProcess
-    let lines: Array<Record<string, unknown>> = []
+    const lines: Array<Record<string, unknown>> = []
     let exit: Promise<number | null>
     let sender: MeshNode
 
@@ -83,7 +86,11 @@ describe('e2e / op-gossip run', () => {
         buffer = parts.pop() ?? ''
         for (const line of parts) if (line.startsWith('{')) lines.push(JSON.parse(line))
       })
-      await waitFor('the node to start', () => lines.some((l) => l.msg === 'op-gossip node started'), 30_000)
+      await waitFor(
+        'the node to start',
+        () => lines.some((l) => l.msg === 'op-gossip node started'),
+        30_000,
+      )
       sender = await startNode({ chain })
     })
     afterAll(async () => {
@@ -102,9 +109,13 @@ describe('e2e / op-gossip run', () => {
 
     it('relays: logs each accepted block with number, hash, peer and arrival delay', async () => {
       const started = lines.find((l) => l.msg === 'op-gossip node started')
-      await sender.host.dial((started?.listen as string[])[0] as string)
+      const listen = (started?.listen ?? []) as string[]
+      await sender.host.dial(listen[0] as string)
       const topic = sender.host.topics[3] as string
-      await waitFor('the relay in the sender mesh', () => (sender.host.meshPeers()[topic]?.length ?? 0) === 1)
+      await waitFor(
+        'the relay in the sender mesh',
+        () => (sender.host.meshPeers()[topic]?.length ?? 0) === 1,
+      )
       const block = testBuilder(chain, 41).next()
       await sender.host.publish(block)
       await waitFor('the block logged', () => lines.some((l) => l.msg === 'block accepted'), 15_000)
@@ -123,18 +134,49 @@ describe('e2e / op-gossip run', () => {
   })
 
   it('bad flags and files: one line on stderr, exit status 2, no stack trace', async () => {
-    const base = ['--rollup.config', rollup, '--p2p.no-discovery', '--p2p.priv.path', join(dir, 'k2.txt')]
+    const busy = createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const busyPort = (busy.address() as AddressInfo).port
+    const base = [
+      '--rollup.config',
+      rollup,
+      '--p2p.no-discovery',
+      '--p2p.priv.path',
+      join(dir, 'k2.txt'),
+    ]
     const cases: Array<[string[], RegExp, Record<string, string>?]> = [
-      [[...base, '--p2p.listen.tcp', '70000'], /--p2p\.listen\.tcp must be a whole number in \[0, 65535\]/],
-      [[...base, '--p2p.static', '/ip4/1.2.3.4/tcp/1'], /expected \/ip4\|ip6\|dns\|dns4\|dns6\/<host>\/tcp\/<port>\/p2p\/<peerId>/],
+      [
+        [...base, '--p2p.listen.tcp', '70000'],
+        /--p2p\.listen\.tcp must be a whole number in \[0, 65535\]/,
+      ],
+      [
+        [...base, '--p2p.static', '/ip4/1.2.3.4/tcp/1'],
+        /expected \/ip4\|ip6\|dns\|dns4\|dns6\/<host>\/tcp\/<port>\/p2p\/<peerId>/,
+      ],
       [[...base, '--p2p.scoring', 'heavy'], /Allowed choices are light, none/],
-      [[...base, '--p2p.scoring.ip-colocation=maybe'], /--p2p\.scoring\.ip-colocation must be true or false/],
+      [
+        [...base, '--p2p.scoring.ip-colocation=maybe'],
+        /--p2p\.scoring\.ip-colocation must be true or false/,
+      ],
       [[...base, '--p2p.ban.duration', 'forever'], /--p2p\.ban\.duration: bad duration/],
       [['--rollup.config', join(dir, 'missing.json'), '--p2p.no-discovery'], /missing\.json/],
       [['--p2p.no-discovery'], /--network .* or --rollup\.config/],
       [base, /--p2p\.peers\.lo must be a whole number/, { OP_GOSSIP_P2P_PEERS_LO: 'many' }],
+      [
+        [
+          ...base,
+          '--p2p.listen.ip',
+          '127.0.0.1',
+          '--p2p.listen.tcp',
+          String(busyPort),
+          '--log.level',
+          'silent',
+        ],
+        /cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/[0-9]+: listen EADDRINUSE/,
+      ],
     ]
     const results = await Promise.all(cases.map(([args, , env]) => runCli(args, env)))
+    busy.close()
     for (const [i, r] of results.entries()) {
       const [args, pattern] = cases[i] as (typeof cases)[number]
       expect(r.code, args.join(' ')).toBe(2)

@@ -28,7 +28,11 @@ const now = () => BigInt(Math.floor(Date.now() / 1000))
 /** One message of each kind of invalid the issue lists, all for this chain's v4 topic. */
 function invalidMessages(): Record<string, Uint8Array> {
   const good = testBuilder(chain, 21)
-  const wrongSigner = createBlockBuilder({ chain, privateKey: devnetKey('not the sequencer'), seed: 22 })
+  const wrongSigner = createBlockBuilder({
+    chain,
+    privateKey: devnetKey('not the sequencer'),
+    seed: 22,
+  })
   const otherChain = createBlockBuilder({
     chain: testChain({ chainId: 902 }),
     privateKey: SEQUENCER_KEY,
@@ -90,18 +94,24 @@ describe('e2e / gossip scoring and banning', () => {
       ids[kind] = sent.messageId
     }
     await waitFor('every neighbour to judge every message', () =>
-      NEIGHBOURS.every((i) => Object.values(ids).every((id) => verdictsFor(nodes[i] as MeshNode, id).length > 0)),
+      NEIGHBOURS.every((i) =>
+        Object.values(ids).every((id) => verdictsFor(nodes[i] as MeshNode, id).length > 0),
+      ),
     )
     await sleep(500)
     for (const i of NEIGHBOURS) {
       for (const [kind, id] of Object.entries(ids)) {
         const v = verdictsFor(nodes[i] as MeshNode, id)
-        expect(v.map((x) => [x.verdict, x.reason]), kind).toEqual([['reject', EXPECTED_REASON[kind]]])
+        expect(
+          v.map((x) => [x.verdict, x.reason]),
+          kind,
+        ).toEqual([['reject', EXPECTED_REASON[kind]]])
         expect(v[0]?.fromPeer).toBe(spammer.host.peerId)
       }
     }
     for (const i of FAR) {
-      for (const id of Object.values(ids)) expect(verdictsFor(nodes[i] as MeshNode, id)).toHaveLength(0)
+      for (const id of Object.values(ids))
+        expect(verdictsFor(nodes[i] as MeshNode, id)).toHaveLength(0)
     }
     for (const n of nodes) expect(n.received).toHaveLength(0)
   })
@@ -129,7 +139,7 @@ describe('e2e / gossip scoring and banning', () => {
       expect(ban?.untilMs).toBeGreaterThan(Date.now() + 59 * 60_000)
       expect(nodes[i]?.host.bans().map((b) => b.peerId)).toContain(spammer.host.peerId)
     }
-    await waitFor('the spammer to be disconnected', async () => (await spammer.host.peers()).length === 0)
+    await waitFor('the spammer to be disconnected', () => spammer.host.peers().length === 0)
 
     // The gater refuses the banned peer both ways. Dialling it fails at once (denyDialPeer)...
     const neighbour = nodes[1] as MeshNode
@@ -138,10 +148,10 @@ describe('e2e / gossip scoring and banning', () => {
     // dialler may briefly think it connected, the banned side never sees a connection.
     const connectsBefore = neighbour.connects.length
     await connect(spammer, neighbour).catch(() => {})
-    await waitFor('the refused connection to be gone', async () => (await spammer.host.peers()).length === 0)
+    await waitFor('the refused connection to be gone', () => spammer.host.peers().length === 0)
     await sleep(300)
     expect(neighbour.connects.slice(connectsBefore)).not.toContain(spammer.host.peerId)
-    expect((await neighbour.host.peers()).map((p) => p.peerId)).not.toContain(spammer.host.peerId)
+    expect(neighbour.host.peers().map((p) => p.peerId)).not.toContain(spammer.host.peerId)
   })
 
   it('the rest of the mesh stays in sync without the banned node', async () => {
@@ -151,7 +161,9 @@ describe('e2e / gossip scoring and banning', () => {
       const before = nodes.map((n) => n.received.length)
       await nodes[sender]?.host.publish(block)
       await waitFor('the block on every node but the spammer and the sender', () =>
-        nodes.every((n, i) => i === 0 || i === sender || n.received.length === (before[i] as number) + 1),
+        nodes.every(
+          (n, i) => i === 0 || i === sender || n.received.length === (before[i] as number) + 1,
+        ),
       )
       expect(spammer.received).toHaveLength(0)
     }
@@ -182,7 +194,7 @@ describe('e2e / gossip graylisting', () => {
       expect(victim.verdicts).toHaveLength(2)
       expect(victim.received).toHaveLength(0)
       // Still connected: graylisting is not a ban.
-      expect((await victim.host.peers()).map((p) => p.peerId)).toEqual([spammer.host.peerId])
+      expect(victim.host.peers().map((p) => p.peerId)).toEqual([spammer.host.peerId])
       expect(victim.bans).toHaveLength(0)
     } finally {
       await stopAll([spammer, victim])

@@ -2,8 +2,9 @@
  * Helpers to run real gossip hosts (real libp2p over real TCP on 127.0.0.1) in e2e tests:
  * start N nodes with fast test timings, wire them in a topology, wait for conditions, stop all.
  */
-import type { ChainConfig } from '../../src/chains/types.ts'
+
 import { createDevnetChain } from '../../src/chains/devnet.ts'
+import type { ChainConfig } from '../../src/chains/types.ts'
 import { createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
 import {
   createGossipHost,
@@ -128,7 +129,8 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await condition()) return
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }

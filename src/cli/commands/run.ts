@@ -30,7 +30,12 @@ import { SCORING_LEVELS, type ScoringLevel } from '../../gossip/scoring.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../gossip/validator.ts'
 import type { NodeOptions, OpGossipNode } from '../../node.ts'
 import { DurationError, parseDurationMs } from '../../signer/duration.ts'
-import { parseSignerFlags, SIGNER_FLAG_SPECS, SignerFlagError, type SignerFlagValues } from '../../signer/signerFlags.ts'
+import {
+  parseSignerFlags,
+  SIGNER_FLAG_SPECS,
+  SignerFlagError,
+  type SignerFlagValues,
+} from '../../signer/signerFlags.ts'
 import { SignerSourceError } from '../../signer/signerSource.ts'
 import { createLogger, type LogFormat, type LogLevel } from '../../util/logger.ts'
 import { UsageError } from '../usageError.ts'
@@ -58,7 +63,12 @@ export function parseBool(flag: string, text: string | boolean): boolean {
   throw new UsageError(`--${flag} must be true or false, got '${text}'`)
 }
 
-function parseInteger(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function parseInteger(
+  flag: string,
+  text: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = Number(text)
   if (!/^-?[0-9]+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`--${flag} must be a whole number in [${min}, ${max}], got '${text}'`)
@@ -68,7 +78,8 @@ function parseInteger(flag: string, text: string, min: number, max = Number.MAX_
 
 function parseNumber(flag: string, text: string): number {
   const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got '${text}'`)
+  if (text.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`--${flag} must be a number, got '${text}'`)
   return n
 }
 
@@ -127,8 +138,15 @@ interface FlagDef {
 
 const OWN_FLAGS: readonly FlagDef[] = [
   { flags: '--rollup.config <file>', description: "chain from op-node's rollup.json" },
-  { flags: '--network <name>', description: 'built-in chain (op-mainnet, base, op-sepolia, base-sepolia)' },
-  { flags: '--p2p.listen.ip <ip>', description: 'IP to listen on', defaultValue: DEFAULT_LISTEN_IP },
+  {
+    flags: '--network <name>',
+    description: 'built-in chain (op-mainnet, base, op-sepolia, base-sepolia)',
+  },
+  {
+    flags: '--p2p.listen.ip <ip>',
+    description: 'IP to listen on',
+    defaultValue: DEFAULT_LISTEN_IP,
+  },
   {
     flags: '--p2p.listen.tcp <port>',
     description: 'TCP port to listen on (0 = any)',
@@ -143,19 +161,49 @@ const OWN_FLAGS: readonly FlagDef[] = [
     flags: '--p2p.static <multiaddrs>',
     description: 'comma-separated peers to stay connected to: /ip4|dns4/<host>/tcp/<port>/p2p/<id>',
   },
-  { flags: '--p2p.peers.lo <n>', description: 'low watermark: dial more peers below it', defaultValue: '20' },
-  { flags: '--p2p.peers.hi <n>', description: 'high watermark: trim to lo above it', defaultValue: '30' },
-  { flags: '--p2p.peers.grace <duration>', description: 'new connections are never trimmed for this long', defaultValue: '30s' },
-  { flags: '--p2p.scoring <level>', description: 'peer scoring', defaultValue: 'light', choices: SCORING_LEVELS },
+  {
+    flags: '--p2p.peers.lo <n>',
+    description: 'low watermark: dial more peers below it',
+    defaultValue: '20',
+  },
+  {
+    flags: '--p2p.peers.hi <n>',
+    description: 'high watermark: trim to lo above it',
+    defaultValue: '30',
+  },
+  {
+    flags: '--p2p.peers.grace <duration>',
+    description: 'new connections are never trimmed for this long',
+    defaultValue: '30s',
+  },
+  {
+    flags: '--p2p.scoring <level>',
+    description: 'peer scoring',
+    defaultValue: 'light',
+    choices: SCORING_LEVELS,
+  },
   {
     flags: '--p2p.scoring.ip-colocation [bool]',
     description: 'penalise many peers on one IP (set false for devnets on one host)',
     defaultValue: 'true',
     bool: true,
   },
-  { flags: '--p2p.ban.peers [bool]', description: 'ban peers whose score falls below the threshold', defaultValue: 'true', bool: true },
-  { flags: '--p2p.ban.threshold <score>', description: 'ban below this peer score', defaultValue: '-100' },
-  { flags: '--p2p.ban.duration <duration>', description: 'how long a ban lasts', defaultValue: '1h' },
+  {
+    flags: '--p2p.ban.peers [bool]',
+    description: 'ban peers whose score falls below the threshold',
+    defaultValue: 'true',
+    bool: true,
+  },
+  {
+    flags: '--p2p.ban.threshold <score>',
+    description: 'ban below this peer score',
+    defaultValue: '-100',
+  },
+  {
+    flags: '--p2p.ban.duration <duration>',
+    description: 'how long a ban lasts',
+    defaultValue: '1h',
+  },
   {
     flags: '--p2p.dht [bool]',
     description: 'run a libp2p Kademlia DHT for discovery (devnets; OP networks use discv5)',
@@ -167,9 +215,24 @@ const OWN_FLAGS: readonly FlagDef[] = [
     description: 'reject blocks older than this',
     defaultValue: `${DEFAULT_TIMESTAMP_THRESHOLD_SECONDS}s`,
   },
-  { flags: '--p2p.gossip.mesh.d <n>', description: 'gossipsub D', defaultValue: String(OP_NODE_GOSSIP_PARAMS.D), hidden: true },
-  { flags: '--p2p.gossip.mesh.lo <n>', description: 'gossipsub Dlo', defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dlo), hidden: true },
-  { flags: '--p2p.gossip.mesh.dhi <n>', description: 'gossipsub Dhi', defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dhi), hidden: true },
+  {
+    flags: '--p2p.gossip.mesh.d <n>',
+    description: 'gossipsub D',
+    defaultValue: String(OP_NODE_GOSSIP_PARAMS.D),
+    hidden: true,
+  },
+  {
+    flags: '--p2p.gossip.mesh.lo <n>',
+    description: 'gossipsub Dlo',
+    defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dlo),
+    hidden: true,
+  },
+  {
+    flags: '--p2p.gossip.mesh.dhi <n>',
+    description: 'gossipsub Dhi',
+    defaultValue: String(OP_NODE_GOSSIP_PARAMS.Dhi),
+    hidden: true,
+  },
   {
     flags: '--p2p.gossip.mesh.dlazy <n>',
     description: 'gossipsub Dlazy',
@@ -185,19 +248,30 @@ const OWN_FLAGS: readonly FlagDef[] = [
   },
   {
     flags: '--p2p.inbound.rate <n>',
-    description: 'inbound connections accepted per second from one IP (devnets on one host raise it)',
+    description:
+      'inbound connections accepted per second from one IP (devnets on one host raise it)',
     defaultValue: String(DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND),
     hidden: true,
   },
-  { flags: '--log.level <level>', description: 'log level', defaultValue: 'info', choices: LOG_LEVELS },
-  { flags: '--log.format <format>', description: 'log format', defaultValue: 'text', choices: LOG_FORMATS },
+  {
+    flags: '--log.level <level>',
+    description: 'log level',
+    defaultValue: 'info',
+    choices: LOG_LEVELS,
+  },
+  {
+    flags: '--log.format <format>',
+    description: 'log format',
+    defaultValue: 'text',
+    choices: LOG_FORMATS,
+  },
 ]
 
 /** --p2p.bootnodes takes both: libp2p multiaddrs (DHT / first peers) and discv5 enr:/enode://. */
 const BOOTNODES_FLAG: FlagDef = {
   flags: '--p2p.bootnodes <list>',
   description:
-    "comma-separated enr:… / enode://… (discv5; \"default\" = op-node's list; default: the chain's) and /ip4|dns4/…/tcp/…/p2p/<id> multiaddrs (dialled at start, DHT bootstrap)",
+    'comma-separated enr:… / enode://… (discv5; "default" = op-node\'s list; default: the chain\'s) and /ip4|dns4/…/tcp/…/p2p/<id> multiaddrs (dialled at start, DHT bootstrap)',
 }
 
 function toOption(def: FlagDef): Option {
@@ -213,6 +287,23 @@ function toOption(def: FlagDef): Option {
 export function runFlagDefs(): FlagDef[] {
   const discovery = DISCOVERY_FLAG_SPECS.filter((s) => !s.flags.startsWith('--p2p.bootnodes'))
   return [...OWN_FLAGS, ...SIGNER_FLAG_SPECS, ...discovery, BOOTNODES_FLAG]
+}
+
+/** The host's option names in its messages, as the flags that set them. */
+const OPTION_FLAGS: ReadonlyArray<[RegExp, string]> = [
+  [/^peers\./, '--p2p.peers.'],
+  [/^ban\./, '--p2p.ban.'],
+  [/^mesh degrees/, '--p2p.gossip.mesh.lo/d/dhi'],
+  [/^listenTcpPort/, '--p2p.listen.tcp'],
+]
+
+function flagMessage(err: Error): string {
+  if (!(err instanceof GossipHostError) || err.code !== 'GOSSIP_BAD_OPTION') return err.message
+  for (const [pattern, flag] of OPTION_FLAGS) {
+    if (pattern.test(err.message))
+      return err.message.replace(pattern, (m) => (m.endsWith('.') ? flag : `${flag}: ${m}`))
+  }
+  return err.message
 }
 
 /** Errors of our own modules that mean "bad flag or file": one line, exit 2. */
@@ -252,7 +343,8 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
     const signer = parseSignerFlags(flags, chain)
 
     // --p2p.bootnodes: multiaddrs for libp2p, everything else for discv5.
-    const bootnodeEntries = flags['p2p.bootnodes'] === undefined ? undefined : splitList(flags['p2p.bootnodes'])
+    const bootnodeEntries =
+      flags['p2p.bootnodes'] === undefined ? undefined : splitList(flags['p2p.bootnodes'])
     const libp2pBootnodes = (bootnodeEntries ?? []).filter((b) => b.startsWith('/'))
     const discv5Bootnodes = bootnodeEntries?.filter((b) => !b.startsWith('/'))
     for (const b of libp2pBootnodes) parsePeerMultiaddr(b)
@@ -286,11 +378,21 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
         Dlo: parseInteger('p2p.gossip.mesh.lo', flags['p2p.gossip.mesh.lo'], 0),
         Dhi: parseInteger('p2p.gossip.mesh.dhi', flags['p2p.gossip.mesh.dhi'], 1),
         Dlazy: parseInteger('p2p.gossip.mesh.dlazy', flags['p2p.gossip.mesh.dlazy'], 0),
-        floodPublish: parseBool('p2p.gossip.mesh.floodpublish', flags['p2p.gossip.mesh.floodpublish']),
+        floodPublish: parseBool(
+          'p2p.gossip.mesh.floodpublish',
+          flags['p2p.gossip.mesh.floodpublish'],
+        ),
       },
-      inboundConnectionsPerIpPerSecond: parseInteger('p2p.inbound.rate', flags['p2p.inbound.rate'], 1),
+      inboundConnectionsPerIpPerSecond: parseInteger(
+        'p2p.inbound.rate',
+        flags['p2p.inbound.rate'],
+        1,
+      ),
     }
-    const thresholdMs = parseDuration('p2p.gossip.timestamp.threshold', flags['p2p.gossip.timestamp.threshold'])
+    const thresholdMs = parseDuration(
+      'p2p.gossip.timestamp.threshold',
+      flags['p2p.gossip.timestamp.threshold'],
+    )
     return {
       chain,
       logLevel: flags['log.level'] as LogLevel,
@@ -319,7 +421,7 @@ async function runNode(flags: RunFlags): Promise<void> {
     node = createNode(settings.node, { logger: log })
     await node.start()
   } catch (err) {
-    if (isUserError(err)) throw new UsageError(err.message)
+    if (isUserError(err)) throw new UsageError(flagMessage(err))
     throw err
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -327,16 +429,21 @@ async function runNode(flags: RunFlags): Promise<void> {
     process.once('SIGTERM', resolve)
   })
   log.info({ signal }, 'stopping')
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS).unref())
+  const timeout = new Promise<'timeout'>((resolve) =>
+    setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS).unref(),
+  )
   const outcome = await Promise.race([node.stop().then(() => 'stopped' as const), timeout])
-  if (outcome === 'timeout') log.warn({ timeoutMs: STOP_TIMEOUT_MS }, 'stop timed out, exiting anyway')
+  if (outcome === 'timeout')
+    log.warn({ timeoutMs: STOP_TIMEOUT_MS }, 'stop timed out, exiting anyway')
   process.exit(0)
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('run')
-    .description('run a node: join the chain’s block gossip, validate every block like op-node, relay the valid ones')
+    .description(
+      'run a node: join the chain’s block gossip, validate every block like op-node, relay the valid ones',
+    )
   for (const def of runFlagDefs()) cmd.addOption(toOption(def))
   cmd.action(async (flags: RunFlags) => {
     await runNode(flags)

@@ -15,6 +15,7 @@ function published(number: number, publishedMs = 1000): PublishedEvent {
     timestamp: number,
     publishedMs,
     publishCallMs: 2,
+    validationMs: 1,
     buildMs: 50,
     bytes: 100_000,
     compressedBytes: 77_000,
@@ -49,9 +50,15 @@ function node(
         bytesSent: 0,
         bytesReceived: 0,
         duplicates: 0,
+        writeSyscalls: 0,
+        messagesReceived: 0,
+        accepted: 0,
+        rejected: 0,
+        ignored: 0,
         cpuSeconds: 0,
         rssBytes: rssMb * 1e6,
         heapUsedBytes: 0,
+        externalBytes: 0,
       },
     },
   }
@@ -81,6 +88,24 @@ describe('devnet / liveView', () => {
     // reported once only
     expect(progress.onArrival(3, published(5).blockHash, 1010)).toBeNull()
     expect(progress.flushAll()).toEqual([])
+  })
+
+  it('keeps arrivals reported before the block was announced', () => {
+    const progress = new BlockProgress(2)
+    const b = published(9, 500)
+    expect(progress.onArrival(1, b.blockHash, 503)).toBeNull()
+    expect(progress.onArrival(2, b.blockHash, 501)).toBeNull()
+    const [r] = progress.onPublished(b)
+    expect(r === undefined ? null : blockReportJson(r)).toMatchObject({
+      number: 9,
+      received: 2,
+      firstMs: 1,
+      lastMs: 3,
+    })
+    // early arrivals of blocks never announced stay bounded
+    for (let n = 0; n < MAX_TRACKED_BLOCKS * 3; n++) progress.onArrival(1, `0x${n}`, 0)
+    const late = progress.onPublished(published(1000))
+    expect(late).toEqual([])
   })
 
   it('flushes overdue blocks with the missing count, and bounds what it tracks', () => {

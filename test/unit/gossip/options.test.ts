@@ -108,7 +108,12 @@ describe('gossip / options', () => {
     ])
     expect(host.topics).toEqual(s.allowedTopics)
     // go-libp2p-pubsub v0.12 offers these; so does op-node.
-    expect(s.protocols).toEqual(['/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0', '/floodsub/1.0.0'])
+    expect(s.protocols).toEqual([
+      '/meshsub/1.2.0',
+      '/meshsub/1.1.0',
+      '/meshsub/1.0.0',
+      '/floodsub/1.0.0',
+    ])
   })
 
   it("uses op-node's peer-score thresholds and peer-level parameters for 2 s blocks", () => {
@@ -152,14 +157,18 @@ describe('gossip / options', () => {
   it('takes mesh overrides (benchmarks) and checks them', () => {
     const o = resolveGossipHostOptions({ ...base, router: { D: 4, Dlo: 3, Dhi: 6 } })
     expect([o.router.D, o.router.Dlo, o.router.Dhi, o.router.Dlazy]).toEqual([4, 3, 6, 6])
-    expect(optionError({ router: { D: 4, Dlo: 5 } })).toMatch(/GOSSIP_BAD_OPTION: mesh degrees/)
+    expect(optionError({ router: { D: 4, Dlo: 5 } })).toMatch(
+      /GOSSIP_BAD_OPTION: mesh degrees must satisfy Dlo <= D <= Dhi, got 5, 4, 12/,
+    )
   })
 
   it('refuses inconsistent options with GOSSIP_BAD_OPTION naming the option', () => {
     expect(optionError({ peers: { lo: 31, hi: 30 } })).toMatch(/GOSSIP_BAD_OPTION: peers.lo/)
     expect(optionError({ listenTcpPort: 65536 })).toMatch(/GOSSIP_BAD_OPTION: listenTcpPort/)
     expect(optionError({ listenTcpPort: 65535 })).toBeUndefined()
-    expect(optionError({ scoring: 'heavy' as 'light' })).toMatch(/scoring must be one of light, none/)
+    expect(optionError({ scoring: 'heavy' as 'light' })).toMatch(
+      /scoring must be one of light, none/,
+    )
     expect(optionError({ ban: { durationMs: 0 } })).toMatch(/ban.duration/)
     expect(optionError({ privateKey: new Uint8Array(31) })).toMatch(/privateKey/)
   })

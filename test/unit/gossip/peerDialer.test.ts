@@ -8,9 +8,9 @@ import {
 
 describe('gossip / peerDialer', () => {
   it("uses op-node's discovery cadence: 5 s below target, 20 s otherwise, 4 dial workers", () => {
-    expect([DISCOVERY_INTERVAL_MS, DISCOVERY_IDLE_INTERVAL_MS, DISCOVERY_DIAL_CONCURRENCY]).toEqual([
-      5000, 20_000, 4,
-    ])
+    expect([DISCOVERY_INTERVAL_MS, DISCOVERY_IDLE_INTERVAL_MS, DISCOVERY_DIAL_CONCURRENCY]).toEqual(
+      [5000, 20_000, 4],
+    )
   })
 
   it('dials known peers until the target is met, with bounded concurrency', async () => {
@@ -22,7 +22,8 @@ describe('gossip / peerDialer', () => {
       { target: 5, concurrency: 2 },
       {
         connectedCount: () => connected.size,
-        candidates: async () => ['a', 'b', 'c', 'd', 'e', 'f', 'g'].filter((p) => !connected.has(p)),
+        candidates: async () =>
+          ['a', 'b', 'c', 'd', 'e', 'f', 'g'].filter((p) => !connected.has(p)),
         dial: async (p) => {
           active++
           peak = Math.max(peak, active)
@@ -41,7 +42,44 @@ describe('gossip / peerDialer', () => {
     dialer.stop()
     expect(connected.size).toBe(5)
     expect(peak).toBe(2)
+    // Untried peers were known all along: no DHT walk was needed.
+    expect(lookups).toBe(0)
+  })
+
+  it('walks the DHT only when no untried peer is left, at most once per interval', async () => {
+    let now = 0
+    let lookups = 0
+    let known: string[] = []
+    const dialed: string[] = []
+    const dialer = createPeerDialer(
+      { target: 3, intervalMs: 1000 },
+      {
+        connectedCount: () => dialed.length,
+        candidates: async () => known.filter((p) => !dialed.includes(p)),
+        dial: async (p) => {
+          dialed.push(p)
+        },
+        lookup: async () => {
+          lookups++
+          known = ['found-1', 'found-2']
+        },
+        now: () => now,
+      },
+    )
+    dialer.start()
+    await dialer.runRound()
     expect(lookups).toBe(1)
+    // The walk found two peers; the round it triggers dials them.
+    for (let i = 0; i < 50 && dialed.length < 2; i++) await new Promise((r) => setTimeout(r, 2))
+    expect(dialed).toEqual(['found-1', 'found-2'])
+    // Still below target with nobody left to try, but within the interval: no new walk.
+    now = 999
+    await dialer.runRound()
+    expect(lookups).toBe(1)
+    now = 1000
+    await dialer.runRound()
+    expect(lookups).toBe(2)
+    dialer.stop()
   })
 
   it('does not retry a peer whose dial failed until the backoff passed', async () => {

@@ -21,7 +21,12 @@ const light: ScoringOptions = { level: 'light', ipColocation: true, blockTimeSec
 
 const quietLogger = {
   forComponent: () =>
-    Object.assign(() => {}, { error: () => {}, trace: () => {}, newScope: () => {}, enabled: false }),
+    Object.assign(() => {}, {
+      error: () => {},
+      trace: () => {},
+      newScope: () => {},
+      enabled: false,
+    }),
 }
 
 /** The library's own PeerScore with our parameters: the numbers below are what peers get. */

@@ -19,14 +19,18 @@ describe('gossip / staticPeers', () => {
     const connected = new Set<string>()
     const dialTimes: number[] = []
     let failDials = false
-    const peers = createStaticPeers([A], { redialMinMs: 20, redialMaxMs: 80 }, {
-      isConnected: (id) => connected.has(id),
-      dial: async (p) => {
-        dialTimes.push(Date.now())
-        if (failDials) throw new Error('refused')
-        connected.add(p.peerId)
+    const peers = createStaticPeers(
+      [A],
+      { redialMinMs: 20, redialMaxMs: 80 },
+      {
+        isConnected: (id) => connected.has(id),
+        dial: async (p) => {
+          dialTimes.push(Date.now())
+          if (failDials) throw new Error('refused')
+          connected.add(p.peerId)
+        },
       },
-    })
+    )
     expect(peers.isStatic('A')).toBe(true)
     expect(peers.isStatic('B')).toBe(false)
     peers.start()
@@ -58,13 +62,17 @@ describe('gossip / staticPeers', () => {
 
   it('stop() cancels pending redials', async () => {
     let dials = 0
-    const peers = createStaticPeers([A], { redialMinMs: 10, redialMaxMs: 10 }, {
-      isConnected: () => false,
-      dial: async () => {
-        dials++
-        throw new Error('down')
+    const peers = createStaticPeers(
+      [A],
+      { redialMinMs: 10, redialMaxMs: 10 },
+      {
+        isConnected: () => false,
+        dial: async () => {
+          dials++
+          throw new Error('down')
+        },
       },
-    })
+    )
     peers.start()
     await sleep(35)
     peers.stop()

@@ -176,7 +176,9 @@ describe('gossip / validationQueue', () => {
 
   it('rejects nonsense sizes', () => {
     const modules = { run: () => 1, onOutcome: () => {} }
-    expect(() => createValidationQueue<Job, number>({ concurrency: 0 }, modules)).toThrow(RangeError)
+    expect(() => createValidationQueue<Job, number>({ concurrency: 0 }, modules)).toThrow(
+      RangeError,
+    )
     expect(() => createValidationQueue<Job, number>({ maxLength: -1 }, modules)).toThrow(RangeError)
   })
 })

@@ -22,8 +22,8 @@ function run(): LatencyBenchRun {
     ],
     nodes: ['A', 'B'].map((peerId, k) => ({
       peerId,
-      countersAtStart: { bytesSent: 0, bytesReceived: 0, duplicates: 0 },
-      countersAtEnd: { bytesSent: 1000, bytesReceived: 80_000, duplicates: 1 },
+      countersAtStart: { bytesSent: 0, bytesReceived: 0, duplicates: 0, writeSyscalls: 0 },
+      countersAtEnd: { bytesSent: 1000, bytesReceived: 80_000, duplicates: 1, writeSyscalls: 9 },
       arrivals: [
         {
           blockHash: 'b1',
@@ -44,6 +44,7 @@ function run(): LatencyBenchRun {
       blockTime: 1,
       mesh: { d: 8, lo: 6, hi: 12 },
       network: 'loopback <test>',
+      machine: { cores: 2, loadAverage: { start: 0.5, end: 1 } },
       perNode: perNode.map((p, index) => ({ index: index + 1, ...p })),
       sequencer: { rssBytes: 1, cpuSeconds: 1, bytesSentPerBlock: 1 },
       perBlock,

@@ -223,6 +223,18 @@ describe('wire / trie', () => {
     expect(rootAllEngines(values)).toBe(referenceOrderedRoot(values))
   })
 
+  it('keeps memory small for very many tiny values (embedded leaves take no padding room)', () => {
+    // 100k one-byte values: every leaf is embedded in its branch. Padding every node like a
+    // hashed one would need ~13.6 MB of wasm memory; embedded nodes need ~1.5 MB.
+    const values = Array.from({ length: 100_000 }, (_, i) => Uint8Array.of(i % 251))
+    const engine = createKeccakWasm()
+    const root = bytesToHex(orderedTrieRoot(values, engine))
+    expect(engine.memoryBytes).toBeLessThanOrEqual(4 * 2 ** 20)
+    expect(bytesToHex(orderedTrieRoot(values, createKeccakWasm({ variant: 'scalar' })))).toBe(root)
+    const some = values.slice(0, 300)
+    expect(rootAllEngines(some)).toBe(referenceOrderedRoot(some))
+  })
+
   it('handles a 9 MB block of ~42k transactions: engines agree, memory stays bounded', () => {
     const values = pseudoRandomValues(42_000, 150, 300, 42)
     const engine = createKeccakWasm()

@@ -1,0 +1,20 @@
+import { startDevnet } from './src/devnet/devnet.ts'
+const d = await startDevnet({ followers: 6, blockTimeSeconds: 2, dir: '/tmp/opg-miss' })
+const pub = new Map<string, { n: number; t: number; got: Map<number, number> }>()
+d.events.on('published', (p) => pub.set(p.blockHash, { n: p.number, t: p.publishedMs, got: new Map() }))
+d.events.on('block', ({ node, block }) => { const p = pub.get(block.blockHash); p?.got.set(node.index, block.firstSeenMs - p.t) })
+d.events.on('refused', (r) => console.log('refused', r.node.index, r.verdict, r.reason))
+d.events.on('problem', (p) => console.log('problem', p.message))
+console.log('mesh', await d.waitForMesh(30000))
+d.produce({ txCount: 20 })
+await new Promise((r) => setTimeout(r, 30000))
+d.pause()
+await new Promise((r) => setTimeout(r, 5000))
+for (const p of pub.values()) {
+  const missing = [1, 2, 3, 4, 5, 6].filter((i) => !p.got.has(i))
+  const max = Math.max(...p.got.values())
+  console.log('#' + p.n, 'got', p.got.size, 'max', max.toFixed(1), missing.length ? 'MISSING ' + missing : '')
+}
+const snap = await d.snapshot()
+for (const n of d.followers) console.log(n.index, n.stats?.peers, n.stats?.mesh, JSON.stringify(snap.get(n.index)?.counters))
+await d.stop()
