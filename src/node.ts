@@ -1,18 +1,37 @@
 /**
  * Composition root: builds an op-gossip node from plain options and starts / stops its parts in
- * order. Today: peer key → unsafe-block signer source → wire validator → gossip host → optional
- * discv5 discovery feeding the host → block consumers. Accepted blocks go to every consumer; the
- * default one logs each block (a gossip-only relay). The Engine API driver plugs in as one more
- * consumer (`modules.consumers` or `node.addConsumer`) without touching the host.
+ * order.
+ *
+ * Built: peer key → unsafe-block signer source → observability (registry, block timeline, metric
+ * hooks) → optional Engine API driver (its client instrumented by observability) → wire
+ * validator → gossip host (with the libp2p / gossipsub metric hooks). Every accepted block goes
+ * to the block timeline (which logs the one info line per block once the EL answered) and then to
+ * the Engine driver, then to any extra consumer.
+ *
+ * Start: signer → Engine driver (a 401 or a wrong chain id rejects here, before any gossip) →
+ * host → discv5 (optional) → metrics endpoint and status RPC. Stop: the reverse.
+ * Without an Engine API (`engine` unset) the node is a gossip-only relay.
  */
 import type { ChainConfig } from './chains/types.ts'
 import type { Discovery } from './discovery/discovery.ts'
 import type { DiscoveryFlagOptions } from './discovery/discoveryFlags.ts'
+import { createEngineClient } from './engine/engineClient.ts'
+import {
+  createEngineDriver,
+  type EngineDriver,
+  type EngineDriverOptions,
+} from './engine/engineDriver.ts'
+import { scrubUrl } from './engine/rpcClient.ts'
 import { createGossipHost, type GossipHost, type GossipHostModules } from './gossip/host.ts'
 import type { GossipHostInit } from './gossip/options.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
 import type { AcceptedBlock, BlockConsumer } from './gossip/types.ts'
 import { createBlockValidator } from './gossip/validator.ts'
+import {
+  createObservability,
+  type Observability,
+  type ObservabilityOptions,
+} from './metrics/observability.ts'
 import {
   createSignerSource,
   type SignerSource,
@@ -32,16 +51,31 @@ export interface NodeOptions {
   timestampThresholdSeconds?: number
   /** discv5 settings, or null to run without discovery (static peers / DHT / addPeers only) */
   discovery: DiscoveryFlagOptions | null
-  /** Log every accepted block at info level (the gossip-only relay view). @default true */
+  /**
+   * Log the one info line per accepted block (number, hash, peer, arrival delay, engine
+   * outcome). @default true
+   */
   logBlocks?: boolean
+  /**
+   * Engine side (`--l2`, `--l2.jwt-secret`, `--l2.follow.source`, `--l2.admin-rpc`); the chain is
+   * this node's. Null or absent: a gossip-only relay. @default null
+   */
+  engine?: Omit<EngineDriverOptions, 'chain'> | null
+  /** Prometheus endpoint (`--metrics.*`); null or absent: no metrics at all. @default null */
+  metrics?: ObservabilityOptions['metrics']
+  /** Status RPC with /healthz (`--rpc.*`); null or absent: none. @default null */
+  rpc?: ObservabilityOptions['rpc']
 }
 
 export interface NodeModules {
   /** @default silentLogger */
   logger?: Logger
-  /** Extra consumers of accepted blocks (e.g. the Engine API driver) */
+  /** Extra consumers of accepted blocks, after the timeline and the Engine driver */
   consumers?: BlockConsumer[]
-  /** libp2p / gossipsub metrics hooks (src/metrics/libp2pMetrics.ts) */
+  /**
+   * libp2p / gossipsub metrics hooks (src/metrics/libp2pMetrics.ts). @default the node's own
+   * observability hooks when `metrics` is set, else none
+   */
   hostMetrics?: Pick<GossipHostModules, 'libp2pMetrics' | 'gossipsubMetrics'>
 }
 
@@ -49,6 +83,10 @@ export interface OpGossipNode {
   readonly host: GossipHost
   readonly signer: SignerSource
   readonly peerId: string
+  /** Metrics registry, block timeline, status sources; its URLs once started */
+  readonly observability: Observability
+  /** The Engine API driver, null for a gossip-only relay */
+  readonly engine: EngineDriver | null
   start(): Promise<void>
   stop(): Promise<void>
   addConsumer(consumer: BlockConsumer): () => void
@@ -56,7 +94,11 @@ export interface OpGossipNode {
   discovery(): Discovery | null
 }
 
-/** A consumer that logs each accepted block: number, hash, peer and arrival delay. */
+/**
+ * A consumer that logs each accepted block at once (without the engine outcome).
+ * @deprecated the node logs each block through the observability block timeline; kept for
+ * embedders that run a bare host.
+ */
 export function createBlockLogConsumer(log: Logger): BlockConsumer {
   return {
     onBlock(block: AcceptedBlock) {
@@ -76,11 +118,55 @@ export function createBlockLogConsumer(log: Logger): BlockConsumer {
   }
 }
 
+function createEngine(
+  opts: NodeOptions,
+  obs: Observability,
+  log: Logger,
+): { engine: EngineDriver | null; engineUrl: string | null } {
+  if (opts.engine === undefined || opts.engine === null) return { engine: null, engineUrl: null }
+  const engineOpts: EngineDriverOptions = { ...opts.engine, chain: opts.chain }
+  const { engineUrl, jwtSecret } = engineOpts
+  // Our own client, so observability can time every call and see the EL's answers per block.
+  const client =
+    engineUrl === undefined || jwtSecret === undefined
+      ? undefined
+      : obs.instrumentEngineClient(
+          createEngineClient({
+            url: engineUrl,
+            jwtSecret,
+            chain: opts.chain,
+            ...(engineOpts.callTimeoutMs === undefined
+              ? {}
+              : { timeoutMs: engineOpts.callTimeoutMs }),
+          }),
+        )
+  // The registry goes to the driver only: it registers op_gossip_engine_* there, once.
+  const engine = createEngineDriver(engineOpts, {
+    log,
+    metricsRegistry: obs.registry,
+    ...(client === undefined ? {} : { client }),
+  })
+  return { engine, engineUrl: engineUrl === undefined ? null : scrubUrl(engineUrl) }
+}
+
 export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGossipNode {
   const log = modules.logger ?? silentLogger
   const key = loadOrCreatePeerKey(opts.peerKeyPath)
   if (key.created) log.info({ path: key.path }, 'generated a new peer key')
   const signer = createSignerSource(opts.signer, { logger: log })
+
+  const hasEngineApi = opts.engine?.engineUrl !== undefined
+  const obs = createObservability(
+    {
+      chain: opts.chain,
+      metrics: opts.metrics ?? null,
+      rpc: opts.rpc ?? null,
+      engineEnabled: hasEngineApi,
+    },
+    { log, ...(opts.logBlocks === false ? { blockLog: silentLogger } : {}) },
+  )
+  const { engine, engineUrl } = createEngine(opts, obs, log)
+
   const validator = createBlockValidator({
     chain: opts.chain,
     signer: () => signer.current(),
@@ -88,12 +174,24 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       ? {}
       : { timestampThresholdSeconds: opts.timestampThresholdSeconds }),
   })
+  const libp2pMetrics = obs.libp2pMetrics()
+  const gossipsubMetrics = obs.gossipsubMetrics()
+  const hostMetrics: Pick<GossipHostModules, 'libp2pMetrics' | 'gossipsubMetrics'> =
+    modules.hostMetrics ?? {
+      ...(libp2pMetrics === undefined ? {} : { libp2pMetrics }),
+      ...(gossipsubMetrics === undefined ? {} : { gossipsubMetrics }),
+    }
   const host = createGossipHost(
     { ...opts.gossip, chain: opts.chain, privateKey: key.privateKey },
-    { validator, logger: log, ...modules.hostMetrics },
+    { validator, logger: log, ...hostMetrics },
   )
-  if (opts.logBlocks !== false)
-    host.addConsumer(createBlockLogConsumer(log.child({ module: 'relay' })))
+  // One consumer, in this order: the timeline must see a block before the EL answers about it.
+  host.addConsumer({
+    onBlock(block) {
+      obs.onAcceptedBlock(block)
+      engine?.onBlock(block.envelope, block)
+    },
+  })
   for (const consumer of modules.consumers ?? []) host.addConsumer(consumer)
 
   let discovery: Discovery | null = null
@@ -122,38 +220,50 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     discovery = created
   }
 
+  /** Stops what runs, in reverse start order; each step is tried even when another fails. */
+  async function stopParts(): Promise<void> {
+    await obs.stop().catch(() => {})
+    const running = discovery
+    discovery = null
+    if (running !== null) await running.stop().catch(() => {})
+    await host.stop().catch(() => {})
+    await engine?.stop().catch(() => {})
+    signer.stop()
+  }
+
   return {
     host,
     signer,
     peerId: host.peerId,
+    observability: obs,
+    engine,
     async start() {
       await signer.start()
-      await host.start()
+      try {
+        // Before gossip: a wrong JWT secret or chain id is a startup error, not a log line later.
+        await engine?.start()
+        await host.start()
+        if (opts.discovery !== null) await startDiscovery(opts.discovery)
+        await obs.start({ host, engine, discovery })
+      } catch (err) {
+        await stopParts()
+        throw err
+      }
       log.info(
         {
           peerId: host.peerId,
           listen: host.listenAddresses(),
           chain: opts.chain.name,
           chainId: opts.chain.chainId,
+          engine: engineUrl,
+          rpc: obs.rpcUrl,
+          metrics: obs.metricsUrl,
         },
         'op-gossip node started',
       )
-      if (opts.discovery !== null) {
-        try {
-          await startDiscovery(opts.discovery)
-        } catch (err) {
-          await host.stop()
-          signer.stop()
-          throw err
-        }
-      }
     },
     async stop() {
-      const running = discovery
-      discovery = null
-      if (running !== null) await running.stop().catch(() => {})
-      await host.stop()
-      signer.stop()
+      await stopParts()
       log.info({}, 'op-gossip node stopped')
     },
     addConsumer: (consumer) => host.addConsumer(consumer),

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 
 /** op-gossip's version from package.json (one level up from both src/ and dist/). */
 export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
 ).version
 
 /** libp2p identify agent version. */

@@ -45,6 +45,20 @@ export const DEVNET_SEQUENCER_KEY_LABEL = 'op-gossip devnet sequencer'
 /** A node must report `ready` within this time plus NODE_READY_TIMEOUT_PER_NODE_MS per node. */
 export const NODE_READY_TIMEOUT_MS = 30_000
 export const NODE_READY_TIMEOUT_PER_NODE_MS = 1000
+/**
+ * Followers are configured (and dial the bootnode) in waves of this many, below libp2p's limit
+ * of 10 pending inbound connections, so the bootnode is not flooded by every follower at once.
+ */
+export const FOLLOWER_START_WAVE_SIZE = 8
+/** A wave's followers get this long to connect to a first peer before the next wave starts. */
+export const FOLLOWER_WAVE_CONNECT_TIMEOUT_MS = 5000
+/**
+ * Discovery round period of devnet nodes while below their peer target. Small devnets (every
+ * node connects to every other) use a short one to converge within seconds; larger ones keep
+ * op-node's 5 s, because a DHT lookup per node per second costs more CPU than the gossip.
+ */
+export const SMALL_DEVNET_DISCOVERY_INTERVAL_MS = 1000
+export const DEVNET_DISCOVERY_INTERVAL_MS = 5000
 /** Nodes get this long to exit after `stop` before they are killed. */
 export const NODE_STOP_TIMEOUT_MS = 5000
 /**
@@ -140,7 +154,10 @@ export interface Devnet {
   produce(size: BlockSize): void
   /** Stops block production. */
   pause(): void
-  /** Fresh counters from every live node, by index. */
+  /**
+   * Fresh counters from every live node, by index; a node that does not answer within
+   * SNAPSHOT_TIMEOUT_MS is represented by its latest periodic stats.
+   */
   snapshot(): Promise<Map<number, NodeStats>>
   /**
    * Resolves when every node has at least `min(mesh.lo, followers)` mesh peers on the current
@@ -216,7 +233,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const totalNodes = followerCount + 1
   // Below the op-node default of 20 when the devnet is smaller, so discovery idles once every
   // node knows every other.
-  const peers = { lo: Math.min(20, totalNodes - 1), hi: Math.max(30, Math.min(totalNodes, 30)) }
+  const peers = process.env.OPG_PEERS ? JSON.parse(process.env.OPG_PEERS) : { lo: Math.min(20, totalNodes - 1), hi: Math.max(30, Math.min(totalNodes, 30)) }
   const peerKeys = Array.from({ length: totalNodes }, () => generatePeerKey())
   const jwtSecret = toHex(
     new Uint8Array(keccak256(new TextEncoder().encode(`jwt ${genesis?.l2Hash}`))),
@@ -241,6 +258,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       bootnodes: [],
       mesh,
       peers,
+      discoveryIntervalMs:
+        totalNodes - 1 <= peers.lo
+          ? SMALL_DEVNET_DISCOVERY_INTERVAL_MS
+          : DEVNET_DISCOVERY_INTERVAL_MS,
       statsIntervalMs: opts.statsIntervalMs ?? 1000,
       el: null,
       logLevel: opts.logLevel ?? 'warn',
@@ -426,18 +447,24 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     const readyTimeout = NODE_READY_TIMEOUT_MS + NODE_READY_TIMEOUT_PER_NODE_MS * followerCount
     const sequencerChild = await initNode(spawned[0] as Child, seqConfig, readyTimeout)
     const bootnode = pickAddress(sequencerChild.node.addresses, network.listenIp(0))
-    const followerChildren = await Promise.all(
-      Array.from({ length: followerCount }, (_, k) => {
-        const config: NodeProcessConfig = {
-          ...baseConfig(k + 1),
-          bootnodes: [bootnode],
-          ...(opts.withEl === true
-            ? { el: { jwtSecret, upstream: sequencerChild.node.elUrl } }
-            : {}),
-        }
-        return initNode(spawned[k + 1] as Child, config, readyTimeout)
-      }),
-    )
+    const followerChildren: Child[] = []
+    for (let first = 1; first <= followerCount; first += FOLLOWER_START_WAVE_SIZE) {
+      const last = Math.min(followerCount, first + FOLLOWER_START_WAVE_SIZE - 1)
+      const wave = await Promise.all(
+        Array.from({ length: last - first + 1 }, (_, k) => {
+          const config: NodeProcessConfig = {
+            ...baseConfig(first + k),
+            bootnodes: [bootnode],
+            ...(opts.withEl === true
+              ? { el: { jwtSecret, upstream: sequencerChild.node.elUrl } }
+              : {}),
+          }
+          return initNode(spawned[first + k] as Child, config, readyTimeout)
+        }),
+      )
+      followerChildren.push(...wave)
+      if (last < followerCount) await waitForFirstPeer(wave.map((c) => c.node))
+    }
     const sequencer = sequencerChild.node
     const followers = followerChildren.map((c) => c.node)
     writeDevnetDirectory(dir, {
@@ -480,8 +507,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
             (c) =>
               new Promise<void>((resolve) => {
                 const key = id * 1000 + c.node.index
+                // A node too busy to answer in time is represented by its latest periodic stats.
+                const fallback = c.node.stats
                 const timer = setTimeout(() => {
                   waiters.delete(key)
+                  if (fallback !== null) out.set(c.node.index, fallback)
                   resolve()
                 }, SNAPSHOT_TIMEOUT_MS)
                 waiters.set(key, (s) => {
@@ -512,6 +542,15 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/** Resolves once every node reported a peer in its stats, or after the wave timeout. */
+async function waitForFirstPeer(nodes: readonly DevnetNode[]): Promise<void> {
+  const deadline = Date.now() + FOLLOWER_WAVE_CONNECT_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (nodes.every((n) => n.exited || (n.stats?.peers ?? 0) > 0)) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 

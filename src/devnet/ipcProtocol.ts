@@ -26,6 +26,8 @@ export interface NodeProcessConfig {
   bootnodes: string[]
   mesh: { d: number; lo: number; hi: number }
   peers: { lo: number; hi: number }
+  /** Discovery (DHT lookup + dial) round period while below peers.lo */
+  discoveryIntervalMs: number
   /** Interval of the periodic `stats` report */
   statsIntervalMs: number
   /** Run an el-sim and the Engine API driver behind this node; null = gossip only */

@@ -29,8 +29,12 @@ import { createSequencerLoop, type SequencerLoop } from './sequencerLoop.ts'
 
 /** Inbound connections per second from one IP: every devnet node is 127.0.0.1. */
 const DEVNET_INBOUND_CONNECTIONS_PER_IP_PER_SECOND = 10_000
-/** Discovery round period while below the peer target (op-node: 5 s; devnets converge faster). */
-const DEVNET_DISCOVERY_INTERVAL_MS = 1000
+/**
+ * A node with no peer at all re-dials its bootnodes this often. The host dials them once at
+ * start; on a busy devnet that dial can be refused (libp2p accepts 10 pending inbound
+ * connections by default), which would leave the node alone for good.
+ */
+const BOOTNODE_REDIAL_INTERVAL_MS = 3000
 /** Give the host this long to stop before exiting anyway. */
 const STOP_TIMEOUT_MS = 3000
 
@@ -62,6 +66,7 @@ interface RunningNode {
   engine: EngineDriver | null
   elSim: ElSim | null
   statsTimer: NodeJS.Timeout | null
+  redialTimer: NodeJS.Timeout | null
   /** The block topic the chain publishes on now */
   topic(): string
 }
@@ -129,7 +134,7 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
       peers: config.peers,
       router: { D: config.mesh.d, Dlo: config.mesh.lo, Dhi: config.mesh.hi },
       inboundConnectionsPerIpPerSecond: DEVNET_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
-      timing: { discoveryIntervalMs: DEVNET_DISCOVERY_INTERVAL_MS },
+      timing: { discoveryIntervalMs: config.discoveryIntervalMs },
     },
     modules,
   )
@@ -227,6 +232,7 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
     engine,
     elSim,
     statsTimer: null,
+    redialTimer: null,
     topic: () => blocksTopic(chain.chainId, blockVersionAt(chain, Math.floor(Date.now() / 1000))),
   }
   node.statsTimer = setInterval(() => {
@@ -242,6 +248,21 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
     }
   }, config.statsIntervalMs)
   node.statsTimer.unref()
+  // The first connection is reported at once: the devnet starts followers in waves on it.
+  host.events.once('peer:connect', () =>
+    send({ type: 'stats', index: config.index, ...stats(node) }),
+  )
+  if (config.bootnodes.length > 0) {
+    node.redialTimer = setInterval(() => {
+      if (Object.keys(host.peerScores()).length > 0) return
+      for (const address of config.bootnodes) {
+        host.dial(address).catch((err: unknown) => {
+          log.warn({ bootnode: address, err: String(err) }, 'bootnode re-dial failed')
+        })
+      }
+    }, BOOTNODE_REDIAL_INTERVAL_MS)
+    node.redialTimer.unref()
+  }
   send({
     type: 'ready',
     index: config.index,
@@ -256,6 +277,7 @@ async function startNode(config: NodeProcessConfig): Promise<RunningNode> {
 async function stopNode(node: RunningNode | null): Promise<void> {
   if (node === null) return
   if (node.statsTimer !== null) clearInterval(node.statsTimer)
+  if (node.redialTimer !== null) clearInterval(node.redialTimer)
   node.sequencer?.stop()
   await Promise.race([
     (async () => {

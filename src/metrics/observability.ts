@@ -45,6 +45,8 @@ export interface ObservabilityOptions {
 
 export interface ObservabilityModules {
   log?: Logger
+  /** Where the one line per accepted block goes. @default log.child({ module: 'blocks' }) */
+  blockLog?: Logger
   /** @default Date.now */
   now?: () => number
 }
@@ -98,7 +100,11 @@ export function createObservability(
         })
   const timeline = new BlockTimeline(
     { engineEnabled: opts.engineEnabled },
-    { log: log.child({ module: 'blocks' }), metrics, ...(modules.now ? { now: modules.now } : {}) },
+    {
+      log: modules.blockLog ?? log.child({ module: 'blocks' }),
+      metrics,
+      ...(modules.now ? { now: modules.now } : {}),
+    },
   )
 
   let p2p: P2pStatusSource | null = null

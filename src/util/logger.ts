@@ -17,7 +17,14 @@ export interface LoggerOptions {
 }
 
 /** Field paths that must never reach a log line, whatever a caller passes. */
-const REDACT_PATHS = ['jwtSecret', '*.jwtSecret', 'privateKey', '*.privateKey', 'secret', '*.secret']
+const REDACT_PATHS = [
+  'jwtSecret',
+  '*.jwtSecret',
+  'privateKey',
+  '*.privateKey',
+  'secret',
+  '*.secret',
+]
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info'
@@ -32,9 +39,16 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     destination: opts.destination ?? 2,
     sync: true,
     ignore: 'pid,hostname',
+    // One line per record: nested context (e.g. the EL heads) stays on the line it belongs to.
+    singleLine: true,
+    // pino-pretty prints error-like fields on lines of their own, and pino adds its errorKey to
+    // them: keep our `err: message` fields on the line (see errorKey below).
+    errorLikeObjectKeys: [],
     translateTime: 'HH:MM:ss.l',
   })
-  return pino({ level, redact }, pretty)
+  // An Error passed as the first argument goes under `error` in text (its stack stays readable
+  // on its own lines); the `err` string fields the code logs stay on the record's line.
+  return pino({ level, redact, errorKey: 'error' }, pretty)
 }
 
 /** A logger that drops everything: default for library code and tests. */

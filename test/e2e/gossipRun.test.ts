@@ -75,6 +75,7 @@ describe('e2e / op-gossip run', () => {
             OP_GOSSIP_P2P_PRIV_PATH: join(dir, 'key.txt'),
             OP_GOSSIP_P2P_UNSAFE_BLOCK_SIGNER: signerHex,
             OP_GOSSIP_LOG_FORMAT: 'json',
+            OP_GOSSIP_RPC_PORT: '0',
           },
         },
       )
@@ -118,12 +119,14 @@ describe('e2e / op-gossip run', () => {
       )
       const block = testBuilder(chain, 41).next()
       await sender.host.publish(block)
-      await waitFor('the block logged', () => lines.some((l) => l.msg === 'block accepted'), 15_000)
-      const logged = lines.find((l) => l.msg === 'block accepted')
+      await waitFor('the block logged', () => lines.some((l) => l.msg === 'accepted block'), 15_000)
+      const logged = lines.find((l) => l.msg === 'accepted block')
       expect(logged?.number).toBe(Number(block.blockNumber))
       expect(logged?.hash).toBe(`0x${Buffer.from(block.blockHash).toString('hex')}`)
       expect(logged?.peer).toBe(sender.host.peerId)
       expect(typeof logged?.arrivalDelayMs).toBe('number')
+      // A relay: no execution client, so the line says so at once.
+      expect(logged?.engine).toBe('disabled')
     })
 
     it('stops cleanly on SIGTERM with exit status 0', async () => {
@@ -174,6 +177,22 @@ describe('e2e / op-gossip run', () => {
         ],
         /cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/[0-9]+: listen EADDRINUSE/,
       ],
+      [
+        [
+          ...base,
+          '--p2p.listen.ip',
+          '127.0.0.1',
+          '--p2p.listen.tcp',
+          '0',
+          '--rpc.port',
+          String(busyPort),
+          '--log.level',
+          'silent',
+        ],
+        /^op-gossip: --rpc\.port: cannot listen on 127\.0\.0\.1:[0-9]+: EADDRINUSE$/m,
+      ],
+      [[...base, '--rpc.addr', 'localhost:1'], /--rpc\.addr must be an IP address/],
+      [[...base, '--l2', 'http://127.0.0.1:1'], /--l2 needs --l2\.jwt-secret FILE/],
     ]
     const results = await Promise.all(cases.map(([args, , env]) => runCli(args, env)))
     busy.close()

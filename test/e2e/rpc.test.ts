@@ -258,6 +258,8 @@ describe('e2e / rpc', () => {
   })
 
   it('/healthz turns 503 when the head stalls past the window and 200 when it moves again', async () => {
+    // The previous test blocked and reconnected C: wait until both peers are back.
+    await waitFor('both peers connected', async () => b.host.peers().length === 2)
     await publish()
     const ok = await fetch(`${url}/healthz`)
     expect(ok.status).toBe(200)

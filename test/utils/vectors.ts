@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url'
  * Foreign test vectors live in ../shared/vectors beside the checkout (never copied in).
  * A user's clone may not have them: tests that need them are skipped with one line saying so.
  */
-export const VECTORS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/vectors')
+export const VECTORS_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../shared/vectors',
+)
 
 export const vectorsAvailable = existsSync(VECTORS_DIR)
 

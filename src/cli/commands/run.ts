@@ -1,10 +1,18 @@
 /**
  * `op-gossip run`: starts a node. Flag names are op-node's (`--p2p.*`, `--rollup.config`,
- * `--log.*`) so operators feel at home; every flag also reads `OP_GOSSIP_<FLAG>` from the
- * environment (dots and dashes become underscores: `--p2p.listen.tcp` ↔ OP_GOSSIP_P2P_LISTEN_TCP).
- * Until an Engine API endpoint is configured, the node is a gossip-only relay that logs every
- * accepted block. Bad flags or files: one line on stderr, exit status 2.
+ * `--l2.*`, `--metrics.*`, `--rpc.*`, `--log.*`) so operators feel at home; every flag also reads
+ * `OP_GOSSIP_<FLAG>` from the environment (dots and dashes become underscores:
+ * `--p2p.listen.tcp` ↔ OP_GOSSIP_P2P_LISTEN_TCP).
+ *
+ * With `--l2 URL --l2.jwt-secret FILE` every valid block goes to the execution client over the
+ * Engine API (and/or to an op-node with `--l2.admin-rpc`); without them the node is a gossip-only
+ * relay. The status RPC (127.0.0.1:9545) is on by default, like op-node's; metrics are opt-in.
+ *
+ * Exit status: 0 after SIGINT / SIGTERM; 2 for a configuration problem found before the node
+ * runs (bad flag, unreadable or malformed file, a port in use, the EL refusing our JWT (HTTP 401)
+ * or reporting another chain id), always one line on stderr; 1 for anything else (one line).
  */
+import { isIP } from 'node:net'
 import { type Command, Option } from 'commander'
 import { RollupConfigError } from '../../chains/rollupConfig.ts'
 import { ChainSelectionError, selectChain } from '../../chains/selectChain.ts'
@@ -17,6 +25,7 @@ import {
   parseDiscoveryFlags,
 } from '../../discovery/discoveryFlags.ts'
 import { NodeKeyError } from '../../discovery/nodeKey.ts'
+import { EngineError } from '../../engine/errors.ts'
 import { GossipHostError } from '../../gossip/errors.ts'
 import {
   DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
@@ -28,7 +37,10 @@ import {
 import { DEFAULT_PEER_KEY_FILE } from '../../gossip/peerIdentity.ts'
 import { SCORING_LEVELS, type ScoringLevel } from '../../gossip/scoring.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../gossip/validator.ts'
+import { DEFAULT_METRICS_ADDR, DEFAULT_METRICS_PORT } from '../../metrics/metricsServer.ts'
 import type { NodeOptions, OpGossipNode } from '../../node.ts'
+import { DEFAULT_HEALTH_HEAD_WINDOW_MS } from '../../rpc/health.ts'
+import { DEFAULT_RPC_ADDR, DEFAULT_RPC_PORT } from '../../rpc/rpcServer.ts'
 import { DurationError, parseDurationMs } from '../../signer/duration.ts'
 import {
   parseSignerFlags,
@@ -37,7 +49,13 @@ import {
   type SignerFlagValues,
 } from '../../signer/signerFlags.ts'
 import { SignerSourceError } from '../../signer/signerSource.ts'
-import { createLogger, type LogFormat, type LogLevel } from '../../util/logger.ts'
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../util/logger.ts'
+import {
+  readStatusSnapshot,
+  type StatusLineTimer,
+  shouldShowStatusLine,
+  startStatusLine,
+} from '../statusLine.ts'
 import { UsageError } from '../usageError.ts'
 
 /** Prefix of every environment variable `run` reads. */
@@ -121,6 +139,17 @@ interface RunFlags extends SignerFlagValues, DiscoveryFlagValues {
   'p2p.gossip.mesh.dlazy': string
   'p2p.gossip.mesh.floodpublish': string | boolean
   'p2p.inbound.rate': string
+  l2?: string
+  'l2.jwtSecret'?: string
+  'l2.follow.source'?: string
+  'l2.adminRpc'?: string
+  'metrics.enabled': string | boolean
+  'metrics.addr': string
+  'metrics.port': string
+  'rpc.enabled': string | boolean
+  'rpc.addr': string
+  'rpc.port': string
+  'rpc.healthWindow': string
   'log.level': string
   'log.format': string
 }
@@ -134,14 +163,31 @@ interface FlagDef {
   choices?: readonly string[]
   /** Benchmark / devnet knobs, like op-node's hidden flags */
   hidden?: boolean
+  /** Heading the flag is listed under in `run --help` */
+  group?: string
 }
 
-const OWN_FLAGS: readonly FlagDef[] = [
+/** `run --help` headings, in the order they are listed. */
+export const RUN_FLAG_GROUPS = {
+  chain: 'Chain:',
+  p2p: 'P2P (libp2p, gossipsub, peers):',
+  discovery: 'Discovery (discv5):',
+  signer: 'Unsafe-block signer:',
+  engine: 'Execution client (Engine API):',
+  metrics: 'Metrics:',
+  rpc: 'Status RPC and health:',
+  log: 'Logging:',
+} as const
+
+const CHAIN_FLAGS: readonly FlagDef[] = [
   { flags: '--rollup.config <file>', description: "chain from op-node's rollup.json" },
   {
     flags: '--network <name>',
     description: 'built-in chain (op-mainnet, base, op-sepolia, base-sepolia)',
   },
+]
+
+const P2P_FLAGS: readonly FlagDef[] = [
   {
     flags: '--p2p.listen.ip <ip>',
     description: 'IP to listen on',
@@ -253,6 +299,74 @@ const OWN_FLAGS: readonly FlagDef[] = [
     defaultValue: String(DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND),
     hidden: true,
   },
+]
+
+const ENGINE_FLAGS: readonly FlagDef[] = [
+  {
+    flags: '--l2 <url>',
+    description:
+      "the execution client's Engine API (its authenticated port, e.g. http://127.0.0.1:8551); without it (and --l2.admin-rpc) the node only relays",
+  },
+  {
+    flags: '--l2.jwt-secret <file>',
+    description:
+      "file with the EL's 32-byte hex JWT secret (its --authrpc.jwtsecret); needed with --l2",
+  },
+  {
+    flags: '--l2.follow.source <url>',
+    description:
+      'trusted op-node or EL RPC whose safe / finalized heads are forwarded to the EL (needs --l2)',
+  },
+  {
+    flags: '--l2.admin-rpc <url>',
+    description: 'op-node RPC: post every valid block to it with admin_postUnsafePayload',
+  },
+]
+
+const METRICS_FLAGS: readonly FlagDef[] = [
+  {
+    flags: '--metrics.enabled [bool]',
+    description: 'serve Prometheus metrics on http://<addr>:<port>/metrics',
+    defaultValue: 'false',
+    bool: true,
+  },
+  {
+    flags: '--metrics.addr <ip>',
+    description: 'metrics listen address',
+    defaultValue: DEFAULT_METRICS_ADDR,
+  },
+  {
+    flags: '--metrics.port <port>',
+    description: 'metrics port (0 = any)',
+    defaultValue: String(DEFAULT_METRICS_PORT),
+  },
+]
+
+const RPC_FLAGS: readonly FlagDef[] = [
+  {
+    flags: '--rpc.enabled [bool]',
+    description: 'serve the status RPC (opp2p_*, optimism_syncStatus) and GET /healthz',
+    defaultValue: 'true',
+    bool: true,
+  },
+  {
+    flags: '--rpc.addr <ip>',
+    description: 'status RPC listen address',
+    defaultValue: DEFAULT_RPC_ADDR,
+  },
+  {
+    flags: '--rpc.port <port>',
+    description: 'status RPC port (0 = any; the bound address is logged)',
+    defaultValue: String(DEFAULT_RPC_PORT),
+  },
+  {
+    flags: '--rpc.health-window <duration>',
+    description: '/healthz fails when the unsafe head has not moved for this long',
+    defaultValue: `${DEFAULT_HEALTH_HEAD_WINDOW_MS / 1000}s`,
+  },
+]
+
+const LOG_FLAGS: readonly FlagDef[] = [
   {
     flags: '--log.level <level>',
     description: 'log level',
@@ -280,13 +394,27 @@ function toOption(def: FlagDef): Option {
   if (def.bool === true) option.preset('true')
   if (def.choices !== undefined) option.choices(def.choices)
   if (def.hidden === true) option.hideHelp()
+  if (def.group !== undefined) option.helpGroup(def.group)
   return option
 }
 
-/** Every flag of `run`, its own and those the signer and discovery modules define. */
+const inGroup = (group: string, defs: readonly FlagDef[]): FlagDef[] =>
+  defs.map((def) => ({ ...def, group }))
+
+/** Every flag of `run`, its own and those the signer and discovery modules define, in help order. */
 export function runFlagDefs(): FlagDef[] {
   const discovery = DISCOVERY_FLAG_SPECS.filter((s) => !s.flags.startsWith('--p2p.bootnodes'))
-  return [...OWN_FLAGS, ...SIGNER_FLAG_SPECS, ...discovery, BOOTNODES_FLAG]
+  const g = RUN_FLAG_GROUPS
+  return [
+    ...inGroup(g.chain, CHAIN_FLAGS),
+    ...inGroup(g.p2p, P2P_FLAGS),
+    ...inGroup(g.discovery, [...discovery, BOOTNODES_FLAG]),
+    ...inGroup(g.signer, SIGNER_FLAG_SPECS),
+    ...inGroup(g.engine, ENGINE_FLAGS),
+    ...inGroup(g.metrics, METRICS_FLAGS),
+    ...inGroup(g.rpc, RPC_FLAGS),
+    ...inGroup(g.log, LOG_FLAGS),
+  ]
 }
 
 /** The host's option names in its messages, as the flags that set them. */
@@ -298,6 +426,12 @@ const OPTION_FLAGS: ReadonlyArray<[RegExp, string]> = [
 ]
 
 function flagMessage(err: Error): string {
+  if (err instanceof EngineError) {
+    // The EL answered at start, but refused us: name the flag to look at.
+    if (err.code === 'ENGINE_AUTH_FAILED') return `--l2.jwt-secret: ${err.message}`
+    if (err.code === 'ENGINE_WRONG_CHAIN') return `--l2: ${err.message}`
+    return err.message
+  }
   if (!(err instanceof GossipHostError) || err.code !== 'GOSSIP_BAD_OPTION') return err.message
   for (const [pattern, flag] of OPTION_FLAGS) {
     if (pattern.test(err.message))
@@ -305,6 +439,14 @@ function flagMessage(err: Error): string {
   }
   return err.message
 }
+
+/** Engine errors that are configuration problems (flags, files, the EL's own settings). */
+const ENGINE_USER_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ENGINE_CONFIG_INVALID',
+  'ENGINE_JWT_SECRET_INVALID',
+  'ENGINE_AUTH_FAILED',
+  'ENGINE_WRONG_CHAIN',
+])
 
 /** Errors of our own modules that mean "bad flag or file": one line, exit 2. */
 function isUserError(err: unknown): err is Error {
@@ -318,7 +460,8 @@ function isUserError(err: unknown): err is Error {
     err instanceof DiscoveryFlagError ||
     err instanceof BootnodeError ||
     err instanceof NodeKeyError ||
-    err instanceof DurationError
+    err instanceof DurationError ||
+    (err instanceof EngineError && ENGINE_USER_ERROR_CODES.has(err.code))
   )
 }
 
@@ -404,30 +547,133 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
         signer,
         timestampThresholdSeconds: Math.floor(thresholdMs / 1000),
         discovery: discovery.enabled ? discovery.options : null,
+        engine: await parseEngineFlags(flags, chain),
+        metrics: parseBool('metrics.enabled', flags['metrics.enabled'])
+          ? {
+              host: parseListenAddr('metrics.addr', flags['metrics.addr']),
+              port: parseInteger('metrics.port', flags['metrics.port'], 0, 65535),
+            }
+          : null,
+        rpc: parseBool('rpc.enabled', flags['rpc.enabled'])
+          ? {
+              host: parseListenAddr('rpc.addr', flags['rpc.addr']),
+              port: parseInteger('rpc.port', flags['rpc.port'], 0, 65535),
+              healthWindowMs: parseDuration('rpc.health-window', flags['rpc.healthWindow']),
+            }
+          : null,
       },
     }
   } catch (err) {
-    if (isUserError(err) && !(err instanceof UsageError)) throw new UsageError(err.message)
+    if (isUserError(err) && !(err instanceof UsageError)) throw new UsageError(flagMessage(err))
     throw err
   }
+}
+
+function parseListenAddr(flag: string, text: string): string {
+  if (isIP(text) === 0) throw new UsageError(`--${flag} must be an IP address, got '${text}'`)
+  return text
+}
+
+/**
+ * The `--l2.*` flags as Engine driver options; null when none is given (a gossip-only relay).
+ * The JWT secret file is read here, so a bad one stops `run` before anything starts.
+ */
+async function parseEngineFlags(
+  flags: RunFlags,
+  chain: ChainConfig,
+): Promise<NonNullable<NodeOptions['engine']> | null> {
+  const { loadJwtSecretFile } = await import('../../engine/jwt.ts')
+  const { checkEngineDriverOptions } = await import('../../engine/engineDriver.ts')
+  const given = {
+    engineUrl: flags.l2,
+    jwtSecretPath: flags['l2.jwtSecret'],
+    followSourceUrl: flags['l2.follow.source'],
+    adminRpcUrl: flags['l2.adminRpc'],
+  }
+  if (Object.values(given).every((v) => v === undefined)) return null
+  let jwtSecret: Uint8Array | undefined
+  if (given.jwtSecretPath !== undefined) {
+    try {
+      jwtSecret = loadJwtSecretFile(given.jwtSecretPath)
+    } catch (err) {
+      // The message names the file and what is wrong, never its content.
+      if (err instanceof EngineError) throw new UsageError(`--l2.jwt-secret: ${err.message}`)
+      throw err
+    }
+  }
+  const engine = {
+    ...(given.engineUrl === undefined ? {} : { engineUrl: given.engineUrl }),
+    ...(jwtSecret === undefined ? {} : { jwtSecret }),
+    ...(given.followSourceUrl === undefined ? {} : { followSourceUrl: given.followSourceUrl }),
+    ...(given.adminRpcUrl === undefined ? {} : { adminRpcUrl: given.adminRpcUrl }),
+  }
+  checkEngineDriverOptions({ ...engine, chain })
+  return engine
+}
+
+/** The Node.js socket error of a failed listen (a port in use, an address not on this host). */
+interface ListenError extends Error {
+  code?: string
+  syscall?: string
+  address?: string
+  port?: number
+}
+
+/** A port the metrics endpoint or the status RPC could not bind, as a flag problem. */
+function listenFailure(err: unknown, node: NodeOptions): string | null {
+  const e = err as ListenError
+  if (!(err instanceof Error) || e.syscall !== 'listen') return null
+  const flag =
+    node.rpc !== null && node.rpc !== undefined && e.port === node.rpc.port
+      ? '--rpc.port'
+      : node.metrics !== null && node.metrics !== undefined && e.port === node.metrics.port
+        ? '--metrics.port'
+        : '--rpc.port / --metrics.port'
+  return `${flag}: cannot listen on ${e.address ?? '?'}:${e.port ?? '?'}: ${e.code ?? e.message}`
+}
+
+async function startNode(settings: RunSettings, log: Logger): Promise<OpGossipNode> {
+  const { createNode } = await import('../../node.ts')
+  try {
+    const node = createNode(settings.node, { logger: log })
+    await node.start()
+    return node
+  } catch (err) {
+    if (isUserError(err)) throw new UsageError(flagMessage(err))
+    const listen = listenFailure(err, settings.node)
+    if (listen !== null) throw new UsageError(listen)
+    throw err
+  }
+}
+
+function startTerminalStatusLine(
+  node: OpGossipNode,
+  settings: RunSettings,
+): StatusLineTimer | null {
+  if (
+    !shouldShowStatusLine({
+      stdoutIsTty: process.stdout.isTTY === true,
+      logFormat: settings.logFormat,
+    })
+  ) {
+    return null
+  }
+  const obs = node.observability
+  return startStatusLine(() =>
+    readStatusSnapshot({ p2p: obs.p2p, sync: obs.sync, lastBlock: () => obs.timeline.last() }),
+  )
 }
 
 async function runNode(flags: RunFlags): Promise<void> {
   const settings = await parseRunFlags(flags)
   const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
-  const { createNode } = await import('../../node.ts')
-  let node: OpGossipNode
-  try {
-    node = createNode(settings.node, { logger: log })
-    await node.start()
-  } catch (err) {
-    if (isUserError(err)) throw new UsageError(flagMessage(err))
-    throw err
-  }
+  const node = await startNode(settings, log)
+  const statusLine = startTerminalStatusLine(node, settings)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  statusLine?.stop()
   log.info({ signal }, 'stopping')
   const timeout = new Promise<'timeout'>((resolve) =>
     setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS).unref(),
@@ -438,13 +684,25 @@ async function runNode(flags: RunFlags): Promise<void> {
   process.exit(0)
 }
 
+/** Printed after the flags in `run --help`. */
+const EXIT_STATUS_HELP = `
+Every flag can also be set through the environment variable shown (OP_GOSSIP_<FLAG>).
+
+Exit status:
+  0  stopped by SIGINT or SIGTERM
+  2  configuration problem found at start: bad flag or file, a port in use,
+     the EL refusing our JWT (HTTP 401) or reporting another chain id
+  1  anything else
+Errors are one line on stderr (set OP_GOSSIP_DEBUG=1 for a stack trace).`
+
 export function register(program: Command): void {
   const cmd = program
     .command('run')
     .description(
-      'run a node: join the chain’s block gossip, validate every block like op-node, relay the valid ones',
+      'run a node: join the chain’s block gossip, validate every block like op-node, relay the valid ones and hand them to the execution client (--l2)',
     )
   for (const def of runFlagDefs()) cmd.addOption(toOption(def))
+  cmd.addHelpText('after', EXIT_STATUS_HELP)
   cmd.action(async (flags: RunFlags) => {
     await runNode(flags)
   })
