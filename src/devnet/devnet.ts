@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { createDevnetChain } from '../chains/devnet.ts'
 import type { ChainConfig } from '../chains/types.ts'
+import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../gossip/connectionTrimmer.ts'
 import { generatePeerKey } from '../gossip/peerIdentity.ts'
 import { keccak256 } from '../wire/keccak.ts'
 import { addressFromPrivateKey } from '../wire/signing.ts'
@@ -231,9 +232,9 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     ...(genesis === undefined ? {} : { genesis }),
   })
   const totalNodes = followerCount + 1
-  // Below the op-node default of 20 when the devnet is smaller, so discovery idles once every
-  // node knows every other.
-  const peers = process.env.OPG_PEERS ? JSON.parse(process.env.OPG_PEERS) : { lo: Math.min(20, totalNodes - 1), hi: Math.max(30, Math.min(totalNodes, 30)) }
+  // op-node's peer targets; the low one capped at "every other node" in a small devnet, so
+  // discovery idles once every node knows every other.
+  const peers = { lo: Math.min(DEFAULT_PEERS_LO, totalNodes - 1), hi: DEFAULT_PEERS_HI }
   const peerKeys = Array.from({ length: totalNodes }, () => generatePeerKey())
   const jwtSecret = toHex(
     new Uint8Array(keccak256(new TextEncoder().encode(`jwt ${genesis?.l2Hash}`))),

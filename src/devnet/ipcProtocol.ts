@@ -77,8 +77,6 @@ export interface NodeCountersSnapshot {
   /** Network bytes written / read by the process (TCP incl. framing), or null when unknown */
   bytesSent: number | null
   bytesReceived: number | null
-  /** write system calls (TCP sends, IPC excluded), or null when unknown */
-  writeSyscalls: number | null
   /** Gossip message copies dropped as duplicates, or null when the host cannot tell */
   duplicates: number | null
   /** Gossip messages received (every copy) and verdicts given, from the host's counters */

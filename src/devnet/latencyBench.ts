@@ -82,7 +82,6 @@ const EMPTY_COUNTERS: NodeCounters = {
   bytesSent: 0,
   bytesReceived: 0,
   duplicates: 0,
-  writeSyscalls: 0,
 }
 
 function counters(s: NodeStats | undefined): NodeCounters {
@@ -91,7 +90,6 @@ function counters(s: NodeStats | undefined): NodeCounters {
     bytesSent: s.counters.bytesSent ?? 0,
     bytesReceived: s.counters.bytesReceived ?? 0,
     duplicates: s.counters.duplicates ?? 0,
-    writeSyscalls: s.counters.writeSyscalls ?? 0,
   }
 }
 

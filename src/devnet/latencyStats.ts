@@ -50,8 +50,6 @@ export interface NodeCounters {
   bytesReceived: number
   /** Messages received again after the first copy */
   duplicates: number
-  /** write system calls (each TCP send is at least one; on loopback the costly part) */
-  writeSyscalls: number
 }
 
 export interface NodeRecord {
@@ -82,7 +80,6 @@ export interface NodeSummary {
   cpuSeconds: number
   duplicatesPerBlock: number
   bytesPerBlock: { sent: number; received: number }
-  writeSyscallsPerBlock: number
 }
 
 /** Where a hop's time goes, as medians (ms) over all hops with a known sender. */
@@ -117,7 +114,6 @@ export interface LatencySummary {
   validationMs: Percentiles
   duplicatesPerNodePerBlock: number
   bytesPerNodePerBlock: { sent: number; received: number }
-  writeSyscallsPerNodePerBlock: number
   perNode: NodeSummary[]
   /** Per block: its latency to the first, median and last node that got it */
   perBlock: BlockSummary[]
@@ -265,10 +261,6 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
           (node.countersAtEnd.bytesReceived - node.countersAtStart.bytesReceived) / blocks,
         ),
       },
-      writeSyscallsPerBlock:
-        Math.round(
-          ((node.countersAtEnd.writeSyscalls - node.countersAtStart.writeSyscalls) / blocks) * 10,
-        ) / 10,
     })
   }
 
@@ -310,8 +302,6 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
       sent: Math.round(mean(perNode.map((n) => n.bytesPerBlock.sent))),
       received: Math.round(mean(perNode.map((n) => n.bytesPerBlock.received))),
     },
-    writeSyscallsPerNodePerBlock:
-      Math.round(mean(perNode.map((n) => n.writeSyscallsPerBlock)) * 10) / 10,
     perNode,
     perBlock,
   }

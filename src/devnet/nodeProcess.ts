@@ -88,7 +88,6 @@ function stats(node: RunningNode): NodeStats {
       atMs: hiResNow(),
       bytesSent: io === null ? null : io.written - ipc.sent,
       bytesReceived: io === null ? null : io.read - ipc.received,
-      writeSyscalls: io === null ? null : io.writeCalls - ipc.messagesSent,
       duplicates: counters.duplicates,
       messagesReceived: counters.received,
       accepted: counters.accepted,

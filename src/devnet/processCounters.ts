@@ -5,17 +5,17 @@
  * write system calls). In a devnet node process nearly all of that is TCP traffic (gossip with
  * its noise/yamux framing, plus DHT, identify and ping), because logs go to a file opened before
  * measuring starts and the process reads no files once running; the IPC channel to the parent is
- * the one other stream, and its bytes are subtracted (`IpcByteCounter`). Elsewhere (no /proc) the
- * byte counters are null.
+ * the one other stream, and its bytes are subtracted (`IpcByteCounter`). One more, small, source:
+ * libuv wakes the event loop by writing 8 bytes to an eventfd when a thread-pool job ends (a
+ * burst of a few thousand, ~20 KB, shows up a few seconds after a node starts).
+ * /proc's system-call counts (syscr / syscw) are dominated by those wakeups, so they are not used.
+ * Elsewhere (no /proc) the byte counters are null.
  */
 import { readFileSync } from 'node:fs'
 
 export interface IoBytes {
   read: number
   written: number
-  /** read / write system calls (`syscr` / `syscw`) */
-  readCalls: number
-  writeCalls: number
 }
 
 /** Parses the text of /proc/<pid>/io; null when the fields are missing. */
@@ -24,14 +24,14 @@ export function parseProcIo(text: string): IoBytes | null {
     const m = new RegExp(`^${name}:\\s*(\\d+)$`, 'm').exec(text)
     return m === null ? null : Number(m[1])
   }
-  const [read, written, readCalls, writeCalls] = ['rchar', 'wchar', 'syscr', 'syscw'].map(field)
-  if (read == null || written == null || readCalls == null || writeCalls == null) return null
-  return { read, written, readCalls, writeCalls }
+  const read = field('rchar')
+  const written = field('wchar')
+  if (read === null || written === null) return null
+  return { read, written }
 }
 
 /** Bytes earlier calls of readProcessIo read from /proc/self/io themselves (counted in rchar). */
 let procReadBytes = 0
-let procReadCalls = 0
 
 /**
  * This process's read/written bytes (minus what reading /proc/self/io itself cost), or null
@@ -45,15 +45,10 @@ export function readProcessIo(): IoBytes | null {
     return null
   }
   const io = parseProcIo(text)
-  // The kernel renders the values before this read is accounted, so only earlier reads count
-  // (readFileSync: one read returning the text, one returning end of file).
+  // The kernel renders the values before this read is accounted, so only earlier reads count.
   const earlier = procReadBytes
-  const earlierCalls = procReadCalls
   procReadBytes += Buffer.byteLength(text)
-  procReadCalls += 2
-  return io === null
-    ? null
-    : { ...io, read: io.read - earlier, readCalls: io.readCalls - earlierCalls }
+  return io === null ? null : { read: io.read - earlier, written: io.written }
 }
 
 /**
@@ -63,12 +58,9 @@ export function readProcessIo(): IoBytes | null {
 export class IpcByteCounter {
   sent = 0
   received = 0
-  /** Messages sent: one write system call each */
-  messagesSent = 0
 
   onSend(message: unknown): void {
     this.sent += Buffer.byteLength(JSON.stringify(message)) + 1
-    this.messagesSent++
   }
 
   onReceive(message: unknown): void {

@@ -71,7 +71,6 @@ function section(run: LatencyBenchRun): string {
         'KB sent / received per node per block',
         `${kb(r.bytesPerNodePerBlock.sent)} / ${kb(r.bytesPerNodePerBlock.received)}`,
       ],
-      ['write system calls per node per block', String(r.writeSyscallsPerNodePerBlock)],
       ['max follower RSS', `${mb(Math.max(0, ...r.perNode.map((n) => n.rssBytes)))} MB`],
     ],
   )
@@ -94,12 +93,18 @@ function section(run: LatencyBenchRun): string {
       { name: 'end-to-end', values: run.samples.e2eMs, color: CDF_COLORS[0] },
       { name: 'per hop', values: run.samples.hopMs, color: CDF_COLORS[1] },
     ],
-    { title: `Delivery latency CDF (${kb(r.blockBytes)} KB blocks)`, unit: 'ms' },
+    {
+      title: `Delivery latency CDF (${kb(r.blockBytes)} KB blocks)`,
+      unit: 'ms (log scale)',
+      logX: true,
+    },
   )
   const hist = renderHistogramSvg(run.samples.hopMs, {
     title: 'Per-hop latency',
     unit: 'ms',
     bins: 40,
+    // the tail beyond p99 goes into the last bar, so the body of the distribution stays visible
+    clipAt: r.hopMs.p99,
   })
   const nodes = table(
     [

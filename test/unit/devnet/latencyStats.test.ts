@@ -8,7 +8,7 @@ import {
 } from '../../../src/devnet/latencyStats.ts'
 
 const SEQ = 'seq'
-const ZERO = { bytesSent: 0, bytesReceived: 0, duplicates: 0, writeSyscalls: 0 }
+const ZERO = { bytesSent: 0, bytesReceived: 0, duplicates: 0 }
 
 function node(peerId: string, arrivals: BlockArrival[], end = ZERO): NodeRecord {
   return {
@@ -117,16 +117,14 @@ describe('devnet / latencyStats', () => {
         { blockHash: 'b2', number: 2, publishedMs: 0, bytes: 1, compressedBytes: 1 },
       ],
       nodes: [
-        node('A', [], { bytesSent: 2000, bytesReceived: 4000, duplicates: 6, writeSyscalls: 30 }),
-        node('B', [], { bytesSent: 0, bytesReceived: 2000, duplicates: 2, writeSyscalls: 11 }),
+        node('A', [], { bytesSent: 2000, bytesReceived: 4000, duplicates: 6 }),
+        node('B', [], { bytesSent: 0, bytesReceived: 2000, duplicates: 2 }),
       ],
     })
     expect(summary.perNode[0]?.bytesPerBlock).toEqual({ sent: 1000, received: 2000 })
     expect(summary.perNode[0]?.duplicatesPerBlock).toBe(3)
     expect(summary.duplicatesPerNodePerBlock).toBe(2)
     expect(summary.bytesPerNodePerBlock).toEqual({ sent: 500, received: 1500 })
-    expect(summary.perNode.map((n) => n.writeSyscallsPerBlock)).toEqual([15, 5.5])
-    expect(summary.writeSyscallsPerNodePerBlock).toBe(10.3)
   })
 
   it('clamps clock jitter to zero and leaves hops from unknown peers out', () => {

@@ -50,7 +50,6 @@ function node(
         bytesSent: 0,
         bytesReceived: 0,
         duplicates: 0,
-        writeSyscalls: 0,
         messagesReceived: 0,
         accepted: 0,
         rejected: 0,

@@ -8,6 +8,7 @@ import { renderLatencyReport, writeLatencyReport } from '../../../src/report/lat
 import {
   escapeXml,
   histogramCounts,
+  logScaleFor,
   MAX_CDF_POINTS,
   niceCeil,
   renderCdfSvg,
@@ -22,8 +23,8 @@ function run(): LatencyBenchRun {
     ],
     nodes: ['A', 'B'].map((peerId, k) => ({
       peerId,
-      countersAtStart: { bytesSent: 0, bytesReceived: 0, duplicates: 0, writeSyscalls: 0 },
-      countersAtEnd: { bytesSent: 1000, bytesReceived: 80_000, duplicates: 1, writeSyscalls: 9 },
+      countersAtStart: { bytesSent: 0, bytesReceived: 0, duplicates: 0 },
+      countersAtEnd: { bytesSent: 1000, bytesReceived: 80_000, duplicates: 1 },
       arrivals: [
         {
           blockHash: 'b1',
@@ -75,6 +76,28 @@ describe('report / svgCharts', () => {
     // one move plus two line segments per drawn point
     expect(path.split(' L').length - 1).toBeLessThanOrEqual(2 * MAX_CDF_POINTS)
     expect(escapeXml(`"'`)).toBe('&quot;&#39;')
+  })
+
+  it('puts a log-scale CDF on whole decades', () => {
+    expect(logScaleFor([0.3, 2, 450])).toEqual({ kind: 'log', min: 0.1, max: 1000 })
+    expect(logScaleFor([0, -1])).toEqual({ kind: 'log', min: 0.1, max: 1 })
+    const svg = renderCdfSvg([{ name: 'e2e', values: [0.3, 2, 450], color: '#000' }], {
+      title: 't',
+      unit: 'ms',
+      logX: true,
+    })
+    for (const tick of ['0.1', '1', '10', '100', '1000']) expect(svg).toContain(`>${tick}</text>`)
+  })
+
+  it('clips a long tail into the last bar and says so', () => {
+    const svg = renderHistogramSvg([1, 2, 3, 500, 900], {
+      title: 'h',
+      unit: 'ms',
+      bins: 10,
+      clipAt: 5,
+    })
+    expect(svg).toContain('2 above 5 ms in the last bar')
+    expect(svg).toContain('≥ 4.5 ms: 2')
   })
 
   it('draws one bar per non-empty bin', () => {
