@@ -35,7 +35,7 @@ import { MAX_DEVNET_BLOCK_BYTES } from './devnet.ts'
 interface LatencyFlags extends MeshFlags, LinkFlags {
   nodes: string
   blocks: string
-  blockBytes: string[]
+  blockBytes?: string[]
   blockTime: string
   warmup: string
   json?: boolean
@@ -100,7 +100,7 @@ function printTable(results: LatencyBenchResult[]): void {
 async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   const nodes = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
   const blocks = parseIntegerFlag('--blocks', flags.blocks, 1, 100_000)
-  const sizes = parseSizes(flags.blockBytes)
+  const sizes = parseSizes(flags.blockBytes ?? [])
   const blockTime = parseIntegerFlag('--block-time', flags.blockTime, 1, 60)
   const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, 1000)
   const mesh = parseMesh(flags)
@@ -178,7 +178,6 @@ export function registerLatency(bench: Command): void {
     .option(
       '--block-bytes <n...>',
       `decompressed block size(s); comma-separated or repeated for several runs (default: ${DEFAULT_BENCH_BLOCK_BYTES})`,
-      [],
     )
     .option(
       '--block-time <seconds>',
