@@ -47,15 +47,15 @@ export interface LinkFlags {
   'link.loss'?: string
 }
 
-export function addMeshOptions(cmd: Command): Command {
+/** The mesh and link-shaping flags together, as both commands take them. */
+export type NetworkFlags = MeshFlags & LinkFlags
+
+/** Adds --mesh.d/lo/hi and --link.delay/jitter/loss to a devnet-running command. */
+export function addNetworkOptions(cmd: Command): Command {
   return cmd
     .option('--mesh.d <n>', 'gossipsub mesh degree D', '8')
     .option('--mesh.lo <n>', 'gossipsub mesh low water Dlo', '6')
     .option('--mesh.hi <n>', 'gossipsub mesh high water Dhi', '12')
-}
-
-export function addLinkOptions(cmd: Command): Command {
-  return cmd
     .option('--link.delay <ms>', 'one-way delay per node uplink (root + netem: network namespaces)')
     .option('--link.jitter <ms>', 'delay jitter per node uplink (with --link.delay)')
     .option('--link.loss <percent>', 'packet loss per node uplink')

@@ -28,6 +28,7 @@ import type {
   NodeProcessConfig,
   NodeStats,
   ParentMessage,
+  PublishedReport,
 } from './ipcProtocol.ts'
 import { loopbackNetwork, type NetworkPlan } from './network.ts'
 
@@ -117,19 +118,8 @@ export interface DevnetNode {
   exited: boolean
 }
 
-export interface PublishedEvent {
-  blockHash: string
-  number: number
-  timestamp: number
-  publishedMs: number
-  publishCallMs: number
-  validationMs: number | null
-  buildMs: number
-  bytes: number
-  compressedBytes: number
-  txs: number
-  recipients: number
-}
+/** A block the sequencer published, as its node process reported it. */
+export type PublishedEvent = PublishedReport
 
 export interface DevnetEvents {
   published: [PublishedEvent]

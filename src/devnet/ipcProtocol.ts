@@ -123,6 +123,30 @@ export interface VerdictCountEvent {
   reason: string
 }
 
+/** One block the sequencer published: what it built and how the publish call went. */
+export interface PublishedReport {
+  blockHash: string
+  number: number
+  /** Block timestamp, seconds */
+  timestamp: number
+  /** Shared high-resolution clock just before the publish call */
+  publishedMs: number
+  /** How long the publish call took (validation, then gossipsub sends to the mesh) */
+  publishCallMs: number
+  /**
+   * How long the host's own validation of the block took inside the publish call (like
+   * go-libp2p-pubsub, it validates local messages before sending anything); null if unknown
+   */
+  validationMs: number | null
+  /** Time to build and sign the block */
+  buildMs: number
+  bytes: number
+  compressedBytes: number
+  txs: number
+  /** Peers the message went out to */
+  recipients: number
+}
+
 /** Node → parent. */
 export type ChildMessage =
   | {
@@ -139,25 +163,7 @@ export type ChildMessage =
   | { type: 'refused'; index: number; event: VerdictCountEvent }
   | ({ type: 'stats'; index: number } & NodeStats)
   | ({ type: 'snapshot'; index: number; id: number } & NodeStats)
-  | {
-      type: 'published'
-      index: number
-      blockHash: string
-      number: number
-      timestamp: number
-      publishedMs: number
-      /** Duration of the host's publish call (its own validation of the block included) */
-      publishCallMs: number
-      /** The host's validation of the block inside the publish call */
-      validationMs: number | null
-      /** Time to build and sign the block */
-      buildMs: number
-      bytes: number
-      compressedBytes: number
-      txs: number
-      /** Peers the message went out to */
-      recipients: number
-    }
+  | ({ type: 'published'; index: number } & PublishedReport)
   | { type: 'publish-failed'; index: number; number: number; message: string }
   | { type: 'el'; index: number; head: number; status: string }
   | { type: 'error'; index: number; message: string; fatal: boolean }

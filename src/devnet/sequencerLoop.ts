@@ -8,7 +8,7 @@
 import type { ChainConfig } from '../chains/types.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { type BlockBuilder, type BuiltBlock, createBlockBuilder } from './blockBuilder.ts'
-import { type BlockSize, hiResNow } from './ipcProtocol.ts'
+import { type BlockSize, hiResNow, type PublishedReport } from './ipcProtocol.ts'
 
 /** Fraction of the slot, after the previous publish, at which the next block is built. */
 export const BUILD_AT_SLOT_FRACTION = 0.4
@@ -21,26 +21,7 @@ export interface SequencerLoopOptions {
   seed?: number
 }
 
-export interface PublishedReport {
-  blockHash: string
-  number: number
-  /** Block timestamp, seconds */
-  timestamp: number
-  /** Shared high-resolution clock just before the publish call */
-  publishedMs: number
-  /** How long the publish call took (validation, then gossipsub sends to the mesh) */
-  publishCallMs: number
-  /**
-   * How long the host's own validation of the block took inside the publish call (like
-   * go-libp2p-pubsub, it validates local messages before sending anything); null if unknown
-   */
-  validationMs: number | null
-  buildMs: number
-  bytes: number
-  compressedBytes: number
-  txs: number
-  recipients: number
-}
+export type { PublishedReport }
 
 export interface SequencerLoopModules {
   /** Publishes the Snappy-compressed message (the host validates it first). */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serializeRollupConfig } from '../../src/chains/rollupConfig.ts'
+import { CLI, NODE, runCli } from '../utils/cli.ts'
 import {
   type MeshNode,
   SEQUENCER_ADDRESS,
@@ -20,28 +21,10 @@ import {
   waitFor,
 } from '../utils/mesh.ts'
 
-const NODE = join(process.cwd(), 'node_modules/.bin/node')
-const CLI = join(process.cwd(), 'bin/op-gossip.js')
 const chain = testChain({
   genesis: { l2Time: 1_700_000_000, l2Number: 0, l2Hash: `0x${'11'.repeat(32)}` },
 })
 const signerHex = `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}`
-
-interface Exited {
-  code: number | null
-  stderr: string
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Exited> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, [CLI, 'run', ...args], { env: { ...process.env, ...env } })
-    let stderr = ''
-    child.stderr.on('data', (d) => {
-      stderr += String(d)
-    })
-    child.on('exit', (code) => resolve({ code, stderr }))
-  })
-}
 
 describe('e2e / op-gossip run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'op-gossip-run-'))
@@ -194,7 +177,9 @@ describe('e2e / op-gossip run', () => {
       [[...base, '--rpc.addr', 'localhost:1'], /--rpc\.addr must be an IP address/],
       [[...base, '--l2', 'http://127.0.0.1:1'], /--l2 needs --l2\.jwt-secret FILE/],
     ]
-    const results = await Promise.all(cases.map(([args, , env]) => runCli(args, env)))
+    const results = await Promise.all(
+      cases.map(([args, , env]) => runCli(['run', ...args], { env })),
+    )
     busy.close()
     for (const [i, r] of results.entries()) {
       const [args, pattern] = cases[i] as (typeof cases)[number]

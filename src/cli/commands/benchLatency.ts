@@ -21,10 +21,8 @@ import {
 import type { Percentiles } from '../../devnet/latencyStats.ts'
 import { writeLatencyReport } from '../../report/latencyReport.ts'
 import {
-  addLinkOptions,
-  addMeshOptions,
-  type LinkFlags,
-  type MeshFlags,
+  addNetworkOptions,
+  type NetworkFlags,
   parseIntegerFlag,
   parseLinkShaping,
   parseMesh,
@@ -32,7 +30,7 @@ import {
 } from '../devnetFlags.ts'
 import { MAX_DEVNET_BLOCK_BYTES } from './devnet.ts'
 
-interface LatencyFlags extends MeshFlags, LinkFlags {
+interface LatencyFlags extends NetworkFlags {
   nodes: string
   blocks: string
   blockBytes?: string[]
@@ -195,7 +193,6 @@ export function registerLatency(bench: Command): void {
       '--node-flags <flags>',
       `Node.js flags of the node processes instead of "${DEFAULT_NODE_FLAGS.join(' ')}"`,
     )
-  addMeshOptions(cmd)
-  addLinkOptions(cmd)
+  addNetworkOptions(cmd)
   cmd.action((flags: LatencyFlags) => run(flags, process.argv.slice(2)))
 }

@@ -24,10 +24,8 @@ import {
 } from '../../devnet/liveView.ts'
 import { blocksTopic, blockVersionAt } from '../../wire/topics.ts'
 import {
-  addLinkOptions,
-  addMeshOptions,
-  type LinkFlags,
-  type MeshFlags,
+  addNetworkOptions,
+  type NetworkFlags,
   parseIntegerFlag,
   parseLinkShaping,
   parseMesh,
@@ -42,7 +40,7 @@ export const MESH_LINE_INTERVAL_MS = 10_000
 /** How long the mesh may take before the devnet says so (it keeps running). */
 const MESH_WAIT_MS = 30_000
 
-interface DevnetFlags extends MeshFlags, LinkFlags {
+interface DevnetFlags extends NetworkFlags {
   nodes: string
   blockTime: string
   txs: string
@@ -248,7 +246,6 @@ export function register(program: Command): void {
       `node log level (logs go to <dir>/logs): ${LOG_LEVELS.join(', ')}`,
       'warn',
     )
-  addMeshOptions(cmd)
-  addLinkOptions(cmd)
+  addNetworkOptions(cmd)
   cmd.action((flags: DevnetFlags) => run(flags))
 }

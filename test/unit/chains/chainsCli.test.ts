@@ -1,32 +1,6 @@
-import { spawn } from 'node:child_process'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { FORK_NAMES } from '../../../src/chains/types.ts'
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      join(ROOT, 'node_modules/.bin/node'),
-      [join(ROOT, 'bin/op-gossip.js'), ...args],
-      {
-        cwd: ROOT,
-      },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
-}
+import { runCli } from '../../utils/cli.ts'
 
 describe('chains / op-gossip chains (CLI)', () => {
   it('--json prints the four chains with topics, forks, signer and SystemConfig', async () => {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { getAddress } from 'viem'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
@@ -10,38 +8,13 @@ import { serializeRollupConfig } from '../../../src/chains/rollupConfig.ts'
 import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import { computeMessageId } from '../../../src/wire/msgId.ts'
 import { addressFromPrivateKey } from '../../../src/wire/signing.ts'
+import { runCli } from '../../utils/cli.ts'
 import { bytesToHex } from '../../utils/vectors.ts'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-const NODE = join(ROOT, 'node_modules/.bin/node')
-const CLI = join(ROOT, 'bin/op-gossip.js')
 const KEY = devnetKey('inspect test sequencer')
 const SIGNER = getAddress(bytesToHex(addressFromPrivateKey(KEY)))
 const T = 4_000_000_000n
 const hex = bytesToHex
-
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runCli(args: string[], stdin?: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(NODE, [CLI, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-    child.stdin.end(stdin ?? '')
-  })
-}
 
 const chain = createDevnetChain()
 const builder = createBlockBuilder({ chain, privateKey: KEY, startTimestamp: T, txCount: 4 })
@@ -129,7 +102,7 @@ describe('cli / inspect', () => {
   it('reads hex from stdin with `-`, with and without 0x', async () => {
     const inputs = [`${dataHex}\n`, `${dataHex.slice(2)}\n`]
     const results = await Promise.all(
-      inputs.map((i) => runCli([...base, '-', '--signer', SIGNER], i)),
+      inputs.map((i) => runCli([...base, '-', '--signer', SIGNER], { stdin: i })),
     )
     for (const r of results) {
       expect(r.code).toBe(0)

@@ -1,38 +1,12 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { ENR } from '@chainsafe/enr'
 import { describe, expect, it } from 'vitest'
 import { BASE_BOOTNODE_ENRS } from '../../../src/chains/bootnodes.ts'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { serializeRollupConfig } from '../../../src/chains/rollupConfig.ts'
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-
-function runCli(
-  args: string[],
-  cwd = ROOT,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      join(ROOT, 'node_modules/.bin/node'),
-      [join(ROOT, 'bin/op-gossip.js'), ...args],
-      { cwd },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
-}
+import { runCli } from '../../utils/cli.ts'
 
 describe('discovery / op-gossip enr (CLI)', () => {
   it("decodes Base's bootnode ENR: chain 8453, version 0, TCP 9222", async () => {
@@ -73,7 +47,7 @@ describe('discovery / op-gossip enr (CLI)', () => {
       '--p2p.listen.udp',
       '9334',
     ]
-    const first = await runCli([...args, ...addr], dir)
+    const first = await runCli([...args, ...addr], { cwd: dir })
     expect(first.code).toBe(0)
     expect(first.stderr).toContain('created a new node key')
     expect(statSync(join(dir, 'key.txt')).mode & 0o777).toBe(0o600)
@@ -85,7 +59,7 @@ describe('discovery / op-gossip enr (CLI)', () => {
     expect(Buffer.from(enr.kvs.get('opstack')!).toString('hex')).toBe('dcefa80500')
 
     // Same key on the next run; --json decodes it.
-    const second = await runCli([...args, ...addr, '--json'], dir)
+    const second = await runCli([...args, ...addr, '--json'], { cwd: dir })
     expect(second.code).toBe(0)
     const json = JSON.parse(second.stdout)
     expect(json).toMatchObject({
@@ -108,7 +82,7 @@ describe('discovery / op-gossip enr (CLI)', () => {
     )
     const ok = await runCli(
       ['enr', '--rollup.config', 'rollup.json', '--p2p.priv.path', 'k', '--json'],
-      dir,
+      { cwd: dir },
     )
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.stdout)).toMatchObject({
@@ -119,10 +93,12 @@ describe('discovery / op-gossip enr (CLI)', () => {
       ip: null,
     })
 
-    const none = await runCli(['enr', '--p2p.priv.path', 'k'], dir)
+    const none = await runCli(['enr', '--p2p.priv.path', 'k'], { cwd: dir })
     expect(none.code).toBe(2)
     expect(none.stderr).toContain('--network')
-    const unknown = await runCli(['enr', '--network', 'optimism', '--p2p.priv.path', 'k'], dir)
+    const unknown = await runCli(['enr', '--network', 'optimism', '--p2p.priv.path', 'k'], {
+      cwd: dir,
+    })
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('unknown --network optimism')
   })
