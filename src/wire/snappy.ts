@@ -9,8 +9,8 @@
  * stricter than Go in two places: it rejects length headers longer than 5 bytes (Go's
  * `binary.Uvarint` accepts up to 10, zero-padded), and it rejects a long-form literal near the end
  * of the stream when fewer than 4 bytes follow its tag. Matching op-node's accept/reject set exactly
- * therefore needs our own parser; once a strict scan has parsed every element, the copy is a few
- * lines, so we do that too. snappyjs is still used for compression.
+ * therefore needs our own parser, which checks each element as it copies it (one pass).
+ * snappyjs is still used for compression.
  */
 import snappyjs from 'snappyjs'
 import { GossipValidationError } from './errors.ts'
@@ -84,12 +84,15 @@ function corrupt(reason: string, at: number): GossipValidationError {
 }
 
 /**
- * Walks every element without writing anything and throws unless the stream is exactly what
+ * Decodes the element stream into `out` in one pass, throwing unless the stream is exactly what
  * golang/snappy's `decode` accepts: every element complete, every copy offset in 1..bytesWritten,
- * no element running past `decodedLength`, and the output ending exactly at `decodedLength`.
+ * no element running past the declared length, and the output ending exactly at its end.
+ * Checking while copying (rather than a separate validation pass) parses every tag once; the
+ * output is at most 10 MiB, already bounded by the header check, like Go's `Decode`.
  */
-function scanBody(src: Uint8Array, start: number, decodedLength: number): void {
+function decodeBody(src: Uint8Array, start: number, out: Uint8Array): void {
   const end = src.length
+  const decodedLength = out.length
   let s = start
   let d = 0
   while (s < end) {
@@ -114,6 +117,11 @@ function scanBody(src: Uint8Array, start: number, decodedLength: number): void {
       length = x + 1
       if (length > decodedLength - d) throw corrupt('literal runs past the declared length', s)
       if (length > end - s) throw corrupt('truncated literal', s)
+      if (length >= BULK_COPY_THRESHOLD_BYTES) {
+        out.set(src.subarray(s, s + length), d)
+      } else {
+        for (let i = 0; i < length; i++) out[d + i] = src[s + i]!
+      }
       d += length
       s += length
       continue
@@ -137,66 +145,6 @@ function scanBody(src: Uint8Array, start: number, decodedLength: number): void {
     if (offset === 0) throw corrupt('copy offset 0', s)
     if (offset > d) throw corrupt('copy offset before the start of the output', s)
     if (length > decodedLength - d) throw corrupt('copy runs past the declared length', s)
-    d += length
-  }
-  if (d !== decodedLength) {
-    throw corrupt(`stream ends after ${d} of ${decodedLength} declared bytes`, s)
-  }
-}
-
-/**
- * The strict scan alone (validates, writes nothing). Exported for the codec benchmark.
- * @internal
- */
-export function scanSnappyStream(data: Uint8Array, decodedLength: number): void {
-  scanBody(data, readHeader(data).headerSize, decodedLength)
-}
-
-/** Executes a stream that `scanBody` accepted; performs no checks of its own. */
-function copyBody(src: Uint8Array, start: number, out: Uint8Array): void {
-  const end = src.length
-  let s = start
-  let d = 0
-  while (s < end) {
-    const tag = src[s]!
-    const kind = tag & 3
-    let length: number
-    let offset: number
-    if (kind === TAG_LITERAL) {
-      let x = tag >>> 2
-      if (x < 60) {
-        s += 1
-      } else {
-        const extra = x - 59
-        x = src[s + 1]!
-        if (extra > 1) x += src[s + 2]! * 0x100
-        if (extra > 2) x += src[s + 3]! * 0x1_0000
-        if (extra > 3) x += src[s + 4]! * 0x100_0000
-        s += 1 + extra
-      }
-      length = x + 1
-      if (length >= BULK_COPY_THRESHOLD_BYTES) {
-        out.set(src.subarray(s, s + length), d)
-      } else {
-        for (let i = 0; i < length; i++) out[d + i] = src[s + i]!
-      }
-      d += length
-      s += length
-      continue
-    }
-    if (kind === TAG_COPY_1) {
-      length = 4 + ((tag >>> 2) & 7)
-      offset = ((tag & 0xe0) << 3) | src[s + 1]!
-      s += 2
-    } else if (kind === TAG_COPY_2) {
-      length = 1 + (tag >>> 2)
-      offset = src[s + 1]! | (src[s + 2]! << 8)
-      s += 3
-    } else {
-      length = 1 + (tag >>> 2)
-      offset = src[s + 1]! + src[s + 2]! * 0x100 + src[s + 3]! * 0x1_0000 + src[s + 4]! * 0x100_0000
-      s += 5
-    }
     const from = d - offset
     if (offset >= length && length >= BULK_COPY_THRESHOLD_BYTES) {
       out.copyWithin(d, from, from + length)
@@ -206,11 +154,13 @@ function copyBody(src: Uint8Array, start: number, out: Uint8Array): void {
     }
     d += length
   }
+  if (d !== decodedLength) {
+    throw corrupt(`stream ends after ${d} of ${decodedLength} declared bytes`, s)
+  }
 }
 
 /**
  * Decompresses a Snappy block, accepting exactly the streams golang/snappy `Decode` accepts.
- * The whole stream is validated before the output is allocated, so garbage costs no memory.
  * @param decodedLength the value `snappyDecodedLength(data)` returned (already size-checked)
  * @returns a fresh buffer of exactly `decodedLength` bytes
  * @throws GossipValidationError SNAPPY_BAD_HEADER (unreadable header) or SNAPPY_CORRUPT
@@ -223,12 +173,11 @@ export function snappyUncompress(data: Uint8Array, decodedLength: number): Uint8
       `snappy header declares ${header.decodedLength} bytes, caller expected ${decodedLength}`,
     )
   }
-  scanBody(data, header.headerSize, decodedLength)
-  // The scan proved every output byte is written, so uninitialised memory is safe here; a
-  // non-pooled buffer keeps the result's ArrayBuffer its own.
+  // Uninitialised memory is safe: decodeBody either writes every byte or throws and the buffer
+  // is dropped. A non-pooled buffer keeps the result's ArrayBuffer its own.
   const backing = Buffer.allocUnsafeSlow(decodedLength)
   const out = new Uint8Array(backing.buffer, backing.byteOffset, decodedLength)
-  copyBody(data, header.headerSize, out)
+  decodeBody(data, header.headerSize, out)
   return out
 }
 
