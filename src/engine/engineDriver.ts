@@ -14,13 +14,13 @@ import { EngineError } from './errors.ts'
 import { createFollowSource, type FollowSource, type FollowSourceKind } from './followSource.ts'
 import { createEngineMetrics } from './metrics.ts'
 import { scrubUrl } from './rpcClient.ts'
-import type { BlockRef } from './schema.ts'
 import {
   createSyncDriver,
   type SyncDriver,
   type SyncDriverCounters,
   type SyncDriverOptions,
   type SyncDriverState,
+  type SyncDriverStatus,
 } from './syncDriver.ts'
 
 export type { BlockMeta } from './blockBuffer.ts'
@@ -51,20 +51,12 @@ export interface EngineDriverModules {
   client?: EngineClient
 }
 
-export interface EngineDriverStatus {
+/** The sync driver's status (see SyncDriverStatus), or its idle values when there is no --l2. */
+export interface EngineDriverStatus
+  extends Omit<SyncDriverStatus, 'state' | 'counters' | 'syncingSinceMs'> {
   /** 'disabled' when no --l2 was given (admin RPC only) */
   state: SyncDriverState | 'disabled'
-  /** Newest block handed to the EL */
-  target: BlockRef | null
-  /** What the EL confirmed it has (FCU VALID or its latest) */
-  confirmed: BlockRef | null
-  safe: BlockRef | null
-  finalized: BlockRef | null
-  syncing: boolean
-  gapBlocks: number
-  buffer: { blocks: number; bytes: number }
   counters: SyncDriverCounters | null
-  lastError: string | null
   followSource: { url: string; kind: FollowSourceKind } | null
   adminRpc: (AdminRpcSinkStatus & { url: string }) | null
 }

@@ -2,6 +2,7 @@
  * Typed errors of the Engine API side (engine-sync.md §2.5). A JSON-RPC error keeps its numeric
  * code; HTTP 401 is an authentication failure; INVALID / SYNCING are statuses, never errors.
  */
+import { JsonRpcErrorCode } from '../util/jsonRpcErrorCode.ts'
 
 export const EngineErrorCode = {
   /** HTTP 401 from the EL: the JWT secret differs from the EL's (or the clock is off > 60 s) */
@@ -30,12 +31,7 @@ export type EngineErrorCode = keyof typeof EngineErrorCode
 
 /** JSON-RPC error codes the Engine API defines (engine-sync.md §2.5). */
 export const RpcErrorCode = {
-  PARSE_ERROR: -32700,
-  INVALID_REQUEST: -32600,
-  METHOD_NOT_FOUND: -32601,
-  INVALID_PARAMS: -32602,
-  INTERNAL_ERROR: -32603,
-  SERVER_ERROR: -32000,
+  ...JsonRpcErrorCode,
   UNKNOWN_PAYLOAD: -38001,
   INVALID_FORKCHOICE_STATE: -38002,
   INVALID_PAYLOAD_ATTRIBUTES: -38003,

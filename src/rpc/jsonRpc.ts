@@ -6,15 +6,9 @@
  * Batches are supported up to MAX_RPC_BATCH_LENGTH calls.
  */
 
-export const JsonRpcErrorCode = {
-  PARSE_ERROR: -32700,
-  INVALID_REQUEST: -32600,
-  METHOD_NOT_FOUND: -32601,
-  INVALID_PARAMS: -32602,
-  INTERNAL_ERROR: -32603,
-  /** go-ethereum's code for an error returned by a method handler */
-  SERVER_ERROR: -32000,
-} as const
+import { JsonRpcErrorCode } from '../util/jsonRpcErrorCode.ts'
+
+export { JsonRpcErrorCode }
 
 /** Calls in one batch request at most (go-ethereum's default is 1000; ours are status calls). */
 export const MAX_RPC_BATCH_LENGTH = 100

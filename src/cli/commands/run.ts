@@ -50,6 +50,7 @@ import {
 } from '../../signer/signerFlags.ts'
 import { SignerSourceError } from '../../signer/signerSource.ts'
 import { createLogger, type LogFormat, type Logger, type LogLevel } from '../../util/logger.ts'
+import { parseIntegerFlag } from '../numberFlags.ts'
 import {
   readStatusSnapshot,
   type StatusLineTimer,
@@ -79,19 +80,6 @@ export function parseBool(flag: string, text: string | boolean): boolean {
   if (t === 'true' || t === '1') return true
   if (t === 'false' || t === '0') return false
   throw new UsageError(`--${flag} must be true or false, got '${text}'`)
-}
-
-function parseInteger(
-  flag: string,
-  text: string,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const n = Number(text)
-  if (!/^-?[0-9]+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${flag} must be a whole number in [${min}, ${max}], got '${text}'`)
-  }
-  return n
 }
 
 function parseNumber(flag: string, text: string): number {
@@ -500,13 +488,13 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
     for (const s of staticPeers) parsePeerMultiaddr(s)
     const gossip: Omit<GossipHostInit, 'chain' | 'privateKey'> = {
       listenIp: flags['p2p.listen.ip'],
-      listenTcpPort: parseInteger('p2p.listen.tcp', flags['p2p.listen.tcp'], 0, 65535),
+      listenTcpPort: parseIntegerFlag('--p2p.listen.tcp', flags['p2p.listen.tcp'], 0, 65535),
       staticPeers,
       bootnodes: libp2pBootnodes,
       dht: parseBool('p2p.dht', flags['p2p.dht']),
       peers: {
-        lo: parseInteger('p2p.peers.lo', flags['p2p.peers.lo'], 0),
-        hi: parseInteger('p2p.peers.hi', flags['p2p.peers.hi'], 1),
+        lo: parseIntegerFlag('--p2p.peers.lo', flags['p2p.peers.lo'], 0),
+        hi: parseIntegerFlag('--p2p.peers.hi', flags['p2p.peers.hi'], 1),
         graceMs: parseDuration('p2p.peers.grace', flags['p2p.peers.grace']),
       },
       scoring: flags['p2p.scoring'] as ScoringLevel,
@@ -517,17 +505,17 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
         durationMs: parseDuration('p2p.ban.duration', flags['p2p.ban.duration']),
       },
       router: {
-        D: parseInteger('p2p.gossip.mesh.d', flags['p2p.gossip.mesh.d'], 1),
-        Dlo: parseInteger('p2p.gossip.mesh.lo', flags['p2p.gossip.mesh.lo'], 0),
-        Dhi: parseInteger('p2p.gossip.mesh.dhi', flags['p2p.gossip.mesh.dhi'], 1),
-        Dlazy: parseInteger('p2p.gossip.mesh.dlazy', flags['p2p.gossip.mesh.dlazy'], 0),
+        D: parseIntegerFlag('--p2p.gossip.mesh.d', flags['p2p.gossip.mesh.d'], 1),
+        Dlo: parseIntegerFlag('--p2p.gossip.mesh.lo', flags['p2p.gossip.mesh.lo'], 0),
+        Dhi: parseIntegerFlag('--p2p.gossip.mesh.dhi', flags['p2p.gossip.mesh.dhi'], 1),
+        Dlazy: parseIntegerFlag('--p2p.gossip.mesh.dlazy', flags['p2p.gossip.mesh.dlazy'], 0),
         floodPublish: parseBool(
           'p2p.gossip.mesh.floodpublish',
           flags['p2p.gossip.mesh.floodpublish'],
         ),
       },
-      inboundConnectionsPerIpPerSecond: parseInteger(
-        'p2p.inbound.rate',
+      inboundConnectionsPerIpPerSecond: parseIntegerFlag(
+        '--p2p.inbound.rate',
         flags['p2p.inbound.rate'],
         1,
       ),
@@ -551,13 +539,13 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
         metrics: parseBool('metrics.enabled', flags['metrics.enabled'])
           ? {
               host: parseListenAddr('metrics.addr', flags['metrics.addr']),
-              port: parseInteger('metrics.port', flags['metrics.port'], 0, 65535),
+              port: parseIntegerFlag('--metrics.port', flags['metrics.port'], 0, 65535),
             }
           : null,
         rpc: parseBool('rpc.enabled', flags['rpc.enabled'])
           ? {
               host: parseListenAddr('rpc.addr', flags['rpc.addr']),
-              port: parseInteger('rpc.port', flags['rpc.port'], 0, 65535),
+              port: parseIntegerFlag('--rpc.port', flags['rpc.port'], 0, 65535),
               healthWindowMs: parseDuration('rpc.health-window', flags['rpc.healthWindow']),
             }
           : null,
