@@ -80,6 +80,12 @@ export const MAX_OUTBOUND_BUFFER_BYTES = 3 * MAX_GOSSIP_SIZE_BYTES
 export function dhtProtocol(chainId: number): string {
   return `/op-gossip/${chainId}/kad/1.0.0`
 }
+/**
+ * libp2p's connection monitor pings every peer this often: op-node's ping service period. (The
+ * monitor's 10 s default cost every devnet node a peer-store update, with a pure-JS public key
+ * decompression, per ping in each direction: most of an idle node's CPU.)
+ */
+export const PEER_PING_INTERVAL_MS = 3 * 60_000
 /** A DHT lookup for more peers gives up after this long. */
 export const DHT_LOOKUP_TIMEOUT_MS = 10_000
 /** Peers remembered as discovery dial candidates (the most recently updated are kept). */
@@ -730,7 +736,10 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       // ping fails spuriously when the DHT pings the same peer at that moment (one outbound ping
       // stream per connection) or when the event loop is busy; op-node never drops a peer for a
       // failed ping either. Dead links are still found by yamux keep-alive and TCP.
-      connectionMonitor: { abortConnectionOnPingFailure: false },
+      connectionMonitor: {
+        abortConnectionOnPingFailure: false,
+        pingInterval: PEER_PING_INTERVAL_MS,
+      },
       services: {
         identify: identify(),
         // The DHT pings its contacts through this service while libp2p's monitor pings too: allow

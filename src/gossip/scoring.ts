@@ -123,9 +123,11 @@ export interface ScoringConfig {
 /**
  * op-node's `ScoreDecay(duration, slot)`: the per-slot factor that shrinks a counter to
  * DECAY_TO_ZERO after `durationMs` (whole slots, as Go's duration division truncates).
+ * A slot longer than the duration counts as one tick (decay to DECAY_TO_ZERO each slot): Go
+ * would divide by zero and yield 0, which gossipsub refuses, and a devnet may run long slots.
  */
 export function scoreDecay(durationMs: number, slotMs: number): number {
-  const ticks = Math.floor(durationMs / slotMs)
+  const ticks = Math.max(1, Math.floor(durationMs / slotMs))
   return DECAY_TO_ZERO ** (1 / ticks)
 }
 

@@ -5,9 +5,12 @@
  *
  * gossipsub keeps an unvalidated message in its mcache for mcacheLength heartbeats (12 x 500 ms =
  * 6 s) waiting for our verdict, so every job ends in a verdict well before that: a job still
- * waiting or running at its deadline ends as 'timeout' (the host reports IGNORE). A job runs on
- * its own macrotask (setImmediate), so a burst of synchronous validations never starves network
- * I/O. A full queue refuses the job (`push` returns false; the host reports IGNORE).
+ * waiting or running at its deadline ends as 'timeout' (the host reports IGNORE). A job that
+ * finds the queue idle starts at once (a microtask: the message is forwarded before the process
+ * reads the duplicate copies already waiting in its sockets), at most one per event-loop turn;
+ * every other job runs on its own macrotask (setImmediate), so a burst of synchronous
+ * validations never starves network I/O. A full queue refuses the job (`push` returns false; the
+ * host reports IGNORE).
  */
 
 /** op-node's pubsub validate queue size. */
@@ -74,6 +77,8 @@ export function createValidationQueue<J extends ValidationJob, R>(
   const waiting: J[] = []
   let running = 0
   let stopped = false
+  /** A job already started at once in this event-loop turn. */
+  let startedAtOnceThisTurn = false
 
   function finish(job: J, outcome: JobOutcome<R>): void {
     running--
@@ -121,21 +126,32 @@ export function createValidationQueue<J extends ValidationJob, R>(
     finish(job, { kind: 'done', result, startedMs, finishedMs })
   }
 
+  function start(job: J, schedule: (fn: () => void) => void): void {
+    running++
+    schedule(() => {
+      execute(job).catch(() => {
+        // execute handles every error itself; nothing can reach here.
+      })
+    })
+  }
+
   function pump(): void {
     while (!stopped && running < concurrency && waiting.length > 0) {
-      const job = waiting.shift() as J
-      running++
-      setImmediate(() => {
-        execute(job).catch(() => {
-          // execute handles every error itself; nothing can reach here.
-        })
-      })
+      start(waiting.shift() as J, setImmediate)
     }
   }
 
   return {
     push(job: J): boolean {
       if (stopped || waiting.length >= maxLength) return false
+      if (running === 0 && waiting.length === 0 && !startedAtOnceThisTurn) {
+        startedAtOnceThisTurn = true
+        setImmediate(() => {
+          startedAtOnceThisTurn = false
+        })
+        start(job, queueMicrotask)
+        return true
+      }
       waiting.push(job)
       pump()
       return true

@@ -9,6 +9,12 @@
  * bytes. To avoid decompressing twice, `MessageIdCache.compute` (the msgIdFn) remembers the
  * result for the exact data object, and the validator `take`s it. The cache is bounded by
  * entry count and by decoded bytes; a miss only costs a second decompression.
+ *
+ * gossipsub also computes the ID of every duplicate copy (4-5 per block on a devnet mesh) just to
+ * find it in its seen cache. `RecentMessageIds` answers those from the raw bytes of recent
+ * messages: a byte-for-byte comparison (memcmp, stops at the first differing byte) instead of a
+ * decompression and a SHA-256. Exact comparison, not a hash of a prefix: a forged message that
+ * shares a valid block's first bytes must never stand in for it.
  */
 import { createHash } from 'node:crypto'
 import { MAX_GOSSIP_SIZE_BYTES, snappyDecodedLength, snappyUncompress } from './snappy.ts'
@@ -82,6 +88,73 @@ export interface MessageIdCacheOptions {
 
 export const MESSAGE_ID_CACHE_MAX_ENTRIES = 32
 export const MESSAGE_ID_CACHE_MAX_RETAINED_BYTES = 32 * 2 ** 20
+/** Recent (raw data → ID) pairs kept to answer duplicate copies. */
+export const RECENT_MESSAGE_IDS_MAX_ENTRIES = 64
+/**
+ * Memory the recent pairs may keep alive, counted by the whole buffer each data view lives in
+ * (a view into a larger read buffer keeps all of it).
+ */
+export const RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES = 16 * 2 ** 20
+
+interface RecentId {
+  topic: string
+  data: Uint8Array
+  id: Uint8Array
+  retained: number
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.length === b.length &&
+    Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    )
+  )
+}
+
+/**
+ * The IDs of recently seen messages, found again by their exact raw bytes. Bounded by entry
+ * count and retained bytes; the oldest pair goes first. A miss only costs the full computation.
+ */
+export class RecentMessageIds {
+  private readonly maxEntries: number
+  private readonly maxBytes: number
+  private readonly entries: RecentId[] = []
+  private bytes = 0
+
+  constructor(opts: { maxEntries?: number; maxRetainedBytes?: number } = {}) {
+    this.maxEntries = opts.maxEntries ?? RECENT_MESSAGE_IDS_MAX_ENTRIES
+    this.maxBytes = opts.maxRetainedBytes ?? RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES
+  }
+
+  get size(): number {
+    return this.entries.length
+  }
+
+  get retainedBytes(): number {
+    return this.bytes
+  }
+
+  /** The ID computed earlier for byte-identical data on the same topic, newest first. */
+  find(topic: string, data: Uint8Array): Uint8Array | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as RecentId
+      if (e.topic === topic && bytesEqual(e.data, data)) return e.id
+    }
+    return undefined
+  }
+
+  add(topic: string, data: Uint8Array, id: Uint8Array): void {
+    const retained = data.buffer.byteLength
+    if (retained > this.maxBytes || this.maxEntries === 0) return
+    while (this.entries.length >= this.maxEntries || this.bytes + retained > this.maxBytes) {
+      const dropped = this.entries.shift() as RecentId
+      this.bytes -= dropped.retained
+    }
+    this.entries.push({ topic, data, id, retained })
+    this.bytes += retained
+  }
+}
 
 interface CacheEntry {
   topic: string
@@ -102,6 +175,10 @@ export class MessageIdCache {
   private readonly maxBytes: number
   private readonly entries: CacheEntry[] = []
   private bytes = 0
+  /** Answers duplicate copies without decompressing them. */
+  readonly recent = new RecentMessageIds()
+  /** IDs answered by `recent` (duplicate copies), for metrics. */
+  reused = 0
 
   constructor(opts: MessageIdCacheOptions = {}) {
     this.maxEntries = opts.maxEntries ?? MESSAGE_ID_CACHE_MAX_ENTRIES
@@ -118,9 +195,18 @@ export class MessageIdCache {
     return this.bytes
   }
 
-  /** Computes the message ID (as computeMessageId) and keeps the result for `take`. */
+  /**
+   * The message ID (as computeMessageId). A copy byte-identical to a recent message gets that
+   * message's ID at once; anything else is computed and its result kept for `take`.
+   */
   compute(topic: string, data: Uint8Array): Uint8Array {
+    const known = this.recent.find(topic, data)
+    if (known !== undefined) {
+      this.reused++
+      return known
+    }
     const { id, decompressed } = computeMessageIdWithData(topic, data)
+    this.recent.add(topic, data, id)
     if (decompressed === null) return id
     const size = decompressed.length + data.length
     if (size <= this.maxBytes && this.maxEntries > 0) {

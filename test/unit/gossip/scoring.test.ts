@@ -72,6 +72,26 @@ describe('gossip / scoring', () => {
     expect(scoreDecay(5500, 2000)).toBe(scoreDecay(4000, 2000))
   })
 
+  it('a slot longer than the decay duration decays to 1% per slot (gossipsub accepts it)', () => {
+    expect(scoreDecay(600_000, 600_000)).toBeCloseTo(0.01, 12)
+    expect(scoreDecay(600_000, 1_000_000)).toBeCloseTo(0.01, 12)
+    // A devnet with 1000 s blocks: every decay stays inside gossipsub's (0, 1).
+    const { params } = buildScoringConfig({
+      level: 'light',
+      ipColocation: false,
+      blockTimeSeconds: 1000,
+      topics: [...topics],
+    })
+    const decays = [
+      params.behaviourPenaltyDecay,
+      ...Object.values(params.topics).map((t) => t.invalidMessageDeliveriesDecay),
+    ]
+    for (const d of decays) {
+      expect(d).toBeGreaterThan(0)
+      expect(d).toBeLessThan(1)
+    }
+  })
+
   it('burst: 1 rejected message is below gossip, 2 below graylist, 3 below the ban threshold', () => {
     const score = libraryScorer(light)
     score.addPeer('peer')

@@ -79,6 +79,35 @@ describe('gossip / validationQueue', () => {
     expect(peak).toBe(3)
   })
 
+  it('starts a job that finds the queue idle before pending I/O callbacks, one per turn', async () => {
+    const order: string[] = []
+    const q = createValidationQueue<Job, number>(
+      {},
+      {
+        run: (job) => {
+          order.push(`job ${job.id}`)
+          return job.id
+        },
+        onOutcome: () => {},
+      },
+    )
+    const far = Date.now() + 60_000
+    setImmediate(() => order.push('io'))
+    q.push({ id: 0, deadlineMs: far }) // idle: starts at once
+    await Promise.resolve()
+    expect(order).toEqual(['job 0'])
+    // Idle again in the same turn: this one waits for the next turn, after the I/O callback.
+    q.push({ id: 1, deadlineMs: far })
+    await Promise.resolve()
+    expect(order).toEqual(['job 0'])
+    await until(() => order.length === 3)
+    expect(order).toEqual(['job 0', 'io', 'job 1'])
+    // A new turn: the next idle job starts at once again.
+    q.push({ id: 2, deadlineMs: far })
+    await Promise.resolve()
+    expect(order.at(-1)).toBe('job 2')
+  })
+
   it('ends an asynchronous validation that outlives its deadline as a timeout', async () => {
     let now = 1000
     const outcomes: JobOutcome<string>[] = []

@@ -6,6 +6,9 @@ import {
   MESSAGE_ID_CACHE_MAX_ENTRIES,
   MESSAGE_ID_CACHE_MAX_RETAINED_BYTES,
   MessageIdCache,
+  RECENT_MESSAGE_IDS_MAX_ENTRIES,
+  RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES,
+  RecentMessageIds,
 } from '../../../src/wire/msgId.ts'
 import { MAX_GOSSIP_SIZE_BYTES, snappyCompress } from '../../../src/wire/snappy.ts'
 import { bytesToHex, hexToBytes, vector, vectorsAvailable } from '../../utils/vectors.ts'
@@ -154,6 +157,83 @@ describe('wire / msgId cache', () => {
     expect(hex(cache.compute(TOPIC, big))).toBe(hex(computeMessageId(TOPIC, big)))
     expect(cache.size).toBe(0)
     expect(cache.take(TOPIC, big)).toBeUndefined()
+  })
+})
+
+describe('wire / msgId recent IDs (duplicate copies)', () => {
+  const block = (n: number, size = 1000): Uint8Array => {
+    const raw = new Uint8Array(size)
+    for (let i = 0; i < size; i++) raw[i] = (i * 31 + n) & 0xff
+    return snappyCompress(raw)
+  }
+  /** A fresh buffer of exactly these bytes (what a second peer's copy looks like). */
+  const copy = (d: Uint8Array): Uint8Array => new Uint8Array(d)
+
+  it("answers a byte-identical copy with the first copy's ID, without recomputing", () => {
+    const cache = new MessageIdCache()
+    const first = block(1)
+    const id = cache.compute(TOPIC, first)
+    expect(cache.reused).toBe(0)
+    const again = cache.compute(TOPIC, copy(first))
+    expect(hex(again)).toBe(hex(id))
+    expect(cache.reused).toBe(1)
+    // The copy is a duplicate: nothing is kept for the validator under it.
+    expect(cache.size).toBe(1)
+  })
+
+  it('never answers data that differs in any byte, however long the shared prefix', () => {
+    const cache = new MessageIdCache()
+    const real = block(2)
+    cache.compute(TOPIC, real)
+    const forged = copy(real)
+    forged[forged.length - 1] = (forged.at(-1) as number) ^ 1
+    expect(hex(cache.compute(TOPIC, forged))).toBe(hex(computeMessageId(TOPIC, forged)))
+    expect(hex(cache.compute(TOPIC, forged))).not.toBe(hex(computeMessageId(TOPIC, real)))
+    // Same bytes on another topic: the topic is part of the ID.
+    const other = '/optimism/10/2/blocks'
+    expect(hex(cache.compute(other, copy(real)))).toBe(hex(computeMessageId(other, real)))
+    expect(cache.reused).toBe(1) // only the second `forged`
+  })
+
+  it('keeps at most RECENT_MESSAGE_IDS_MAX_ENTRIES pairs: at the limit all answer, past it the oldest goes', () => {
+    const recent = new RecentMessageIds()
+    const datas = Array.from({ length: RECENT_MESSAGE_IDS_MAX_ENTRIES + 1 }, (_, i) => block(i, 64))
+    const ids = datas.map((d) => computeMessageId(TOPIC, d))
+    for (let i = 0; i < RECENT_MESSAGE_IDS_MAX_ENTRIES; i++) {
+      recent.add(TOPIC, datas[i] as Uint8Array, ids[i] as Uint8Array)
+    }
+    expect(recent.size).toBe(RECENT_MESSAGE_IDS_MAX_ENTRIES)
+    expect(recent.find(TOPIC, copy(datas[0] as Uint8Array))).toBe(ids[0])
+    recent.add(TOPIC, datas.at(-1) as Uint8Array, ids.at(-1) as Uint8Array)
+    expect(recent.size).toBe(RECENT_MESSAGE_IDS_MAX_ENTRIES)
+    expect(recent.find(TOPIC, copy(datas[0] as Uint8Array))).toBeUndefined()
+    expect(recent.find(TOPIC, copy(datas[1] as Uint8Array))).toBe(ids[1])
+  })
+
+  it('bounds retained memory by the whole buffer behind each view: at the limit kept, past it dropped', () => {
+    expect(RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES).toBe(16 * 2 ** 20)
+    /** A message as a view into a 4 KiB read buffer. */
+    const view = (n: number): Uint8Array => {
+      const message = block(n, 64)
+      const readBuffer = new Uint8Array(4096)
+      readBuffer.set(message, 0)
+      return readBuffer.subarray(0, message.length)
+    }
+    const recent = new RecentMessageIds({ maxRetainedBytes: 2 * 4096 })
+    const [a, b, c] = [1, 2, 3].map(view) as [Uint8Array, Uint8Array, Uint8Array]
+    const id = new Uint8Array(20)
+    recent.add(TOPIC, a, id)
+    recent.add(TOPIC, b, id)
+    expect(recent.retainedBytes).toBe(2 * 4096) // exactly at the limit: both kept
+    expect(recent.size).toBe(2)
+    recent.add(TOPIC, c, id) // one past: the oldest goes
+    expect(recent.size).toBe(2)
+    expect(recent.find(TOPIC, copy(a))).toBeUndefined()
+    expect(recent.find(TOPIC, copy(c))).toBe(id)
+    // A single view whose buffer exceeds the bound is not kept at all.
+    const small = new RecentMessageIds({ maxRetainedBytes: 4095 })
+    small.add(TOPIC, a, id)
+    expect(small.size).toBe(0)
   })
 })
 
