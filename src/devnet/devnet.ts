@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { createDevnetChain } from '../chains/devnet.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../gossip/connectionTrimmer.ts'
-import { generatePeerKey } from '../gossip/peerIdentity.ts'
+import { generateEd25519PeerKey } from '../gossip/peerIdentity.ts'
 import { keccak256 } from '../wire/keccak.ts'
 import { addressFromPrivateKey } from '../wire/signing.ts'
 import { devnetKey } from './blockBuilder.ts'
@@ -192,6 +192,21 @@ function toHex(bytes: Uint8Array): `0x${string}` {
   return `0x${Buffer.from(bytes).toString('hex')}`
 }
 
+/**
+ * Peer targets of a devnet of `totalNodes` nodes. Followers get op-node's, the low one capped at
+ * "every other node" in a small devnet so discovery idles once every node knows every other.
+ * Every follower joins through the bootnode (the sequencer): with op-node's peers.hi its libp2p
+ * connection cap (2 x hi) filled up at ~30-50 followers, and every later follower's dial then
+ * hung until its timeout, for good. The bootnode has room for every node instead.
+ */
+export function devnetPeerTargets(totalNodes: number): {
+  peers: { lo: number; hi: number }
+  bootnodePeers: { lo: number; hi: number }
+} {
+  const peers = { lo: Math.min(DEFAULT_PEERS_LO, totalNodes - 1), hi: DEFAULT_PEERS_HI }
+  return { peers, bootnodePeers: { lo: peers.lo, hi: Math.max(DEFAULT_PEERS_HI, totalNodes) } }
+}
+
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const followerCount = opts.followers ?? DEFAULT_DEVNET_FOLLOWERS
   if (
@@ -222,10 +237,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     ...(genesis === undefined ? {} : { genesis }),
   })
   const totalNodes = followerCount + 1
-  // op-node's peer targets; the low one capped at "every other node" in a small devnet, so
-  // discovery idles once every node knows every other.
-  const peers = { lo: Math.min(DEFAULT_PEERS_LO, totalNodes - 1), hi: DEFAULT_PEERS_HI }
-  const peerKeys = Array.from({ length: totalNodes }, () => generatePeerKey())
+  const { peers, bootnodePeers } = devnetPeerTargets(totalNodes)
+  // Ed25519 identities: cheap to read in DHT messages (see generateEd25519PeerKey).
+  const peerKeys = await Promise.all(
+    Array.from({ length: totalNodes }, () => generateEd25519PeerKey()),
+  )
   const jwtSecret = toHex(
     new Uint8Array(keccak256(new TextEncoder().encode(`jwt ${genesis?.l2Hash}`))),
   )
@@ -248,7 +264,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       listenTcpPort: 0,
       bootnodes: [],
       mesh,
-      peers,
+      peers: index === 0 ? bootnodePeers : peers,
       discoveryIntervalMs:
         totalNodes - 1 <= peers.lo
           ? SMALL_DEVNET_DISCOVERY_INTERVAL_MS

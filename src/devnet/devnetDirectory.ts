@@ -8,7 +8,8 @@
  * peers.txt                one multiaddr per line, the sequencer (bootnode) first
  * unsafe-block-signer.txt  the sequencer's address (what validators check signatures against)
  * keys/sequencer.key       the unsafe-block signer's private key (a well-known dev key)
- * keys/node-<i>.key        each node's libp2p key (op-node's opnode_p2p_priv.txt format)
+ * keys/node-<i>.key        each node's libp2p key as hex (Ed25519, libp2p's raw seed + public
+ *                          key; `op-gossip run --p2p.priv.path` reads it)
  * keys/jwt.hex             the el-sims' Engine API secret (with --with-el)
  * JOIN.md                  how to join with op-gossip or op-node
  * logs/                    one log file per node process

@@ -113,7 +113,10 @@ export const OP_NODE_GOSSIP_PARAMS: Readonly<GossipRouterParams> = Object.freeze
 
 export interface GossipHostOptions {
   chain: ChainConfig
-  /** 32-byte secp256k1 peer key (peerIdentity.ts). Never logged. */
+  /**
+   * Peer key (peerIdentity.ts): 32 bytes secp256k1 (op-node's kind), or 64 bytes Ed25519
+   * (devnets). Never logged.
+   */
   privateKey: Uint8Array
   /** @default DEFAULT_LISTEN_IP */
   listenIp: string
@@ -243,6 +246,8 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
     bad(`validation.timeoutMs must be below the mcache window (${mcacheWindowMs} ms)`)
   }
   checkInt('inboundConnectionsPerIpPerSecond', opts.inboundConnectionsPerIpPerSecond, 1)
-  if (opts.privateKey.length !== 32) bad('privateKey must be 32 bytes')
+  if (opts.privateKey.length !== 32 && opts.privateKey.length !== 64) {
+    bad('privateKey must be 32 bytes (secp256k1) or 64 (Ed25519)')
+  }
   return opts
 }

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadRollupConfigFile } from '../../src/chains/rollupConfig.ts'
+import { peerIdFromPrivateKeyBytes } from '../../src/gossip/host.ts'
+import { parsePeerKey } from '../../src/gossip/peerIdentity.ts'
 
 const CLI = new URL('../../bin/op-gossip.js', import.meta.url).pathname
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-devnet-'))
@@ -71,7 +73,7 @@ describe('e2e / devnet', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
     const ready = lines.find((l) => l.type === 'ready') as {
-      nodes: Array<{ role: string; peerId: string; pid: number }>
+      nodes: Array<{ index: number; role: string; peerId: string; pid: number }>
       bootnode: string
     }
     // no node process outlives the devnet
@@ -100,7 +102,10 @@ describe('e2e / devnet', () => {
     const peers = readFileSync(join(dir, 'peers.txt'), 'utf8').trim().split('\n')
     expect(peers[0]).toBe(ready.bootnode)
     expect(peers).toHaveLength(4)
-    expect(peers.every((p) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/16Uiu2/.test(p))).toBe(true)
+    // Devnet identities are Ed25519 (12D3KooW IDs); a node's key file reproduces its peer ID.
+    expect(peers.every((p) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/.test(p))).toBe(true)
+    const node3Key = parsePeerKey(readFileSync(join(dir, 'keys/node-3.key'), 'utf8'))
+    expect(ready.nodes.find((n) => n.index === 3)?.peerId).toBe(peerIdFromPrivateKeyBytes(node3Key))
     for (const f of [
       'devnet.json',
       'JOIN.md',

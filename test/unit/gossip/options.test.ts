@@ -171,6 +171,9 @@ describe('gossip / options', () => {
     )
     expect(optionError({ ban: { durationMs: 0 } })).toMatch(/ban.duration/)
     expect(optionError({ privateKey: new Uint8Array(31) })).toMatch(/privateKey/)
+    expect(optionError({ privateKey: new Uint8Array(33) })).toMatch(/privateKey/)
+    expect(optionError({ privateKey: new Uint8Array(65) })).toMatch(/privateKey/)
+    expect(optionError({ privateKey: new Uint8Array(64) })).toBeUndefined() // Ed25519
   })
 
   it('keeps the validation timeout inside the mcache window (12 x 500 ms)', () => {

@@ -6,7 +6,10 @@ import { GossipHostError } from '../../../src/gossip/errors.ts'
 import { peerIdFromPrivateKeyBytes } from '../../../src/gossip/host.ts'
 import {
   DEFAULT_PEER_KEY_FILE,
+  ED25519_PEER_KEY_SIZE_BYTES,
+  generateEd25519PeerKey,
   generatePeerKey,
+  isValidEd25519PeerKey,
   isValidSecp256k1PrivateKey,
   loadOrCreatePeerKey,
   MAX_PEER_KEY_FILE_SIZE_BYTES,
@@ -87,6 +90,34 @@ describe('gossip / peerIdentity', () => {
     // n - 1 is the largest valid key.
     expect(codeOf(() => parsePeerKey(`${N.slice(0, 63)}0`))).toBeUndefined()
     expect(isValidSecp256k1PrivateKey(new Uint8Array(31).fill(1))).toBe(false)
+  })
+
+  // RFC 8032 §7.1 test 1: an Ed25519 seed and its public key.
+  const ED_SEED = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'
+  const ED_PUB = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'
+
+  it('reads an Ed25519 key (seed + public key, 128 hex) and derives its 12D3KooW peer ID', () => {
+    const key = parsePeerKey(`0x${ED_SEED}${ED_PUB}\n`)
+    expect(key.length).toBe(ED25519_PEER_KEY_SIZE_BYTES)
+    expect(isValidEd25519PeerKey(key)).toBe(true)
+    // identity multihash of the protobuf public key (type 1 = Ed25519)
+    const id = base58btc(Buffer.from(`002408011220${ED_PUB}`, 'hex'))
+    expect(id.startsWith('12D3KooW')).toBe(true)
+    expect(peerIdFromPrivateKeyBytes(key)).toBe(id)
+  })
+
+  it("refuses an Ed25519 key whose public half is not its seed's", () => {
+    const wrongPub = `${ED_PUB.slice(0, 63)}b`
+    expect(codeOf(() => parsePeerKey(`${ED_SEED}${wrongPub}`))).toBe('GOSSIP_BAD_PEER_KEY')
+    expect(codeOf(() => parsePeerKey(`${ED_SEED}${ED_PUB}00`))).toBe('GOSSIP_BAD_PEER_KEY')
+  })
+
+  it('generates valid, distinct Ed25519 keys for devnet nodes', async () => {
+    const [a, b] = await Promise.all([generateEd25519PeerKey(), generateEd25519PeerKey()])
+    expect(isValidEd25519PeerKey(a)).toBe(true)
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
+    expect(peerIdFromPrivateKeyBytes(a)).toMatch(/^12D3KooW/)
+    expect(parsePeerKey(Buffer.from(a).toString('hex'))).toEqual(a)
   })
 
   it('reads a file of exactly MAX_PEER_KEY_FILE_SIZE_BYTES and refuses one byte more', () => {

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { devnetPeerTargets } from '../../../src/devnet/devnet.ts'
+import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../../../src/gossip/connectionTrimmer.ts'
+import { MAX_CONNECTIONS_PER_PEERS_HI } from '../../../src/gossip/options.ts'
+
+describe('devnet / peer targets', () => {
+  it("gives followers op-node's targets, the low one capped at every other node", () => {
+    expect(devnetPeerTargets(7).peers).toEqual({ lo: 6, hi: DEFAULT_PEERS_HI })
+    expect(devnetPeerTargets(51).peers).toEqual({ lo: DEFAULT_PEERS_LO, hi: DEFAULT_PEERS_HI })
+  })
+
+  it('leaves the bootnode room for a connection from every node, however large the devnet', () => {
+    for (const total of [2, 13, 31, 51, 201]) {
+      const { bootnodePeers, peers } = devnetPeerTargets(total)
+      expect(bootnodePeers.lo).toBe(peers.lo)
+      // Every other node stays connected (no trimming below total - 1) ...
+      expect(bootnodePeers.hi).toBeGreaterThanOrEqual(total - 1)
+      // ... and libp2p's hard cap admits one more connection from each of them.
+      expect(bootnodePeers.hi * MAX_CONNECTIONS_PER_PEERS_HI).toBeGreaterThan(total - 1)
+      expect(bootnodePeers.hi).toBeGreaterThanOrEqual(DEFAULT_PEERS_HI)
+    }
+  })
+})
