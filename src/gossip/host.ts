@@ -546,6 +546,9 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   /** identify results of connected peers (agent, protocols), dropped on disconnect */
   const identities = new Map<string, { agentVersion: string | null; protocols: string[] }>()
 
+  /** Dial candidates ever added (new peers learned), for the dialler's lookup back-off. */
+  let candidatesLearned = 0
+
   /** Returns true when the peer was not a candidate before. */
   function rememberDialCandidate(id: PeerId, addressCount: number): boolean {
     const key = id.toString()
@@ -553,6 +556,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     const known = dialCandidates.delete(key)
     if (addressCount === 0) return false
     dialCandidates.set(key, id)
+    if (!known) candidatesLearned++
     return !known
   }
 
@@ -623,14 +627,17 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     },
   )
 
-  async function dhtLookup(): Promise<void> {
+  /** A random DHT walk; resolves to how many dial candidates it added. */
+  async function dhtLookup(): Promise<number> {
     const { node: n } = started()
+    const before = candidatesLearned
     const signal = AbortSignal.timeout(DHT_LOOKUP_TIMEOUT_MS)
     for await (const _ of n.peerRouting.getClosestPeers(randomBytes(DHT_LOOKUP_KEY_BYTES), {
       signal,
     })) {
-      // Peers found land in the peer store; the dialler picks them from there.
+      // Peers found land in the peer store (peer:update adds them as dial candidates).
     }
+    return candidatesLearned - before
   }
 
   const dialer = createPeerDialer(

@@ -16,6 +16,13 @@ export const DISCOVERY_IDLE_INTERVAL_MS = 20_000
 export const DISCOVERY_DIAL_CONCURRENCY = 4
 /** A peer whose dial failed is not retried by discovery for this long. */
 export const DISCOVERY_DIAL_FAILURE_BACKOFF_MS = 60_000
+/**
+ * A DHT lookup that taught us no new peer doubles the wait before the next one, up to this;
+ * one that found a peer resets it to the discovery interval. Below target on a network smaller
+ * than the target (or one whose other nodes are unreachable), lookups every 5 s from every
+ * node kept a 50-node devnet's CPU saturated, which made the remaining joins time out.
+ */
+export const DISCOVERY_LOOKUP_MAX_INTERVAL_MS = 120_000
 /** Dial-failure records kept (memory bound); the oldest is dropped first. */
 export const MAX_DIAL_FAILURE_RECORDS = 10_000
 
@@ -37,8 +44,11 @@ export interface PeerDialerModules {
   /** Known peers that are not connected, not banned and not us. */
   candidates(): Promise<string[]>
   dial(peerId: string): Promise<void>
-  /** Learn more peers (e.g. a DHT lookup). Errors are ignored. */
-  lookup?: () => Promise<void>
+  /**
+   * Learn more peers (e.g. a DHT lookup); resolves to how many peers it newly learned (0 backs
+   * the next lookup off). Errors are ignored and count as 0.
+   */
+  lookup?: () => Promise<number>
   /** @default Date.now */
   now?: () => number
 }
@@ -64,6 +74,8 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
   let again = false
   let lookupRunning = false
   let lastLookupMs = Number.NEGATIVE_INFINITY
+  /** Wait between lookups: intervalMs, doubled after each fruitless one (see the constant). */
+  let lookupIntervalMs = intervalMs
 
   function recentlyFailed(peerId: string): boolean {
     const at = failures.get(peerId)
@@ -79,16 +91,22 @@ export function createPeerDialer(opts: PeerDialerOptions, modules: PeerDialerMod
 
   /**
    * A lookup runs beside the dialling, never in front of it (a DHT walk can take seconds), at
-   * most once per interval, and starts another round as soon as it is done.
+   * most once per lookup interval, and starts another round as soon as it is done.
    */
   function startLookup(): void {
     const lookup = modules.lookup
     if (lookup === undefined || lookupRunning || !running) return
-    if (now() - lastLookupMs < intervalMs) return
+    if (now() - lastLookupMs < lookupIntervalMs) return
     lastLookupMs = now()
     lookupRunning = true
     lookup()
-      .catch(() => {})
+      .catch(() => 0)
+      .then((learned) => {
+        lookupIntervalMs =
+          learned > 0
+            ? intervalMs
+            : Math.min(lookupIntervalMs * 2, Math.max(intervalMs, DISCOVERY_LOOKUP_MAX_INTERVAL_MS))
+      })
       .finally(() => {
         lookupRunning = false
         if (running && modules.connectedCount() < opts.target) void runRound()

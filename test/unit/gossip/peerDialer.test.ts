@@ -4,6 +4,7 @@ import {
   DISCOVERY_DIAL_CONCURRENCY,
   DISCOVERY_IDLE_INTERVAL_MS,
   DISCOVERY_INTERVAL_MS,
+  DISCOVERY_LOOKUP_MAX_INTERVAL_MS,
 } from '../../../src/gossip/peerDialer.ts'
 
 describe('gossip / peerDialer', () => {
@@ -33,6 +34,7 @@ describe('gossip / peerDialer', () => {
         },
         lookup: async () => {
           lookups++
+          return 0
         },
       },
     )
@@ -62,6 +64,7 @@ describe('gossip / peerDialer', () => {
         lookup: async () => {
           lookups++
           known = ['found-1', 'found-2']
+          return 2
         },
         now: () => now,
       },
@@ -79,6 +82,54 @@ describe('gossip / peerDialer', () => {
     now = 1000
     await dialer.runRound()
     expect(lookups).toBe(2)
+    dialer.stop()
+  })
+
+  it('backs lookups off while they find nobody new, up to the cap, and resets when one does', async () => {
+    let now = 0
+    let lookups = 0
+    let learn = 0
+    const dialer = createPeerDialer(
+      { target: 3, intervalMs: 1000 },
+      {
+        connectedCount: () => 0,
+        candidates: async () => [],
+        dial: async () => {},
+        lookup: async () => {
+          lookups++
+          return learn
+        },
+        now: () => now,
+      },
+    )
+    dialer.start()
+    await dialer.runRound()
+    const settle = () => new Promise((r) => setTimeout(r, 5))
+    /** Runs a round at `t` and tells whether it started a lookup. */
+    const lookupAt = async (t: number): Promise<boolean> => {
+      now = t
+      const before = lookups
+      await dialer.runRound()
+      await settle()
+      return lookups > before
+    }
+    await settle()
+    expect(lookups).toBe(1) // t = 0, found nobody: next wait 2 s
+    expect(await lookupAt(1999)).toBe(false)
+    expect(await lookupAt(2000)).toBe(true) // nobody again: next wait 4 s
+    expect(await lookupAt(5999)).toBe(false)
+    expect(await lookupAt(6000)).toBe(true)
+    // Doubling stops at the cap.
+    let t = 6000
+    for (let wait = 8000; wait < DISCOVERY_LOOKUP_MAX_INTERVAL_MS; wait *= 2) {
+      t += wait
+      expect(await lookupAt(t)).toBe(true)
+    }
+    expect(await lookupAt(t + DISCOVERY_LOOKUP_MAX_INTERVAL_MS - 1)).toBe(false)
+    t += DISCOVERY_LOOKUP_MAX_INTERVAL_MS
+    learn = 1
+    expect(await lookupAt(t)).toBe(true) // at the cap; this one finds a peer
+    expect(await lookupAt(t + 1000)).toBe(true) // back to the discovery interval
     dialer.stop()
   })
 
