@@ -52,8 +52,12 @@ export const NODE_READY_TIMEOUT_PER_NODE_MS = 1000
  * of 10 pending inbound connections, so the bootnode is not flooded by every follower at once.
  */
 export const FOLLOWER_START_WAVE_SIZE = 8
-/** A wave's followers get this long to connect to a first peer before the next wave starts. */
-export const FOLLOWER_WAVE_CONNECT_TIMEOUT_MS = 5000
+/**
+ * A wave's followers get this long to connect to a first peer before the next wave starts. On a
+ * busy machine (50 followers on 2 cores) a handshake with the bootnode can take seconds; at 5 s
+ * the waves piled onto each other and later followers kept timing out for minutes.
+ */
+export const FOLLOWER_WAVE_CONNECT_TIMEOUT_MS = 20_000
 /**
  * Discovery round period of devnet nodes while below their peer target. Small devnets (every
  * node connects to every other) use a short one to converge within seconds; larger ones keep
