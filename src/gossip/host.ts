@@ -40,7 +40,7 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { AGENT_VERSION } from '../version.ts'
 import type { GossipReasonCode, Verdict } from '../wire/errors.ts'
-import { MessageIdCache } from '../wire/msgId.ts'
+import { computeMessageId, MessageIdCache } from '../wire/msgId.ts'
 import { MAX_GOSSIP_SIZE_BYTES } from '../wire/snappy.ts'
 import { allBlocksTopics, blocksTopic, blockVersionAt } from '../wire/topics.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
@@ -833,7 +833,12 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     await n.stop()
   }
 
-  async function publishRaw(topic: string, data: Uint8Array): Promise<PublishedMessage> {
+  /** `id`: the message ID when the caller computed it already. */
+  async function publishRaw(
+    topic: string,
+    data: Uint8Array,
+    id?: Uint8Array,
+  ): Promise<PublishedMessage> {
     const { router: r } = started()
     // gossipsub runs the message-ID function for our own message too: not a received copy.
     counters.published++
@@ -846,11 +851,11 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       }
       throw err
     }
-    // Our own publish ran the message-ID function too; nothing will take that entry.
+    // Our own publish ran the message-ID function too; nothing else will take that entry.
     const own = idCache.take(topic, data)
     return {
       topic,
-      messageId: own === undefined ? '' : toHex(own.id),
+      messageId: toHex(id ?? own?.id ?? computeMessageId(topic, data)),
       recipients: recipients.map(String),
     }
   }
@@ -870,14 +875,22 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     async publish(block) {
       started()
       const topic = blocksTopic(chain.chainId, blockVersionAt(chain, block.timestamp))
-      const result = await modules.validator.validate(topic, block.data)
+      // The message ID first: one decompression serves the validator, and gossipsub's own
+      // message-ID call then finds these exact bytes among the recent IDs.
+      const id = idCache.compute(topic, block.data)
+      const pre = idCache.take(topic, block.data)
+      const result = await modules.validator.validate(
+        topic,
+        block.data,
+        pre === undefined ? undefined : { decompressed: pre.decompressed },
+      )
       if (result.verdict !== 'accept') {
         throw new GossipHostError(
           'GOSSIP_PUBLISH_INVALID',
           `own block refused by validation: ${result.verdict} ${result.reason}`,
         )
       }
-      return publishRaw(topic, block.data)
+      return publishRaw(topic, block.data, id)
     },
     publishUnvalidatedForTesting: publishRaw,
     async dial(address) {
