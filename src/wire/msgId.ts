@@ -88,8 +88,11 @@ export interface MessageIdCacheOptions {
 
 export const MESSAGE_ID_CACHE_MAX_ENTRIES = 32
 export const MESSAGE_ID_CACHE_MAX_RETAINED_BYTES = 32 * 2 ** 20
-/** Recent (raw data → ID) pairs kept to answer duplicate copies. */
-export const RECENT_MESSAGE_IDS_MAX_ENTRIES = 64
+/**
+ * Recent (raw data → ID) pairs kept to answer duplicate copies (the copies of a block arrive
+ * within seconds of the first).
+ */
+export const RECENT_MESSAGE_IDS_MAX_ENTRIES = 16
 /**
  * Memory the recent pairs may keep alive, counted by the whole buffer each data view lives in
  * (a view into a larger read buffer keeps all of it).
