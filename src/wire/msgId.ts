@@ -10,7 +10,7 @@
  * result for the exact data object, and the validator `take`s it. The cache is bounded by
  * entry count and by decoded bytes; a miss only costs a second decompression.
  *
- * gossipsub also computes the ID of every duplicate copy (4-5 per block on a devnet mesh) just to
+ * gossipsub also computes the ID of every duplicate copy (5-6 per block on a devnet mesh) just to
  * find it in its seen cache. `RecentMessageIds` answers those from the raw bytes of recent
  * messages: a byte-for-byte comparison (memcmp, stops at the first differing byte) instead of a
  * decompression and a SHA-256. Exact comparison, not a hash of a prefix: a forged message that
@@ -180,7 +180,7 @@ export class MessageIdCache {
   private bytes = 0
   /** Answers duplicate copies without decompressing them. */
   readonly recent = new RecentMessageIds()
-  /** IDs answered by `recent` (duplicate copies), for metrics. */
+  /** IDs answered by `recent` (duplicate copies) so far. */
   reused = 0
 
   constructor(opts: MessageIdCacheOptions = {}) {
