@@ -99,6 +99,39 @@ export const RECENT_MESSAGE_IDS_MAX_ENTRIES = 16
  */
 export const RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES = 16 * 2 ** 20
 
+/**
+ * Entries kept oldest-first under a count and a byte bound (each entry says how many bytes it
+ * keeps alive); adding past either bound drops the oldest. The two caches below are built on it.
+ */
+class BoundedEntries<E extends { retained: number }> {
+  readonly list: E[] = []
+  bytes = 0
+  private readonly maxEntries: number
+  private readonly maxBytes: number
+
+  constructor(maxEntries: number, maxBytes: number) {
+    this.maxEntries = maxEntries
+    this.maxBytes = maxBytes
+  }
+
+  /** Adds `entry` unless it alone exceeds the byte bound; false when it was not kept. */
+  add(entry: E): boolean {
+    if (entry.retained > this.maxBytes || this.maxEntries <= 0) return false
+    while (this.list.length >= this.maxEntries || this.bytes + entry.retained > this.maxBytes) {
+      this.removeAt(0)
+    }
+    this.list.push(entry)
+    this.bytes += entry.retained
+    return true
+  }
+
+  removeAt(index: number): E | undefined {
+    const [removed] = this.list.splice(index, 1)
+    if (removed !== undefined) this.bytes -= removed.retained
+    return removed
+  }
+}
+
 interface RecentId {
   topic: string
   data: Uint8Array
@@ -120,42 +153,35 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  * count and retained bytes; the oldest pair goes first. A miss only costs the full computation.
  */
 export class RecentMessageIds {
-  private readonly maxEntries: number
-  private readonly maxBytes: number
-  private readonly entries: RecentId[] = []
-  private bytes = 0
+  private readonly entries: BoundedEntries<RecentId>
 
   constructor(opts: { maxEntries?: number; maxRetainedBytes?: number } = {}) {
-    this.maxEntries = opts.maxEntries ?? RECENT_MESSAGE_IDS_MAX_ENTRIES
-    this.maxBytes = opts.maxRetainedBytes ?? RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES
+    this.entries = new BoundedEntries(
+      opts.maxEntries ?? RECENT_MESSAGE_IDS_MAX_ENTRIES,
+      opts.maxRetainedBytes ?? RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES,
+    )
   }
 
   get size(): number {
-    return this.entries.length
+    return this.entries.list.length
   }
 
   get retainedBytes(): number {
-    return this.bytes
+    return this.entries.bytes
   }
 
   /** The ID computed earlier for byte-identical data on the same topic, newest first. */
   find(topic: string, data: Uint8Array): Uint8Array | undefined {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i] as RecentId
+    const list = this.entries.list
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i] as RecentId
       if (e.topic === topic && bytesEqual(e.data, data)) return e.id
     }
     return undefined
   }
 
   add(topic: string, data: Uint8Array, id: Uint8Array): void {
-    const retained = data.buffer.byteLength
-    if (retained > this.maxBytes || this.maxEntries === 0) return
-    while (this.entries.length >= this.maxEntries || this.bytes + retained > this.maxBytes) {
-      const dropped = this.entries.shift() as RecentId
-      this.bytes -= dropped.retained
-    }
-    this.entries.push({ topic, data, id, retained })
-    this.bytes += retained
+    this.entries.add({ topic, data, id, retained: data.buffer.byteLength })
   }
 }
 
@@ -164,6 +190,8 @@ interface CacheEntry {
   data: Uint8Array
   id: Uint8Array
   decompressed: Uint8Array
+  /** decoded plus raw bytes */
+  retained: number
 }
 
 /**
@@ -174,28 +202,27 @@ interface CacheEntry {
  * Entries whose message never reaches the validator (duplicates, own publishes) simply age out.
  */
 export class MessageIdCache {
-  private readonly maxEntries: number
-  private readonly maxBytes: number
-  private readonly entries: CacheEntry[] = []
-  private bytes = 0
+  private readonly entries: BoundedEntries<CacheEntry>
   /** Answers duplicate copies without decompressing them. */
   readonly recent = new RecentMessageIds()
   /** IDs answered by `recent` (duplicate copies) so far. */
   reused = 0
 
   constructor(opts: MessageIdCacheOptions = {}) {
-    this.maxEntries = opts.maxEntries ?? MESSAGE_ID_CACHE_MAX_ENTRIES
-    this.maxBytes = opts.maxRetainedBytes ?? MESSAGE_ID_CACHE_MAX_RETAINED_BYTES
+    this.entries = new BoundedEntries(
+      opts.maxEntries ?? MESSAGE_ID_CACHE_MAX_ENTRIES,
+      opts.maxRetainedBytes ?? MESSAGE_ID_CACHE_MAX_RETAINED_BYTES,
+    )
   }
 
   /** Number of results currently kept. */
   get size(): number {
-    return this.entries.length
+    return this.entries.list.length
   }
 
   /** Bytes currently kept alive (decoded plus raw data of each entry). */
   get retainedBytes(): number {
-    return this.bytes
+    return this.entries.bytes
   }
 
   /**
@@ -211,31 +238,26 @@ export class MessageIdCache {
     const { id, decompressed } = computeMessageIdWithData(topic, data)
     this.recent.add(topic, data, id)
     if (decompressed === null) return id
-    const size = decompressed.length + data.length
-    if (size <= this.maxBytes && this.maxEntries > 0) {
-      while (this.entries.length >= this.maxEntries || this.bytes + size > this.maxBytes) {
-        this.removeAt(0)
-      }
-      this.entries.push({ topic, data, id, decompressed })
-      this.bytes += size
-    }
+    this.entries.add({
+      topic,
+      data,
+      id,
+      decompressed,
+      retained: decompressed.length + data.length,
+    })
     return id
   }
 
   /** The valid-Snappy result `compute` kept for this exact data object and topic, removed. */
   take(topic: string, data: Uint8Array): CachedMessageId | undefined {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i] as CacheEntry
+    const list = this.entries.list
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i] as CacheEntry
       if (e.data === data && e.topic === topic) {
-        this.removeAt(i)
+        this.entries.removeAt(i)
         return { id: e.id, decompressed: e.decompressed }
       }
     }
     return undefined
-  }
-
-  private removeAt(index: number): void {
-    const [removed] = this.entries.splice(index, 1)
-    if (removed !== undefined) this.bytes -= removed.decompressed.length + removed.data.length
   }
 }
