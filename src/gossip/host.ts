@@ -40,7 +40,7 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { AGENT_VERSION } from '../version.ts'
 import type { GossipReasonCode, Verdict } from '../wire/errors.ts'
-import { computeMessageId, MessageIdCache } from '../wire/msgId.ts'
+import { type CachedMessageId, MessageIdCache } from '../wire/msgId.ts'
 import { MAX_GOSSIP_SIZE_BYTES } from '../wire/snappy.ts'
 import { allBlocksTopics, blocksTopic, blockVersionAt } from '../wire/topics.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
@@ -833,11 +833,20 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     await n.stop()
   }
 
-  /** `id`: the message ID when the caller computed it already. */
+  /**
+   * Our own message's ID and decoded bytes, computed once: the validator gets the bytes, and
+   * gossipsub's own message-ID call on publish finds this data among the recent IDs.
+   */
+  function ownMessageId(topic: string, data: Uint8Array): CachedMessageId | { id: Uint8Array } {
+    const id = idCache.compute(topic, data)
+    return idCache.take(topic, data) ?? { id }
+  }
+
+  /** Publishes `data` whose message ID (ownMessageId) is `id`. */
   async function publishRaw(
     topic: string,
     data: Uint8Array,
-    id?: Uint8Array,
+    id: Uint8Array,
   ): Promise<PublishedMessage> {
     const { router: r } = started()
     // gossipsub runs the message-ID function for our own message too: not a received copy.
@@ -851,13 +860,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       }
       throw err
     }
-    // Our own publish ran the message-ID function too; nothing else will take that entry.
-    const own = idCache.take(topic, data)
-    return {
-      topic,
-      messageId: toHex(id ?? own?.id ?? computeMessageId(topic, data)),
-      recipients: recipients.map(String),
-    }
+    return { topic, messageId: toHex(id), recipients: recipients.map(String) }
   }
 
   return {
@@ -875,14 +878,11 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     async publish(block) {
       started()
       const topic = blocksTopic(chain.chainId, blockVersionAt(chain, block.timestamp))
-      // The message ID first: one decompression serves the validator, and gossipsub's own
-      // message-ID call then finds these exact bytes among the recent IDs.
-      const id = idCache.compute(topic, block.data)
-      const pre = idCache.take(topic, block.data)
+      const own = ownMessageId(topic, block.data)
       const result = await modules.validator.validate(
         topic,
         block.data,
-        pre === undefined ? undefined : { decompressed: pre.decompressed },
+        'decompressed' in own ? { decompressed: own.decompressed } : undefined,
       )
       if (result.verdict !== 'accept') {
         throw new GossipHostError(
@@ -890,9 +890,10 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
           `own block refused by validation: ${result.verdict} ${result.reason}`,
         )
       }
-      return publishRaw(topic, block.data, id)
+      return publishRaw(topic, block.data, own.id)
     },
-    publishUnvalidatedForTesting: publishRaw,
+    publishUnvalidatedForTesting: (topic, data) =>
+      publishRaw(topic, data, ownMessageId(topic, data).id),
     async dial(address) {
       const { node: n } = started()
       parsePeerMultiaddr(address)

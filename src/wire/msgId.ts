@@ -101,34 +101,42 @@ export const RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES = 16 * 2 ** 20
 
 /**
  * Entries kept oldest-first under a count and a byte bound (each entry says how many bytes it
- * keeps alive); adding past either bound drops the oldest. The two caches below are built on it.
+ * keeps alive); adding past either bound drops the oldest. Both caches below are one of these.
  */
-class BoundedEntries<E extends { retained: number }> {
-  readonly list: E[] = []
-  bytes = 0
+abstract class BoundedCache<E extends { retained: number }> {
+  protected readonly entries: E[] = []
+  private bytes = 0
   private readonly maxEntries: number
   private readonly maxBytes: number
 
-  constructor(maxEntries: number, maxBytes: number) {
+  constructor(maxEntries: number, maxRetainedBytes: number) {
     this.maxEntries = maxEntries
-    this.maxBytes = maxBytes
+    this.maxBytes = maxRetainedBytes
   }
 
-  /** Adds `entry` unless it alone exceeds the byte bound; false when it was not kept. */
-  add(entry: E): boolean {
-    if (entry.retained > this.maxBytes || this.maxEntries <= 0) return false
-    while (this.list.length >= this.maxEntries || this.bytes + entry.retained > this.maxBytes) {
+  /** Number of entries currently kept. */
+  get size(): number {
+    return this.entries.length
+  }
+
+  /** Bytes currently kept alive by the entries. */
+  get retainedBytes(): number {
+    return this.bytes
+  }
+
+  /** Keeps `entry` unless it alone exceeds the byte bound. */
+  protected keep(entry: E): void {
+    if (entry.retained > this.maxBytes || this.maxEntries <= 0) return
+    while (this.entries.length >= this.maxEntries || this.bytes + entry.retained > this.maxBytes) {
       this.removeAt(0)
     }
-    this.list.push(entry)
+    this.entries.push(entry)
     this.bytes += entry.retained
-    return true
   }
 
-  removeAt(index: number): E | undefined {
-    const [removed] = this.list.splice(index, 1)
+  protected removeAt(index: number): void {
+    const [removed] = this.entries.splice(index, 1)
     if (removed !== undefined) this.bytes -= removed.retained
-    return removed
   }
 }
 
@@ -152,36 +160,25 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  * The IDs of recently seen messages, found again by their exact raw bytes. Bounded by entry
  * count and retained bytes; the oldest pair goes first. A miss only costs the full computation.
  */
-export class RecentMessageIds {
-  private readonly entries: BoundedEntries<RecentId>
-
+export class RecentMessageIds extends BoundedCache<RecentId> {
   constructor(opts: { maxEntries?: number; maxRetainedBytes?: number } = {}) {
-    this.entries = new BoundedEntries(
+    super(
       opts.maxEntries ?? RECENT_MESSAGE_IDS_MAX_ENTRIES,
       opts.maxRetainedBytes ?? RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES,
     )
   }
 
-  get size(): number {
-    return this.entries.list.length
-  }
-
-  get retainedBytes(): number {
-    return this.entries.bytes
-  }
-
   /** The ID computed earlier for byte-identical data on the same topic, newest first. */
   find(topic: string, data: Uint8Array): Uint8Array | undefined {
-    const list = this.entries.list
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i] as RecentId
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as RecentId
       if (e.topic === topic && bytesEqual(e.data, data)) return e.id
     }
     return undefined
   }
 
   add(topic: string, data: Uint8Array, id: Uint8Array): void {
-    this.entries.add({ topic, data, id, retained: data.buffer.byteLength })
+    this.keep({ topic, data, id, retained: data.buffer.byteLength })
   }
 }
 
@@ -199,30 +196,20 @@ interface CacheEntry {
  * bytes for that exact `data` object (identity, not content); `take(topic, data)` removes and
  * returns them. Only valid-Snappy results are kept (an invalid message is rejected anyway and
  * its error is cheap to reproduce). Entries are dropped oldest-first beyond the count or bytes.
- * Entries whose message never reaches the validator (duplicates, own publishes) simply age out.
+ * Entries whose message never reaches the validator (a duplicate in another Snappy encoding,
+ * whose raw bytes the recent IDs do not know) simply age out.
  */
-export class MessageIdCache {
-  private readonly entries: BoundedEntries<CacheEntry>
+export class MessageIdCache extends BoundedCache<CacheEntry> {
   /** Answers duplicate copies without decompressing them. */
   readonly recent = new RecentMessageIds()
   /** IDs answered by `recent` (duplicate copies) so far. */
   reused = 0
 
   constructor(opts: MessageIdCacheOptions = {}) {
-    this.entries = new BoundedEntries(
+    super(
       opts.maxEntries ?? MESSAGE_ID_CACHE_MAX_ENTRIES,
       opts.maxRetainedBytes ?? MESSAGE_ID_CACHE_MAX_RETAINED_BYTES,
     )
-  }
-
-  /** Number of results currently kept. */
-  get size(): number {
-    return this.entries.list.length
-  }
-
-  /** Bytes currently kept alive (decoded plus raw data of each entry). */
-  get retainedBytes(): number {
-    return this.entries.bytes
   }
 
   /**
@@ -238,7 +225,7 @@ export class MessageIdCache {
     const { id, decompressed } = computeMessageIdWithData(topic, data)
     this.recent.add(topic, data, id)
     if (decompressed === null) return id
-    this.entries.add({
+    this.keep({
       topic,
       data,
       id,
@@ -250,11 +237,10 @@ export class MessageIdCache {
 
   /** The valid-Snappy result `compute` kept for this exact data object and topic, removed. */
   take(topic: string, data: Uint8Array): CachedMessageId | undefined {
-    const list = this.entries.list
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i] as CacheEntry
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as CacheEntry
       if (e.data === data && e.topic === topic) {
-        this.entries.removeAt(i)
+        this.removeAt(i)
         return { id: e.id, decompressed: e.decompressed }
       }
     }

@@ -3,7 +3,6 @@
  * real node processes talking libp2p over 127.0.0.1. Short runs (3 followers, a few 1 s blocks);
  * the long runs are benchmarks, not tests.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,45 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { loadRollupConfigFile } from '../../src/chains/rollupConfig.ts'
 import { peerIdFromPrivateKeyBytes } from '../../src/gossip/host.ts'
 import { parsePeerKey } from '../../src/gossip/peerIdentity.ts'
+import { runCli } from '../utils/cli.ts'
 
-const CLI = new URL('../../bin/op-gossip.js', import.meta.url).pathname
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-devnet-'))
-const running = new Set<ChildProcess>()
 
 afterAll(() => {
-  for (const p of running) p.kill('SIGKILL')
   rmSync(tmp, { recursive: true, force: true })
 })
-
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function runCli(args: string[], timeoutMs: number): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    running.add(p)
-    let stdout = ''
-    let stderr = ''
-    p.stdout.on('data', (c) => {
-      stdout += c
-    })
-    p.stderr.on('data', (c) => {
-      stderr += c
-    })
-    const timer = setTimeout(() => {
-      p.kill('SIGINT')
-      reject(new Error(`op-gossip ${args.join(' ')} timed out\n${stdout}\n${stderr}`))
-    }, timeoutMs)
-    p.on('exit', (code) => {
-      clearTimeout(timer)
-      running.delete(p)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 function alive(pid: number): boolean {
   try {
@@ -65,7 +32,7 @@ describe('e2e / devnet', () => {
     const dir = join(tmp, 'devnet')
     const r = await runCli(
       ['devnet', '--nodes', '3', '--blocks', '3', '--block-time', '1', '--dir', dir, '--json'],
-      60_000,
+      { timeoutMs: 60_000 },
     )
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout
@@ -135,7 +102,7 @@ describe('e2e / devnet', () => {
         '--report',
         report,
       ],
-      90_000,
+      { timeoutMs: 90_000 },
     )
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout.trim()) as Record<string, unknown> & {

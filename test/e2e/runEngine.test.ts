@@ -21,6 +21,7 @@ import type { Hex } from '../../src/engine/schema.ts'
 import { BLOCK_LOG_MESSAGE } from '../../src/metrics/blockLog.ts'
 import { bytesToHex } from '../../src/metrics/blockTimeline.ts'
 import { freshGenesis, rpcCall } from '../unit/metrics/observedNode.ts'
+import { CLI, NODE } from '../utils/cli.ts'
 import {
   type MeshNode,
   SEQUENCER_ADDRESS,
@@ -31,8 +32,6 @@ import {
   waitFor,
 } from '../utils/mesh.ts'
 
-const NODE = join(process.cwd(), 'node_modules/.bin/node')
-const CLI = join(process.cwd(), 'bin/op-gossip.js')
 const chain = testChain({ blockTime: 1, genesis: freshGenesis(30) })
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 

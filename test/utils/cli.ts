@@ -26,7 +26,15 @@ export interface RunCliOptions {
   stdin?: string
   /** Variables added to (or overriding) this process's environment. @default {} */
   env?: Record<string, string> | undefined
+  /**
+   * Past this, the process gets SIGINT (SIGKILL a few seconds later if it is still there) and
+   * the call rejects with its output so far. @default no limit
+   */
+  timeoutMs?: number
 }
+
+/** After a timeout's SIGINT, the process gets this long to exit before SIGKILL. */
+const KILL_GRACE_MS = 5000
 
 /** Spawns `op-gossip ...args`, resolves once it exits and its output streams have closed. */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
@@ -44,8 +52,19 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     child.stderr.on('data', (d) => {
       stderr += d
     })
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGINT')
+            setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref()
+            fail(new Error(`op-gossip ${args.join(' ')} timed out\n${stdout}\n${stderr}`))
+          }, opts.timeoutMs)
     child.on('error', fail)
-    child.on('close', (code) => done({ code, stdout, stderr }))
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      done({ code, stdout, stderr })
+    })
     child.stdin.end(opts.stdin ?? '')
   })
 }
