@@ -33,7 +33,6 @@ import type { Connection, PeerId } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
 import { CODE_P2P, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { encode as lengthPrefixedEncode } from 'it-length-prefixed'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
@@ -45,6 +44,7 @@ import { MAX_GOSSIP_SIZE_BYTES } from '../wire/snappy.ts'
 import { allBlocksTopics, blocksTopic, blockVersionAt } from '../wire/topics.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { BanList } from './banList.ts'
+import { coalescingTcp } from './coalescingTcp.ts'
 import { createConnectionTrimmer, type TrimCandidate } from './connectionTrimmer.ts'
 import { GossipHostError } from './errors.ts'
 import {
@@ -70,6 +70,7 @@ import {
   type VerdictEvent,
 } from './types.ts'
 import { createValidationQueue, type JobOutcome, type ValidationJob } from './validationQueue.ts'
+import { deferYamuxWindowUpdates } from './yamuxWindowUpdates.ts'
 
 /**
  * Bytes gossipsub may buffer towards one slow peer before it resets that stream (the library's
@@ -719,6 +720,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   async function start(): Promise<void> {
     if (node !== null) return
     raiseLengthPrefixedEncodeLimit()
+    deferYamuxWindowUpdates()
     if (stopped)
       throw new GossipHostError('GOSSIP_NOT_STARTED', 'a stopped gossip host cannot restart')
     const created = await createLibp2p({
@@ -727,7 +729,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       ...(modules.libp2pMetrics === undefined ? {} : { metrics: modules.libp2pMetrics }),
       nodeInfo: { userAgent: AGENT_VERSION },
       addresses: { listen: [listenMultiaddr(opts.listenIp, opts.listenTcpPort)] },
-      transports: [tcp()],
+      transports: [coalescingTcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionGater: {
