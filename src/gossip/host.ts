@@ -405,7 +405,20 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     envelope: SignedEnvelope | null,
     timing: { startedMs: number | null; finishedMs: number },
   ): void {
-    router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE[verdict])
+    if (verdict === 'accept') {
+      // Forwarding waits until the sockets have been polled once more: the IDONTWANTs mesh peers
+      // sent while this block was being validated are read first, so gossipsub skips those
+      // peers. Two setImmediates because one scheduled from the poll phase would run before the
+      // next poll. Consumers still get the block at once (see deliver).
+      setImmediate(() =>
+        setImmediate(() => {
+          if (!stopped)
+            router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE.accept)
+        }),
+      )
+    } else {
+      router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE[verdict])
+    }
     if (verdict === 'accept') counters.accepted++
     else if (verdict === 'reject') counters.rejected++
     else counters.ignored++
