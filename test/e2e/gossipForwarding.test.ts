@@ -4,17 +4,10 @@
  * still to every other mesh peer. Three hand-written meshsub/1.2.0 peers: A sends the block, B
  * sends an IDONTWANT for it while the host validates, C sends nothing.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { RPC } from '@libp2p/gossipsub/message'
-import type { Stream } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
-import { decode as lpDecode, encode as lpEncode } from 'it-length-prefixed'
-import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HostValidator } from '../../src/gossip/host.ts'
 import { computeMessageId } from '../../src/wire/msgId.ts'
+import { type ForeignPeer, startForeignPeer } from '../utils/foreignPeer.ts'
 import {
   type MeshNode,
   realValidator,
@@ -30,33 +23,7 @@ import {
 const MESHSUB_IDONTWANT = '/meshsub/1.2.0'
 const chain = testChain()
 /** Time the validator keeps the event loop busy after B's IDONTWANT went out, ms. */
-const VALIDATION_BUSY_MS = 20
-
-interface ForeignPeer {
-  node: Libp2p
-  inbox: RPC[]
-  send(rpc: Partial<RPC>): void
-}
-
-async function startForeignPeer(hostAddress: string, topic: string): Promise<ForeignPeer> {
-  const node = await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-  })
-  const inbox: RPC[] = []
-  await node.handle(MESHSUB_IDONTWANT, (stream: Stream) => {
-    void (async () => {
-      for await (const frame of lpDecode(stream)) inbox.push(RPC.decode(frame.subarray()))
-    })().catch(() => {})
-  })
-  const toHost = await node.dialProtocol(multiaddr(hostAddress), MESHSUB_IDONTWANT)
-  const send = (rpc: Partial<RPC>) =>
-    toHost.send(lpEncode.single(RPC.encode({ subscriptions: [], messages: [], ...rpc })))
-  send({ subscriptions: [{ subscribe: true, topic }] })
-  return { node, inbox, send }
-}
+const VALIDATION_BUSY_MS = 50
 
 function busyWait(ms: number): void {
   const until = performance.now() + ms
@@ -83,7 +50,8 @@ describe('e2e / gossip forwarding after validation (IDONTWANTs read first)', () 
     }
     host = await startNode({ chain, validator })
     topic = host.host.topics[3] as string
-    for (let i = 0; i < 3; i++) peers.push(await startForeignPeer(host.address, topic))
+    for (let i = 0; i < 3; i++)
+      peers.push(await startForeignPeer(host.address, MESHSUB_IDONTWANT, topic))
     await waitFor('the host to graft all three', () =>
       peers.every((p) => (host.host.meshPeers()[topic] ?? []).includes(p.node.peerId.toString())),
     )

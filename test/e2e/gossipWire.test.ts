@@ -3,17 +3,9 @@
  * hand (length-prefixed protobuf RPCs) exchanges blocks with a gossip host. Checks StrictNoSign
  * both ways: what we publish carries only topic and data; what carries a seqno/author is refused.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { RPC } from '@libp2p/gossipsub/message'
-import { identify } from '@libp2p/identify'
-import type { Stream } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import { multiaddr } from '@multiformats/multiaddr'
-import { decode as lpDecode, encode as lpEncode } from 'it-length-prefixed'
-import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeMessageId } from '../../src/wire/msgId.ts'
+import { type ForeignPeer, startForeignPeer } from '../utils/foreignPeer.ts'
 import {
   type MeshNode,
   sleep,
@@ -30,45 +22,25 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
 describe('e2e / gossip wire (a hand-written meshsub peer)', () => {
   let node: MeshNode
-  let foreign: Libp2p
-  let toHost: Stream
-  const inbox: RPC[] = []
+  let foreign: ForeignPeer
   let topic: string
-
-  function send(rpc: Partial<RPC>): void {
-    toHost.send(lpEncode.single(RPC.encode({ subscriptions: [], messages: [], ...rpc })))
-  }
 
   beforeAll(async () => {
     node = await startNode({ chain })
     topic = node.host.topics[3] as string
-    foreign = await createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: { identify: identify() },
-    })
-    // Everything the host sends us arrives on the stream it opens to our meshsub handler.
-    await foreign.handle(MESHSUB, (stream) => {
-      void (async () => {
-        for await (const frame of lpDecode(stream)) inbox.push(RPC.decode(frame.subarray()))
-      })().catch(() => {})
-    })
-    toHost = await foreign.dialProtocol(multiaddr(node.address), MESHSUB)
-    send({ subscriptions: [{ subscribe: true, topic }] })
+    foreign = await startForeignPeer(node.address, MESHSUB, topic)
     await waitFor('the host to graft us', () =>
-      (node.host.meshPeers()[topic] ?? []).includes(foreign.peerId.toString()),
+      (node.host.meshPeers()[topic] ?? []).includes(foreign.node.peerId.toString()),
     )
   })
   afterAll(async () => {
-    await foreign.stop()
+    await foreign.node.stop()
     await stopAll([node])
   })
 
   it('announces exactly the four block topics', async () => {
-    await waitFor('the subscriptions', () => inbox.some((r) => r.subscriptions.length > 0))
-    const topics = inbox.flatMap((r) =>
+    await waitFor('the subscriptions', () => foreign.inbox.some((r) => r.subscriptions.length > 0))
+    const topics = foreign.inbox.flatMap((r) =>
       r.subscriptions.filter((s) => s.subscribe === true).map((s) => s.topic),
     )
     expect(topics.sort()).toEqual([...node.host.topics].sort())
@@ -77,8 +49,8 @@ describe('e2e / gossip wire (a hand-written meshsub peer)', () => {
   it('publishes messages with only topic and data (StrictNoSign, no author)', async () => {
     const block = testBuilder(chain, 51).next()
     await node.host.publish(block)
-    await waitFor('our block', () => inbox.some((r) => r.messages.length > 0))
-    const msg = inbox.flatMap((r) => r.messages)[0]
+    await waitFor('our block', () => foreign.inbox.some((r) => r.messages.length > 0))
+    const msg = foreign.inbox.flatMap((r) => r.messages)[0]
     expect(msg?.topic).toBe(topic)
     expect(hex(msg?.data ?? new Uint8Array())).toBe(hex(block.data))
     expect(msg?.from).toBeUndefined()
@@ -89,9 +61,9 @@ describe('e2e / gossip wire (a hand-written meshsub peer)', () => {
 
   it('accepts an unsigned message from a foreign peer, with op-node message IDs', async () => {
     const block = testBuilder(chain, 52).next()
-    send({ messages: [{ topic, data: block.data }] })
+    foreign.send({ messages: [{ topic, data: block.data }] })
     await waitFor('the block accepted', () => node.received.length === 1)
-    expect(node.received[0]?.fromPeer).toBe(foreign.peerId.toString())
+    expect(node.received[0]?.fromPeer).toBe(foreign.node.peerId.toString())
     expect(hex(node.received[0]?.messageId ?? new Uint8Array())).toBe(
       hex(computeMessageId(topic, block.data)),
     )
@@ -100,17 +72,20 @@ describe('e2e / gossip wire (a hand-written meshsub peer)', () => {
   it('refuses a message carrying a seqno and an author, and penalises the sender', async () => {
     const before = node.verdicts.length
     const block = testBuilder(chain, 53).next()
-    send({
+    foreign.send({
       messages: [
         {
           topic,
           data: block.data,
-          from: foreign.peerId.toMultihash().bytes,
+          from: foreign.node.peerId.toMultihash().bytes,
           seqno: new Uint8Array(8).fill(1),
         },
       ],
     })
-    await waitFor('the penalty', () => (node.host.peerScores()[foreign.peerId.toString()] ?? 0) < 0)
+    await waitFor(
+      'the penalty',
+      () => (node.host.peerScores()[foreign.node.peerId.toString()] ?? 0) < 0,
+    )
     await sleep(200)
     // Dropped before validation: no verdict, no block.
     expect(node.verdicts.length).toBe(before)
