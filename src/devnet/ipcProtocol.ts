@@ -107,7 +107,7 @@ export interface BlockEvent {
   blockHash: string
   number: number
   firstSeenMs: number
-  /** Validation finished (the block goes to consumers; forwarding starts one event-loop turn later) */
+  /** Validation finished: the block goes to consumers; forwarding follows one socket poll later */
   validatedMs: number
   /** First seen → validation start (dispatch + queue wait) */
   queueMs: number

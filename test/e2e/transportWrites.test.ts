@@ -13,7 +13,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { coalescingTcp } from '../../src/gossip/coalescingTcp.ts'
 import { deferYamuxWindowUpdates } from '../../src/gossip/yamuxWindowUpdates.ts'
-import { waitFor } from '../utils/mesh.ts'
+import { sleep, waitFor } from '../utils/mesh.ts'
 
 const PROTOCOL = '/op-gossip-test/sink/1.0.0'
 /** Two noise frames per message: more than one 65,519-byte noise payload. */
@@ -61,9 +61,8 @@ describe('e2e / transport writes (coalesced sends, half-window yamux updates)', 
     await Promise.all(nodes.splice(0).map((n) => n.stop()))
   })
 
-  /** Sends messages of the given sizes from a new node to another one; returns the writes seen. */
-  async function exchange(transport: Transport, count: number, sizes?: number[]) {
-    const messages = sizes ?? Array.from({ length: count }, () => MESSAGE_BYTES)
+  /** Sends messages of these sizes from a new node to another one; returns the writes seen. */
+  async function exchange(transport: Transport, messages: number[]) {
     const sender = await startNode(transport)
     const receiver = await startNode(transport)
     nodes.push(sender, receiver)
@@ -83,7 +82,7 @@ describe('e2e / transport writes (coalesced sends, half-window yamux updates)', 
         await waitFor('the message to arrive', () => received >= expected)
       }
       // Let any window update the last frame triggers reach the socket.
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await sleep(50)
     } finally {
       recorder.stop()
     }
@@ -97,12 +96,16 @@ describe('e2e / transport writes (coalesced sends, half-window yamux updates)', 
   }
 
   it('plain @libp2p/tcp writes each noise length prefix on its own (the cost this removes)', async () => {
-    const { senderWrites } = await exchange(tcp, 1)
+    const { senderWrites } = await exchange(tcp, [MESSAGE_BYTES])
     expect(senderWrites.filter((size) => size === 2).length).toBeGreaterThanOrEqual(2)
   })
 
   it('coalescingTcp writes every send as one buffer: no lone 2-byte prefixes', async () => {
-    const { received, senderWrites, receiverWrites } = await exchange(coalescingTcp, 3)
+    const { received, senderWrites, receiverWrites } = await exchange(coalescingTcp, [
+      MESSAGE_BYTES,
+      MESSAGE_BYTES,
+      MESSAGE_BYTES,
+    ])
     expect(received).toBe(3 * MESSAGE_BYTES)
     expect(senderWrites.filter((size) => size === 2)).toEqual([])
     // Each 100 KB message (two noise frames and a yamux header) leaves as one write.
@@ -114,7 +117,10 @@ describe('e2e / transport writes (coalesced sends, half-window yamux updates)', 
   it('a receiver with deferred window updates answers half a window, not every frame', async () => {
     deferYamuxWindowUpdates()
     // 256 KiB initial window: the first message leaves more than half free, the second does not.
-    const { received, receiverWrites } = await exchange(coalescingTcp, 2)
+    const { received, receiverWrites } = await exchange(coalescingTcp, [
+      MESSAGE_BYTES,
+      MESSAGE_BYTES,
+    ])
     expect(received).toBe(2 * MESSAGE_BYTES)
     // One encrypted window update (2 + 12 + 16 bytes), after the second message only.
     expect(receiverWrites).toEqual([30])
@@ -123,9 +129,9 @@ describe('e2e / transport writes (coalesced sends, half-window yamux updates)', 
   it('the first deferred update goes out exactly when half the 256 KiB window is used', async () => {
     deferYamuxWindowUpdates()
     const half = 128 * 1024
-    const below = await exchange(coalescingTcp, 0, [half - 1])
+    const below = await exchange(coalescingTcp, [half - 1])
     expect(below.receiverWrites).toEqual([])
-    const at = await exchange(coalescingTcp, 0, [half - 1, 1])
+    const at = await exchange(coalescingTcp, [half - 1, 1])
     expect(at.receiverWrites).toEqual([30])
   })
 })
