@@ -164,6 +164,7 @@ export async function runLatencyBench(
           number: p.number,
           publishedMs: p.publishedMs,
           ...(p.validationMs === null ? {} : { validationMs: p.validationMs }),
+          publishCallMs: p.publishCallMs,
           bytes: p.bytes,
           compressedBytes: p.compressedBytes,
         })

@@ -24,6 +24,8 @@ export interface PublishedBlock {
   publishedMs: number
   /** The sequencer's validation of its own block before sending it; 0 when unknown */
   validationMs?: number
+  /** The sequencer's whole publish call: its validation, then the sends to every mesh peer */
+  publishCallMs?: number
   /** Decompressed message size */
   bytes: number
   /** Snappy-compressed size (what gossip carries) */
@@ -108,6 +110,11 @@ export interface LatencySummary {
   /** Hops from the sequencer per delivery: p50 / p90 / p99 / max */
   hops: Percentiles
   breakdown: HopBreakdown
+  /**
+   * The sequencer's publish call per block (its validation, then a send to each mesh peer): on
+   * a shared machine the receivers it wakes compete with it for the CPUs before its last send
+   */
+  sequencerPublishMs: Percentiles
   /** Per node: first seen → validation start (p50 / p90 / p99 / max over all arrivals) */
   queueMs: Percentiles
   /** Validation duration over all arrivals */
@@ -295,6 +302,11 @@ export function summarizeLatency(input: LatencyInput): LatencyAnalysis {
       senderValidationMs: r3(median(senderValidation)),
       transferMs: r3(median(transfer)),
     },
+    sequencerPublishMs: roundPercentiles(
+      percentiles(
+        input.blocks.flatMap((b) => (b.publishCallMs === undefined ? [] : [b.publishCallMs])),
+      ),
+    ),
     queueMs: roundPercentiles(percentiles(queue), 3),
     validationMs: roundPercentiles(percentiles(validation), 3),
     duplicatesPerNodePerBlock: r3(mean(perNode.map((n) => n.duplicatesPerBlock))),

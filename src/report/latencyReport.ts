@@ -86,6 +86,10 @@ function section(run: LatencyBenchRun): string {
         'transfer: forward, encrypt, TCP, decrypt, decode, receiver event loop',
         String(r.breakdown.transferMs),
       ],
+      [
+        "sequencer's publish call: its validation, then a send to each mesh peer",
+        String(r.sequencerPublishMs.p50),
+      ],
     ],
   )
   const cdf = renderCdfSvg(

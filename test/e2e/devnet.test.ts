@@ -109,6 +109,8 @@ describe('e2e / devnet', () => {
       e2eMs: { p50: number; p90: number; p99: number; max: number }
       hopMs: { p50: number; p90: number; p99: number; max: number }
       bytesPerNodePerBlock: { sent: number; received: number }
+      sequencerPublishMs: { p50: number; max: number }
+      breakdown: { senderValidationMs: number }
       perNode: Array<{ rssBytes: number; cpuSeconds: number; received: number }>
     }
     expect(result).toMatchObject({ nodes: 3, blocks: 4, delivery: 1 })
@@ -123,6 +125,12 @@ describe('e2e / devnet', () => {
       expect(p.max).toBeLessThan(1000)
     }
     expect(result.hopMs.p50).toBeLessThanOrEqual(result.e2eMs.max)
+    // the publish call contains the sequencer's own validation, then the sends
+    expect(result.sequencerPublishMs.p50).toBeGreaterThan(0)
+    expect(result.sequencerPublishMs.max).toBeGreaterThanOrEqual(
+      result.breakdown.senderValidationMs,
+    )
+    expect(result.sequencerPublishMs.max).toBeLessThan(1000)
     expect('duplicatesPerNodePerBlock' in result).toBe(true)
     // each follower receives at least the compressed block once per block
     expect(result.bytesPerNodePerBlock.received).toBeGreaterThan(

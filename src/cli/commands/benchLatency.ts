@@ -87,7 +87,7 @@ function printTable(results: LatencyBenchResult[]): void {
   for (const r of rows) console.log(fmt(r))
   for (const r of results) {
     console.log(
-      `${kb(r.blockBytes)} KB: hop breakdown (medians) sender queue ${r.breakdown.senderQueueMs} ms, sender validation ${r.breakdown.senderValidationMs} ms, transfer ${r.breakdown.transferMs} ms; validation p50/p99 ${r.validationMs.p50}/${r.validationMs.p99} ms; hops p50/max ${r.hops.p50}/${r.hops.max}; load ${r.machine.loadAverage.start.toFixed(1)} → ${r.machine.loadAverage.end.toFixed(1)} on ${r.machine.cores} cores`,
+      `${kb(r.blockBytes)} KB: hop breakdown (medians) sender queue ${r.breakdown.senderQueueMs} ms, sender validation ${r.breakdown.senderValidationMs} ms, transfer ${r.breakdown.transferMs} ms; sequencer publish call p50/p99 ${r.sequencerPublishMs.p50}/${r.sequencerPublishMs.p99} ms; validation p50/p99 ${r.validationMs.p50}/${r.validationMs.p99} ms; hops p50/max ${r.hops.p50}/${r.hops.max}; load ${r.machine.loadAverage.start.toFixed(1)} → ${r.machine.loadAverage.end.toFixed(1)} on ${r.machine.cores} cores`,
     )
   }
   if (results.some((r) => r.duplicatesPerNodePerBlock === null)) {

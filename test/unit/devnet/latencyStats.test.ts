@@ -53,6 +53,7 @@ describe('devnet / latencyStats', () => {
           number: 1,
           publishedMs: 1000,
           validationMs: 1.5,
+          publishCallMs: 3.25,
           bytes: 100,
           compressedBytes: 80,
         },
@@ -74,6 +75,7 @@ describe('devnet / latencyStats', () => {
     expect(summary.breakdown.senderValidationMs).toBe(1.5)
     // transfer: 4 - 0 - 1.5, 6 - 1 - 2, 3 - 0.5 - 1 → median 2.5
     expect(summary.breakdown.transferMs).toBe(2.5)
+    expect(summary.sequencerPublishMs).toEqual({ p50: 3.25, p90: 3.25, p99: 3.25, max: 3.25 })
     expect(summary.perBlock).toEqual([
       {
         number: 1,
