@@ -398,6 +398,21 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
 
   // --- validation --------------------------------------------------------------------------
 
+  /**
+   * Tells gossipsub to forward an accepted message once the sockets have been polled again: the
+   * IDONTWANTs mesh peers sent while it was being validated are read first, so gossipsub skips
+   * those peers. Two setImmediates because one scheduled from the poll phase would run before
+   * the next poll. Consumers get the block at once all the same (see deliver).
+   */
+  function acceptAfterNextPoll(job: QueuedMessage): void {
+    setImmediate(() =>
+      setImmediate(() => {
+        if (!stopped)
+          router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE.accept)
+      }),
+    )
+  }
+
   function report(
     job: QueuedMessage,
     verdict: Verdict,
@@ -406,22 +421,13 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     timing: { startedMs: number | null; finishedMs: number },
   ): void {
     if (verdict === 'accept') {
-      // Forwarding waits until the sockets have been polled once more: the IDONTWANTs mesh peers
-      // sent while this block was being validated are read first, so gossipsub skips those
-      // peers. Two setImmediates because one scheduled from the poll phase would run before the
-      // next poll. Consumers still get the block at once (see deliver).
-      setImmediate(() =>
-        setImmediate(() => {
-          if (!stopped)
-            router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE.accept)
-        }),
-      )
+      acceptAfterNextPoll(job)
+      counters.accepted++
     } else {
       router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE[verdict])
+      if (verdict === 'reject') counters.rejected++
+      else counters.ignored++
     }
-    if (verdict === 'accept') counters.accepted++
-    else if (verdict === 'reject') counters.rejected++
-    else counters.ignored++
     const payload = envelope?.payload
     const event: VerdictEvent = {
       topic: job.topic,

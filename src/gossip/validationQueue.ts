@@ -6,8 +6,8 @@
  * gossipsub keeps an unvalidated message in its mcache for mcacheLength heartbeats (12 x 500 ms =
  * 6 s) waiting for our verdict, so every job ends in a verdict well before that: a job still
  * waiting or running at its deadline ends as 'timeout' (the host reports IGNORE). A job that
- * finds the queue idle starts at once (a microtask: the message is forwarded before the process
- * reads the duplicate copies already waiting in its sockets), at most one per event-loop turn;
+ * finds the queue idle starts at once (a microtask: its validation does not wait behind the
+ * socket reads already queued in this turn), at most one per event-loop turn;
  * every other job runs on its own macrotask (setImmediate), so a burst of synchronous
  * validations never starves network I/O. A full queue refuses the job (`push` returns false; the
  * host reports IGNORE).
