@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point for `npx op-gossip`. Runs the compiled CLI when `npm run build` produced one,
-// otherwise the TypeScript sources directly (Node 22.18+ strips types natively).
-import { existsSync } from 'node:fs'
+// Entry point for `npx op-gossip`: the compiled CLI when `npm run build` produced an up-to-date
+// one, otherwise the TypeScript sources directly (see entryPoint.js).
+import { chooseEntryPoint } from './entryPoint.js'
 
 const major = Number(process.versions.node.split('.')[0])
 if (major < 22) {
@@ -10,7 +10,4 @@ if (major < 22) {
   )
   process.exit(2)
 }
-const compiled = new URL('../dist/cli/main.js', import.meta.url)
-await import(
-  existsSync(compiled) ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href
-)
+await import(chooseEntryPoint(new URL('../', import.meta.url)).href)

@@ -174,11 +174,15 @@ interface Child {
   starting: ((err: Error | null) => void) | null
 }
 
+/**
+ * Whether node processes run compiled JavaScript (this module runs from dist/, see
+ * bin/entryPoint.js) rather than the TypeScript sources; compiled ones use ~10 MB less RSS.
+ */
+export const NODES_RUN_COMPILED = import.meta.url.endsWith('.js')
+
 /** Resolves the node entry: the .ts source, or the compiled .js when running from dist/. */
 function nodeEntryPath(): string {
-  const self = new URL(import.meta.url)
-  const ext = self.pathname.endsWith('.js') ? 'js' : 'ts'
-  return new URL(`./nodeProcess.${ext}`, self).pathname
+  return new URL(`./nodeProcess.${NODES_RUN_COMPILED ? 'js' : 'ts'}`, import.meta.url).pathname
 }
 
 /** The devnet genesis: a fixed-format hash derived from the chain id and time. */

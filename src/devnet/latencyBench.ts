@@ -9,7 +9,7 @@
  */
 
 import { cpus, loadavg } from 'node:os'
-import type { Devnet, DevnetNode, PublishedEvent } from './devnet.ts'
+import { type Devnet, type DevnetNode, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
 import {
   type BlockArrival,
@@ -57,6 +57,8 @@ export interface LatencyBenchResult
   blockTime: number
   mesh: { d: number; lo: number; hi: number }
   network: string
+  /** Node processes ran the compiled build (`npm run build`), not the TypeScript sources */
+  compiled: boolean
   /** CPU cores and the 1-minute load average when the window started and ended */
   machine: { cores: number; loadAverage: { start: number; end: number } }
   perNode: Array<LatencySummary['perNode'][number] & { index: number }>
@@ -221,6 +223,7 @@ export async function runLatencyBench(
       blockTime: devnet.chain.blockTime,
       mesh: opts.mesh,
       network: opts.network,
+      compiled: NODES_RUN_COMPILED,
       machine: { cores: cpus().length, loadAverage: { start: w.loadStart, end: w.loadEnd } },
       perNode: perNode.map((p, k) => ({ index: (followers[k] as DevnetNode).index, ...p })),
       sequencer: {

@@ -55,6 +55,7 @@ function section(run: LatencyBenchRun): string {
       ['block time', `${r.blockTime} s`],
       ['mesh D / Dlo / Dhi', `${r.mesh.d} / ${r.mesh.lo} / ${r.mesh.hi}`],
       ['network', r.network],
+      ['node code', r.compiled ? 'compiled build' : 'TypeScript sources'],
       [
         'machine load (1-min average, start → end)',
         `${r.machine.loadAverage.start.toFixed(1)} → ${r.machine.loadAverage.end.toFixed(1)} on ${r.machine.cores} cores`,

@@ -6,11 +6,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { chooseEntryPoint } from '../../bin/entryPoint.js'
 import { loadRollupConfigFile } from '../../src/chains/rollupConfig.ts'
 import { peerIdFromPrivateKeyBytes } from '../../src/gossip/host.ts'
 import { parsePeerKey } from '../../src/gossip/peerIdentity.ts'
-import { runCli } from '../utils/cli.ts'
+import { ROOT, runCli } from '../utils/cli.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-devnet-'))
 
@@ -114,6 +116,9 @@ describe('e2e / devnet', () => {
       perNode: Array<{ rssBytes: number; cpuSeconds: number; received: number }>
     }
     expect(result).toMatchObject({ nodes: 3, blocks: 4, delivery: 1 })
+    // nodes run the code the CLI runs: the build when it is up to date, else the sources
+    const cliEntry = chooseEntryPoint(pathToFileURL(`${ROOT}/`))
+    expect(result.compiled).toBe(cliEntry.pathname.endsWith('.js'))
     expect(result.blockBytes as number).toBeGreaterThan(25_000)
     expect(result.blockBytes as number).toBeLessThanOrEqual(30_000)
     for (const p of [result.e2eMs, result.hopMs]) {

@@ -45,6 +45,7 @@ function run(): LatencyBenchRun {
       blockTime: 1,
       mesh: { d: 8, lo: 6, hi: 12 },
       network: 'loopback <test>',
+      compiled: false,
       machine: { cores: 2, loadAverage: { start: 0.5, end: 1 } },
       perNode: perNode.map((p, index) => ({ index: index + 1, ...p })),
       sequencer: { rssBytes: 1, cpuSeconds: 1, bytesSentPerBlock: 1 },
