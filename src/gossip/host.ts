@@ -47,6 +47,7 @@ import { BanList } from './banList.ts'
 import { coalescingTcp } from './coalescingTcp.ts'
 import { createConnectionTrimmer, type TrimCandidate } from './connectionTrimmer.ts'
 import { GossipHostError } from './errors.ts'
+import { quietEmptyLengthPrefixReads } from './lengthPrefixReads.ts'
 import {
   type GossipHostInit,
   type GossipHostOptions,
@@ -744,6 +745,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     if (node !== null) return
     raiseLengthPrefixedEncodeLimit()
     deferYamuxWindowUpdates()
+    quietEmptyLengthPrefixReads()
     if (stopped)
       throw new GossipHostError('GOSSIP_NOT_STARTED', 'a stopped gossip host cannot restart')
     const created = await createLibp2p({
