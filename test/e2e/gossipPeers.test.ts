@@ -1,6 +1,7 @@
 /**
  * Peer management of real gossip hosts: DHT discovery from one bootstrap peer, static peers that
- * come back, watermark trimming, and the req-resp protocols op-gossip deliberately does not serve.
+ * come back, watermark trimming, the ping period, and the req-resp protocols op-gossip
+ * deliberately does not serve.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -22,6 +23,8 @@ import {
 } from '../utils/mesh.ts'
 
 const chain = testChain()
+/** libp2p's connection monitor pings every 10 s by default; op-node (and we) every 3 min. */
+const LIBP2P_DEFAULT_PING_INTERVAL_MS = 10_000
 const portOf = (address: string) => Number(address.split('/tcp/')[1]?.split('/')[0])
 
 describe('e2e / gossip peers', () => {
@@ -103,6 +106,31 @@ describe('e2e / gossip peers', () => {
       expect(peers.length).toBeGreaterThanOrEqual(2)
     } finally {
       await stopAll([friend, hub, ...crowd])
+    }
+  })
+
+  it('pings a peer every 3 minutes like op-node, not every 10 s like a default libp2p node', async () => {
+    const node: MeshNode = await startNode({ chain })
+    const peer = await createLibp2p({
+      addresses: { listen: [] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+    })
+    const pings: number[] = []
+    await peer.handle('/ipfs/ping/1.0.0', (stream) => {
+      pings.push(Date.now())
+      stream.abort(new Error('counted'))
+    })
+    try {
+      await peer.dial(multiaddr(node.address))
+      // Past one default period: a default libp2p node would have pinged us by now.
+      await new Promise((resolve) => setTimeout(resolve, LIBP2P_DEFAULT_PING_INTERVAL_MS + 2000))
+      expect(pings).toEqual([])
+      expect(node.host.peers().map((p) => p.peerId)).toContain(peer.peerId.toString())
+    } finally {
+      await peer.stop()
+      await stopAll([node])
     }
   })
 
