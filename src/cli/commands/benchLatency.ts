@@ -192,7 +192,11 @@ export function registerLatency(bench: Command): void {
       'seconds between blocks',
       String(DEFAULT_BENCH_BLOCK_TIME_SECONDS),
     )
-    .option('--warmup <n>', 'unmeasured blocks before each size', String(DEFAULT_WARMUP_BLOCKS))
+    .option(
+      '--warmup <n>',
+      'unmeasured blocks before each size (nodes speed up for minutes as V8 optimizes them; 240 gives steady-state numbers)',
+      String(DEFAULT_WARMUP_BLOCKS),
+    )
     .option('--json', 'one JSON object per block size on stdout')
     .option('--report <dir>', 'write an HTML report (index.html, result.json) to this directory')
     .option(
