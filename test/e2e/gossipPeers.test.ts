@@ -25,6 +25,13 @@ import {
 const chain = testChain()
 /** libp2p's connection monitor pings every 10 s by default; op-node (and we) every 3 min. */
 const LIBP2P_DEFAULT_PING_INTERVAL_MS = 10_000
+/** Options of a bare libp2p node that only dials out (TCP, noise, yamux). */
+const dialOnly = () => ({
+  addresses: { listen: [] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+})
 const portOf = (address: string) => Number(address.split('/tcp/')[1]?.split('/')[0])
 
 describe('e2e / gossip peers', () => {
@@ -111,12 +118,7 @@ describe('e2e / gossip peers', () => {
 
   it('pings a peer every 3 minutes like op-node, not every 10 s like a default libp2p node', async () => {
     const node: MeshNode = await startNode({ chain })
-    const peer = await createLibp2p({
-      addresses: { listen: [] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-    })
+    const peer = await createLibp2p(dialOnly())
     const pings: number[] = []
     await peer.handle('/ipfs/ping/1.0.0', (stream) => {
       pings.push(Date.now())
@@ -136,13 +138,7 @@ describe('e2e / gossip peers', () => {
 
   it('does not serve the req-resp protocols (either spelling): the stream fails cleanly', async () => {
     const node: MeshNode = await startNode({ chain })
-    const client = await createLibp2p({
-      addresses: { listen: [] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: { ping: ping() },
-    })
+    const client = await createLibp2p({ ...dialOnly(), services: { ping: ping() } })
     try {
       const target = multiaddr(node.address)
       for (const protocol of [
