@@ -79,6 +79,8 @@ export const PAYLOAD_STATUSES = [
   'SYNCING',
   'ACCEPTED',
   'INVALID_BLOCK_HASH',
+  // Pre-merge terminal-block status: op-node treats it as INVALID, and so does the sync driver.
+  'INVALID_TERMINAL_BLOCK',
 ] as const
 export type PayloadStatusValue = (typeof PAYLOAD_STATUSES)[number]
 

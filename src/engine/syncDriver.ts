@@ -636,6 +636,7 @@ export class SyncDriver {
         return 'pending'
       case 'INVALID':
       case 'INVALID_BLOCK_HASH':
+      case 'INVALID_TERMINAL_BLOCK':
         this.markInvalid(block, status)
         return 'invalid'
     }
@@ -686,7 +687,8 @@ export class SyncDriver {
         this.updateGauges()
         return
       case 'INVALID':
-      case 'INVALID_BLOCK_HASH': {
+      case 'INVALID_BLOCK_HASH':
+      case 'INVALID_TERMINAL_BLOCK': {
         const entry = this.buffer.get(target.hash)
         if (entry !== undefined) this.markInvalid(entry, status)
         else this.log.error({ head: refLog(target), status }, 'EL answered INVALID for our head')

@@ -20,7 +20,14 @@
  * at the next offence". The counter decays to 1% (decayToZero) in 10 minutes (half-life ~90 s
  * with 2 s blocks), so a single bad message is forgotten. Spreading spam over the four topics
  * keeps a peer graylisted rather than banned (the squares add up more slowly): still harmless.
+ *
+ * Only structural failures count (PENALISED_REASONS): verdicts honest op-node peers can disagree
+ * with us on (signer during a rotation window, the per-node timestamp threshold, per-height and
+ * already-seen counts, recovery-id rules of other clients) reach gossipsub as IGNORE, so they are
+ * neither forwarded nor scored (`routerVerdict`). Our own verdict, metrics and logs keep REJECT.
  */
+import type { GossipReasonCode, Verdict } from '../wire/errors.ts'
+import type { HostReasonCode } from './types.ts'
 
 export const SCORING_LEVELS = ['light', 'none'] as const
 export type ScoringLevel = (typeof SCORING_LEVELS)[number]
@@ -184,4 +191,34 @@ export function buildScoringConfig(opts: ScoringOptions): ScoringConfig {
     retainScore: RETAIN_SCORE_EPOCHS * epoch,
   }
   return { params, thresholds: { ...OP_NODE_SCORE_THRESHOLDS } }
+}
+
+/**
+ * REJECT reasons that cost the sending peer P4 score: failures no honest op-node relays (its
+ * validator rejects them the same way on every node, whatever its flags or signer view).
+ */
+export const PENALISED_REASONS: ReadonlySet<GossipReasonCode> = new Set<GossipReasonCode>([
+  'SNAPPY_BAD_HEADER',
+  'SNAPPY_TOO_LARGE',
+  'SNAPPY_TOO_SMALL',
+  'SNAPPY_CORRUPT',
+  'SSZ_INVALID',
+  'BLOCK_HASH_MISMATCH',
+  'WITHDRAWALS_WRONG_VERSION',
+  'WITHDRAWALS_NOT_EMPTY',
+  'BLOB_GAS_WRONG_VERSION',
+  'BLOB_GAS_USED_MISSING',
+  'BLOB_GAS_USED_NOT_ZERO',
+  'EXCESS_BLOB_GAS_INVALID',
+  'PARENT_BEACON_ROOT_MISSING',
+  'WITHDRAWALS_ROOT_MISSING',
+])
+
+/** The verdict gossipsub is told: a REJECT that must not cost the peer score becomes IGNORE. */
+export function routerVerdict(
+  verdict: Verdict,
+  reason: GossipReasonCode | HostReasonCode | null,
+): Verdict {
+  if (verdict !== 'reject') return verdict
+  return reason !== null && PENALISED_REASONS.has(reason as GossipReasonCode) ? 'reject' : 'ignore'
 }

@@ -1,22 +1,23 @@
 /**
  * The unsafe-block gossip validator: op-node's `BuildBlocksValidator` checks, in op-node's order,
- * with op-node's outcomes (op-gossip.md §6.2). One validator serves the chain's four block topics
- * (the topic picks the payload version) and keeps one per-height seen cache, like one op-node
- * validator per topic would if blocks never crossed topics.
+ * with op-node's outcomes (op-gossip.md §6.2; docs/conformance.md names the op-node lines). One
+ * validator serves the chain's four block topics (the topic picks the payload version) and keeps
+ * one per-height seen cache per topic, as op-node builds one validator per topic.
  *
  * Order (§6.2 step numbers; where op-node's code and the spec table differ, the code wins):
  *  0. topic is not one of the chain's four block topics → REJECT UNKNOWN_TOPIC
  *  1-4. Snappy header, 10 MiB / 66-byte bounds (before any allocation), decode → REJECT
- *  6-8. signature: op-node's `verifyBlockSignature` first recovers the signer (failure → REJECT
- *     BAD_SIGNATURE) and only then looks at the configured signer (unset → IGNORE
- *     SIGNER_UNKNOWN, different → REJECT WRONG_SIGNER). The spec table lists "unset" first;
- *     the difference shows only for an unparseable signature with no signer configured.
+ *  6-8. signature (op-node's `verifyBlockSignature`): no signer configured → IGNORE
+ *     SIGNER_UNKNOWN before any recovery; recovery fails → REJECT BAD_SIGNATURE; the recovered
+ *     address is neither the current signer nor the previous one inside its rotation grace
+ *     window → REJECT WRONG_SIGNER. A block verified by the current signer closes the window.
  *  9. SSZ decode by topic version → REJECT SSZ_INVALID
  *  10-11. timestamp window [now - threshold, now + 5] in whole seconds → REJECT
  *  12. recomputed block hash → REJECT BLOCK_HASH_MISMATCH
  *  13-22. version rules (withdrawals, blob gas with the Jovian exception, beacon root,
  *     withdrawalsRoot) → REJECT
- *  23-25. per-height seen cache → REJECT TOO_MANY_BLOCKS_AT_HEIGHT / IGNORE DUPLICATE_BLOCK
+ *  23-25. per-height seen cache of the topic → REJECT TOO_MANY_BLOCKS_AT_HEIGHT / IGNORE
+ *     DUPLICATE_BLOCK
  *  Any unexpected exception → REJECT INTERNAL_ERROR (op-node's panic guard); validate never throws.
  *
  * `decodeFully` (for `op-gossip inspect`) keeps decoding after the verdict is decided, so the
@@ -53,14 +54,24 @@ export const MAX_TIMESTAMP_FUTURE_SECONDS = 5
 const ADDRESS_LENGTH_BYTES = 20
 const MS_PER_SECOND = 1000
 
+/**
+ * The signer view the validator reads for every message, so a rotation takes effect at once
+ * (signer/signerSource.ts's SignerSource fits).
+ */
+export interface SignerPolicy {
+  /** The current signer (20 bytes). null, undefined or the zero address = not configured. */
+  current(): Uint8Array | null | undefined
+  /** The previous signer while its rotation grace window is open, else null. */
+  previousInGrace?(): Uint8Array | null
+  /** A block signed by the current signer passed the signature check: ends any grace window. */
+  currentSignerVerified?(): void
+}
+
 export interface BlockValidatorOptions {
   /** Chain whose four block topics are validated; its fork times decide the Jovian rule. */
   chain: ChainConfig
-  /**
-   * The current unsafe-block signer (20 bytes), read for every message so a key rotation takes
-   * effect at once. null, undefined or the zero address = not configured (→ IGNORE).
-   */
-  signer: () => Uint8Array | null | undefined
+  /** Who may sign: a SignerPolicy, or a function giving the current signer alone (no rotation). */
+  signer: SignerPolicy | (() => Uint8Array | null | undefined)
   /**
    * Wall clock in milliseconds (floored to whole seconds like op-node's `time.Now().Unix()`).
    * @default Date.now
@@ -68,8 +79,8 @@ export interface BlockValidatorOptions {
   now?: () => number
   /** Reject payloads older than now minus this many seconds. @default 60 */
   timestampThresholdSeconds?: number
-  /** Per-height seen cache. @default a fresh `createSeenBlocks()` */
-  seenBlocks?: SeenBlocks
+  /** Makes each topic's per-height seen cache. @default `createSeenBlocks` */
+  createSeenBlocks?: () => SeenBlocks
 }
 
 export interface ValidateOptions {
@@ -123,8 +134,10 @@ export type ValidationResult = AcceptedValidation | RefusedValidation
 export interface BlockValidator {
   /** Validates one gossip message; never throws. */
   validate(topic: string, data: Uint8Array, opts?: ValidateOptions): ValidationResult
-  /** The per-height seen cache this validator records into. */
-  readonly seenBlocks: SeenBlocks
+  /** The per-height seen cache of one of the four topics (undefined for any other topic). */
+  seenBlocksFor(topic: string): SeenBlocks | undefined
+  /** Forgets every topic's seen blocks (benchmarks start each iteration fresh). */
+  clearSeenBlocks(): void
   /** The four topics this validator accepts, in version order. */
   readonly topics: readonly string[]
 }
@@ -159,9 +172,14 @@ export function createBlockValidator(opts: BlockValidatorOptions): BlockValidato
   )
   if (thresholdSeconds < 0n) throw new RangeError('timestampThresholdSeconds must be >= 0')
   const futureSeconds = BigInt(MAX_TIMESTAMP_FUTURE_SECONDS)
-  const seen = opts.seenBlocks ?? createSeenBlocks()
+  const signer: SignerPolicy =
+    typeof opts.signer === 'function' ? { current: opts.signer } : opts.signer
   const versionByTopic = new Map<string, BlockVersion>(
     BLOCK_VERSIONS.map((v) => [blocksTopic(chain.chainId, v), v]),
+  )
+  const makeSeen = opts.createSeenBlocks ?? createSeenBlocks
+  const seenByTopic = new Map<string, SeenBlocks>(
+    [...versionByTopic.keys()].map((topic) => [topic, makeSeen()]),
   )
 
   /** Records the first failure; returns true when the run should stop here. */
@@ -199,19 +217,22 @@ export function createBlockValidator(opts: BlockValidatorOptions): BlockValidato
     return true
   }
 
-  // Steps 6-8 (recover first, then compare: op-node's verifyBlockSignature).
+  // Steps 6-8 (op-node's verifyBlockSignature: unset signer first, then recover, then compare).
   function signatureStep(run: Run, signature: Uint8Array, signedBytes: Uint8Array, full: boolean) {
+    const expected = signer.current()
+    const unset = expected === null || expected === undefined || isZeroAddress(expected)
+    if (unset && fail(run, 'SIGNER_UNKNOWN', full)) return false
     const hash = signingHash(chain.chainId, payloadHash(signedBytes))
     run.signer = recoverSigner(hash, signature)
     if (run.signer === null) return !fail(run, 'BAD_SIGNATURE', full)
-    const expected = opts.signer()
-    if (expected === null || expected === undefined || isZeroAddress(expected)) {
-      return !fail(run, 'SIGNER_UNKNOWN', full)
+    if (unset) return true
+    if (expected.length === ADDRESS_LENGTH_BYTES && bytesEqual(run.signer, expected)) {
+      signer.currentSignerVerified?.()
+      return true
     }
-    if (expected.length !== ADDRESS_LENGTH_BYTES || !bytesEqual(run.signer, expected)) {
-      return !fail(run, 'WRONG_SIGNER', full)
-    }
-    return true
+    const previous = signer.previousInGrace?.() ?? null
+    if (previous !== null && bytesEqual(run.signer, previous)) return true
+    return !fail(run, 'WRONG_SIGNER', full)
   }
 
   // Step 9.
@@ -286,7 +307,7 @@ export function createBlockValidator(opts: BlockValidatorOptions): BlockValidato
   }
 
   // Steps 23-25.
-  function seenStep(run: Run, env: SignedEnvelope): void {
+  function seenStep(run: Run, env: SignedEnvelope, seen: SeenBlocks): void {
     const outcome = seen.checkAndRecord(env.payload.blockNumber, env.payload.blockHash)
     if (outcome === 'too-many') run.reason = 'TOO_MANY_BLOCKS_AT_HEIGHT'
     else if (outcome === 'duplicate') run.reason = 'DUPLICATE_BLOCK'
@@ -339,7 +360,7 @@ export function createBlockValidator(opts: BlockValidatorOptions): BlockValidato
       return
     }
     // The seen cache records only blocks that passed every earlier step.
-    if (run.reason === null) seenStep(run, env)
+    if (run.reason === null) seenStep(run, env, seenByTopic.get(run.topic) as SeenBlocks)
   }
 
   function validate(topic: string, data: Uint8Array, validateOpts?: ValidateOptions) {
@@ -365,7 +386,14 @@ export function createBlockValidator(opts: BlockValidatorOptions): BlockValidato
     return toResult(run)
   }
 
-  return { validate, seenBlocks: seen, topics: [...versionByTopic.keys()] }
+  return {
+    validate,
+    seenBlocksFor: (topic) => seenByTopic.get(topic),
+    clearSeenBlocks() {
+      for (const seen of seenByTopic.values()) seen.clear()
+    },
+    topics: [...versionByTopic.keys()],
+  }
 }
 
 function toResult(run: Run): ValidationResult {

@@ -148,7 +148,7 @@ export class BlockTimeline {
     t.newPayload = outcome
     t.lastAnswerMs = at
     this.metrics?.observeStageDelay('new_payload', (at - t.timestampMs) / 1000)
-    if (outcome === 'INVALID' || outcome === 'INVALID_BLOCK_HASH') this.finish(t)
+    if (outcome.startsWith('INVALID')) this.finish(t)
   }
 
   /**

@@ -15,7 +15,7 @@ export const GossipReason = {
   SNAPPY_CORRUPT: 'reject',
   /** step 6: no unsafe-block signer configured */
   SIGNER_UNKNOWN: 'ignore',
-  /** step 7: public-key recovery failed (bad r/s, v not 0/1) */
+  /** step 7: public-key recovery failed (bad r/s, v > 7: op-gossip.md §2.2) */
   BAD_SIGNATURE: 'reject',
   /** step 8: recovered address is not the unsafe-block signer */
   WRONG_SIGNER: 'reject',

@@ -4,18 +4,23 @@
  * secp256k1 comes from the `secp256k1` package (libsecp256k1 prebuild, ~0.08 ms per recovery;
  * its index falls back to pure-JS elliptic if the addon fails to load).
  *
- * Recovery follows go-ethereum's `crypto.SigToPub` as op-node uses it:
- * - high-S signatures are ACCEPTED (libsecp256k1 recovery does not require low S, and neither
- *   does op-node), so a malleated copy of a valid signature recovers the same signer;
- * - v must be 0 or 1. Go accepts 2 and 3 as well, but those only recover when r < p - n
- *   (probability ~2^-128 for a real signature), so rejecting them never changes a verdict:
- *   op-node would reject such a message as a wrong signer anyway. 27/28 are rejected like Go;
+ * Recovery follows go-ethereum's `crypto.SigToPub` as official op-node builds run it. Those are
+ * built with CGO_ENABLED=0, so go-ethereum's no-cgo path hands `v + 27` to decred's
+ * `RecoverCompact`, which takes codes 27..34 and recovers with `code & 3` (op-gossip.md §2.2):
+ * - v = 0..7 recover with recovery id `v & 3` (v = 4/5 give the same key as 0/1); v >= 8,
+ *   27/28 included, fail → null (MAX_SIGNATURE_V);
+ * - high-S signatures are ACCEPTED (neither path requires low S), so a malleated copy of a valid
+ *   signature recovers the same signer;
  * - r or s zero or >= the curve order: recovery fails → null.
  */
 import secp256k1 from 'secp256k1'
 import { keccak256 } from './keccak.ts'
 
 export const SIGNATURE_LENGTH_BYTES = 65
+/** Highest v byte op-node's no-cgo recovery accepts (decred's compact codes 27..34 minus 27). */
+export const MAX_SIGNATURE_V = 7
+/** The recovery id is the low two bits of v (decred `RecoverCompact`: `code & 3`). */
+const RECOVERY_ID_MASK = 3
 const HASH_LENGTH_BYTES = 32
 const ADDRESS_LENGTH_BYTES = 20
 /** SigningDomainBlocksV1: the only domain op-node uses for block gossip. */
@@ -65,16 +70,17 @@ function addressOfPublicKey(uncompressed: Uint8Array): Uint8Array {
 
 /**
  * The 20-byte address that produced `signature` (r || s || v) over `signingHash`, or null when
- * recovery fails (wrong lengths, v not 0/1, r/s out of range, no valid point).
+ * recovery fails (wrong lengths, v > MAX_SIGNATURE_V, r/s out of range, no valid point).
  */
 export function recoverSigner(signingHash: Uint8Array, signature: Uint8Array): Uint8Array | null {
   if (signingHash.length !== HASH_LENGTH_BYTES || signature.length !== SIGNATURE_LENGTH_BYTES) {
     return null
   }
-  const v = signature[64]
-  if (v !== 0 && v !== 1) return null
+  const v = signature[64] as number
+  if (v > MAX_SIGNATURE_V) return null
   try {
-    const pub = secp256k1.ecdsaRecover(signature.subarray(0, 64), v, signingHash, false)
+    const recoveryId = v & RECOVERY_ID_MASK
+    const pub = secp256k1.ecdsaRecover(signature.subarray(0, 64), recoveryId, signingHash, false)
     return addressOfPublicKey(pub)
   } catch {
     return null

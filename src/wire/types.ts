@@ -59,7 +59,7 @@ export interface ExecutionPayload {
 /** A decoded gossip message (after Snappy decompression): op-gossip.md §2.2. */
 export interface SignedEnvelope {
   version: BlockVersion
-  /** 65 bytes: r (32) || s (32) || v (1, 0 or 1) */
+  /** 65 bytes: r (32) || s (32) || v (1; 0 or 1 when signed, 0..7 accepted) */
   signature: Uint8Array
   /** V3+ only: 32 bytes */
   parentBeaconBlockRoot?: Uint8Array

@@ -1,7 +1,9 @@
 /**
  * A misbehaving node (it skips its own validation through the test-only raw publish) in a mesh of
- * real hosts: its invalid messages die at the first hop, its neighbours graylist and then ban it,
- * and the rest of the mesh stays in sync without it.
+ * real hosts: its invalid messages die at the first hop, its neighbours graylist and then ban it
+ * for the structural failures among them, and the rest of the mesh stays in sync without it. A
+ * peer that relays blocks we refuse for reasons honest op-node peers can disagree on (signer,
+ * timestamp) loses no score.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBlockBuilder, devnetKey, sealBlock } from '../../src/devnet/blockBuilder.ts'
@@ -38,24 +40,31 @@ function invalidMessages(): Record<string, Uint8Array> {
     privateKey: SEQUENCER_KEY,
     seed: 23,
   })
-  const base = good.next()
-  const badHash = sealBlock({
-    chainId: chain.chainId,
-    privateKey: SEQUENCER_KEY,
-    version: 4,
-    payload: { ...base.envelope.payload, blockHash: new Uint8Array(32).fill(0xab) },
-    parentBeaconBlockRoot: base.envelope.parentBeaconBlockRoot as Uint8Array,
-    keepBlockHash: true,
-  })
   return {
     wrongSigner: wrongSigner.next().data,
-    badBlockHash: badHash.data,
+    badBlockHash: badBlockHash(good, 0xab),
     tooOld: good.next({ timestamp: now() - 600n }).data,
     // Signed by the right key but for chain 902: the signing hash differs, so the signer does.
     otherChainsBlock: otherChain.next().data,
     // v = 0x5a is no recovery id: the signature cannot even be parsed.
     garbage: snappyCompress(new Uint8Array(500).fill(0x5a)),
+    badBlockHash2: badBlockHash(testBuilder(chain, 27), 0xac),
+    // Not Snappy at all: the header's varint never ends.
+    notSnappy: new Uint8Array(200).fill(0xff),
   }
+}
+
+/** A correctly signed block whose payload carries a block hash that does not recompute. */
+function badBlockHash(builder: ReturnType<typeof testBuilder>, fill: number): Uint8Array {
+  const base = builder.next()
+  return sealBlock({
+    chainId: chain.chainId,
+    privateKey: SEQUENCER_KEY,
+    version: 4,
+    payload: { ...base.envelope.payload, blockHash: new Uint8Array(32).fill(fill) },
+    parentBeaconBlockRoot: base.envelope.parentBeaconBlockRoot as Uint8Array,
+    keepBlockHash: true,
+  }).data
 }
 
 const EXPECTED_REASON: Record<string, string> = {
@@ -64,6 +73,8 @@ const EXPECTED_REASON: Record<string, string> = {
   tooOld: 'TIMESTAMP_TOO_OLD',
   otherChainsBlock: 'WRONG_SIGNER',
   garbage: 'BAD_SIGNATURE',
+  badBlockHash2: 'BLOCK_HASH_MISMATCH',
+  notSnappy: 'SNAPPY_BAD_HEADER',
 }
 
 describe('e2e / gossip scoring and banning', () => {
@@ -133,7 +144,8 @@ describe('e2e / gossip scoring and banning', () => {
     )
     for (const i of NEIGHBOURS) {
       const ban = nodes[i]?.bans.find((b) => b.peerId === spammer.host.peerId)
-      // Five rejected messages: -14 * 25 = -350 (graylisted at -40, banned below -100).
+      // Three structural failures count (two bad hashes, one bad Snappy header):
+      // -14 * 3^2 = -126 (graylisted at -40, banned below -100). The other four cost nothing.
       expect(ban?.score).toBeLessThan(OP_NODE_SCORE_THRESHOLDS.graylistThreshold)
       expect(ban?.score).toBeLessThan(-100)
       expect(ban?.untilMs).toBeGreaterThan(Date.now() + 59 * 60_000)
@@ -179,8 +191,8 @@ describe('e2e / gossip graylisting', () => {
       const topic = victim.host.topics[3] as string
       await waitForMesh([spammer, victim], topic, 1)
       const bad = invalidMessages()
-      await spammer.host.publishUnvalidatedForTesting(topic, bad.wrongSigner as Uint8Array)
       await spammer.host.publishUnvalidatedForTesting(topic, bad.badBlockHash as Uint8Array)
+      await spammer.host.publishUnvalidatedForTesting(topic, bad.badBlockHash2 as Uint8Array)
       await waitFor('two verdicts', () => victim.verdicts.length === 2)
       await waitFor('the score below graylist', () => {
         const s = victim.host.peerScores()[spammer.host.peerId]
@@ -198,6 +210,41 @@ describe('e2e / gossip graylisting', () => {
       expect(victim.bans).toHaveLength(0)
     } finally {
       await stopAll([spammer, victim])
+    }
+  })
+})
+
+describe('e2e / honest disagreement costs nothing', () => {
+  it('a peer relaying 10 blocks we refuse for signer or timestamp reasons stays connected, unbanned, unscored', async () => {
+    const [relay, victim] = await startNodes(2, { chain })
+    if (relay === undefined || victim === undefined) throw new Error('nodes')
+    try {
+      await connect(relay, victim)
+      const topic = victim.host.topics[3] as string
+      await waitForMesh([relay, victim], topic, 1)
+      const rotated = createBlockBuilder({ chain, privateKey: devnetKey('next signer'), seed: 31 })
+      const stale = testBuilder(chain, 32)
+      for (let i = 0; i < 5; i++) {
+        await relay.host.publishUnvalidatedForTesting(topic, rotated.next().data)
+        await relay.host.publishUnvalidatedForTesting(
+          topic,
+          stale.next({ timestamp: now() - 120n }).data,
+        )
+      }
+      await waitFor('ten verdicts', () => victim.verdicts.length === 10)
+      expect(new Set(victim.verdicts.map((v) => `${v.verdict}:${v.reason}`))).toEqual(
+        new Set(['reject:WRONG_SIGNER', 'reject:TIMESTAMP_TOO_OLD']),
+      )
+      // Past the peer monitor's round (one peer a second) and a few score decays.
+      await sleep(2500)
+      expect(victim.host.peerScores()[relay.host.peerId]).toBe(0)
+      expect(victim.bans).toHaveLength(0)
+      expect(victim.host.peers().map((p) => p.peerId)).toEqual([relay.host.peerId])
+      // And it is still heard: a valid block from it is accepted.
+      await relay.host.publish(testBuilder(chain, 33).next())
+      await waitFor('the valid block', () => victim.received.length === 1)
+    } finally {
+      await stopAll([relay, victim])
     }
   })
 })

@@ -77,7 +77,7 @@ export function benchValidateCase(
     blockHash: [] as number[],
   }
   for (let i = 0; i < warmup + runs; i++) {
-    validator.seenBlocks.clear()
+    validator.clearSeenBlocks()
     const start = performance.now()
     const result = validator.validate(block.topic, block.data)
     const us = (performance.now() - start) * 1000

@@ -7,6 +7,7 @@ import {
   FORKCHOICE_UPDATED_METHOD,
   NEW_PAYLOAD_METHOD,
   newPayloadRequest,
+  PAYLOAD_STATUSES,
   parseData,
   parseForkchoiceUpdatedResult,
   parsePayloadStatus,
@@ -215,7 +216,8 @@ describe('engine / schema', () => {
 
   describe('results', () => {
     it('parses every payload status and keeps latestValidHash / validationError', () => {
-      for (const status of ['VALID', 'INVALID', 'SYNCING', 'ACCEPTED', 'INVALID_BLOCK_HASH']) {
+      expect(PAYLOAD_STATUSES).toContain('INVALID_TERMINAL_BLOCK')
+      for (const status of PAYLOAD_STATUSES) {
         expect(
           parsePayloadStatus({ status, latestValidHash: null, validationError: null }).status,
         ).toBe(status)

@@ -178,32 +178,38 @@ describe('engine / syncDriver', () => {
     expect(c.fcus[2]).toMatchObject({ safeBlockHash: ZERO_HASH, finalizedBlockHash: ZERO_HASH })
   })
 
-  it('newPayload INVALID: remembered, counted, target stays, never re-sent', async () => {
-    const c = new ScriptedClient()
-    const d = await started(c)
-    c.newPayloadAnswers.push(status('INVALID', genesisRef.hash))
-    d.onBlock(block(1))
-    await settle(d, () => d.status().counters.invalid === 1)
-    d.onBlock(block(1))
-    d.onBlock(block(2))
-    await new Promise((r) => setTimeout(r, 20))
-    expect(c.log.filter((l) => l.startsWith('newPayload'))).toEqual(['newPayload 1'])
-    expect(c.fcus).toHaveLength(0)
-    expect(d.status().target).toEqual(genesisRef)
-    expect(d.status().counters.ignoredInvalid).toBe(2)
-  })
+  it.each(['INVALID', 'INVALID_TERMINAL_BLOCK'] as const)(
+    'newPayload %s: remembered, counted, target stays, never re-sent',
+    async (answer) => {
+      const c = new ScriptedClient()
+      const d = await started(c)
+      c.newPayloadAnswers.push(status(answer, genesisRef.hash))
+      d.onBlock(block(1))
+      await settle(d, () => d.status().counters.invalid === 1)
+      d.onBlock(block(1))
+      d.onBlock(block(2))
+      await new Promise((r) => setTimeout(r, 20))
+      expect(c.log.filter((l) => l.startsWith('newPayload'))).toEqual(['newPayload 1'])
+      expect(c.fcus).toHaveLength(0)
+      expect(d.status().target).toEqual(genesisRef)
+      expect(d.status().counters.ignoredInvalid).toBe(2)
+    },
+  )
 
-  it('FCU INVALID: the head is remembered invalid and the target falls back to the confirmed head', async () => {
-    const c = new ScriptedClient()
-    const d = await started(c)
-    c.newPayloadAnswers.push(status('SYNCING'))
-    c.fcuAnswers.push(status('INVALID'))
-    d.onBlock(block(2))
-    await settle(d, () => d.status().counters.invalid === 1)
-    expect(d.status().target).toEqual(genesisRef)
-    d.onBlock(block(2))
-    expect(d.status().counters.ignoredInvalid).toBe(1)
-  })
+  it.each(['INVALID', 'INVALID_TERMINAL_BLOCK'] as const)(
+    'FCU %s: the head is remembered invalid and the target falls back to the confirmed head',
+    async (answer) => {
+      const c = new ScriptedClient()
+      const d = await started(c)
+      c.newPayloadAnswers.push(status('SYNCING'))
+      c.fcuAnswers.push(status(answer))
+      d.onBlock(block(2))
+      await settle(d, () => d.status().counters.invalid === 1)
+      expect(d.status().target).toEqual(genesisRef)
+      d.onBlock(block(2))
+      expect(d.status().counters.ignoredInvalid).toBe(1)
+    },
+  )
 
   it('-32602 / -38005 from newPayload drop the block (a request bug), without retry', async () => {
     const c = new ScriptedClient()

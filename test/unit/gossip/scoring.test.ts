@@ -11,9 +11,12 @@ import {
   buildScoringConfig,
   INVALID_MESSAGE_DELIVERIES_WEIGHT,
   OP_NODE_SCORE_THRESHOLDS,
+  PENALISED_REASONS,
+  routerVerdict,
   type ScoringOptions,
   scoreDecay,
 } from '../../../src/gossip/scoring.ts'
+import { GOSSIP_REASON_CODES, GossipReason } from '../../../src/wire/errors.ts'
 import { allBlocksTopics } from '../../../src/wire/topics.ts'
 
 const topics = allBlocksTopics(10)
@@ -173,5 +176,27 @@ describe('gossip / scoring', () => {
     expect(buildScoringConfig({ ...light, blockTimeSeconds: 0 }).params.decayInterval).toBe(2000)
     // retainScore = 100 epochs of 6 slots.
     expect(buildScoringConfig({ ...light, blockTimeSeconds: 1 }).params.retainScore).toBe(600_000)
+  })
+
+  it('tells gossipsub REJECT only for structural failures; honest disagreement becomes IGNORE', () => {
+    const honest = [
+      'SIGNER_UNKNOWN',
+      'BAD_SIGNATURE',
+      'WRONG_SIGNER',
+      'TIMESTAMP_TOO_OLD',
+      'TIMESTAMP_TOO_NEW',
+      'TOO_MANY_BLOCKS_AT_HEIGHT',
+      'DUPLICATE_BLOCK',
+      'UNKNOWN_TOPIC',
+      'INTERNAL_ERROR',
+    ]
+    for (const code of GOSSIP_REASON_CODES) {
+      const verdict = GossipReason[code]
+      const expected = honest.includes(code) ? 'ignore' : verdict
+      expect(routerVerdict(verdict, code), code).toBe(expected)
+      expect(PENALISED_REASONS.has(code), code).toBe(!honest.includes(code))
+    }
+    expect(routerVerdict('accept', null)).toBe('accept')
+    expect(routerVerdict('ignore', 'VALIDATION_QUEUE_FULL')).toBe('ignore')
   })
 })

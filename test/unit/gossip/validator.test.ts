@@ -225,19 +225,49 @@ describe('gossip / validator', () => {
       expectVerdict(validatorFor(chain).validate(block.topic, data), 'reject', 'BAD_SIGNATURE')
     })
 
-    it('rejects an unrecoverable signature even with no signer configured (op-node order)', () => {
+    it('ignores an unrecoverable signature when no signer is configured (unset is checked first)', () => {
       const data = mutateRaw(block, (d) => {
         d.fill(0, 0, 64)
       })
       const v = validatorFor(chain, { signer: () => null })
-      expectVerdict(v.validate(block.topic, data), 'reject', 'BAD_SIGNATURE')
+      expectVerdict(v.validate(block.topic, data), 'ignore', 'SIGNER_UNKNOWN')
+      expectVerdict(validatorFor(chain).validate(block.topic, data), 'reject', 'BAD_SIGNATURE')
+    })
+
+    it('accepts v = 0..7 with recovery id v & 3 and rejects v >= 8 (official no-cgo op-node)', () => {
+      const v0 = block.decompressed[64] as number
+      for (const [v, verdict] of [
+        [v0, 'accept'],
+        [v0 + 4, 'accept'],
+        [v0 ^ 1, 'reject'],
+        [(v0 ^ 1) + 4, 'reject'],
+        [3, 'reject'],
+        [7, 'reject'],
+        [8, 'reject'],
+        [v0 + 8, 'reject'],
+        [27, 'reject'],
+        [28, 'reject'],
+      ] as const) {
+        const data = mutateRaw(block, (d) => {
+          d[64] = v
+        })
+        const r = validatorFor(chain).validate(block.topic, data)
+        expect(r.verdict, `v=${v}`).toBe(verdict)
+        // 2/3 and 6/7 (recovery ids 2/3) and v >= 8 never recover for a real signature.
+        if (v >= 8 || (v & 3) >= 2) expect(r.reason, `v=${v}`).toBe('BAD_SIGNATURE')
+      }
     })
 
     it('ignores a block when no signer is configured (null, undefined or zero address)', () => {
       for (const signer of [null, undefined, new Uint8Array(20)]) {
-        const r = validatorFor(chain, { signer: () => signer }).validate(block.topic, block.data)
+        const v = validatorFor(chain, { signer: () => signer })
+        const r = v.validate(block.topic, block.data)
         expectVerdict(r, 'ignore', 'SIGNER_UNKNOWN')
-        expect(hex(r.signer as Uint8Array)).toBe(hex(SEQ))
+        // Decided before any recovery; inspect (decodeFully) still shows who signed.
+        expect(r.signer).toBeNull()
+        const full = v.validate(block.topic, block.data, { decodeFully: true })
+        expectVerdict(full, 'ignore', 'SIGNER_UNKNOWN')
+        expect(hex(full.signer as Uint8Array)).toBe(hex(SEQ))
       }
     })
 
@@ -456,10 +486,24 @@ describe('gossip / validator', () => {
 
     it('does not record refused blocks', () => {
       const seen = createSeenBlocks()
-      const v = validatorFor(chain, { seenBlocks: seen, signer: () => null })
+      const v = validatorFor(chain, { createSeenBlocks: () => seen, signer: () => null })
       v.validate(block.topic, block.data)
       expect(seen.countAt(block.blockNumber)).toBe(0)
-      expect(v.seenBlocks).toBe(seen)
+      expect(v.seenBlocksFor(block.topic)).toBe(seen)
+    })
+
+    it('keeps one seen cache per topic, as op-node keeps one validator per topic', () => {
+      const v = validatorFor(chain)
+      expectVerdict(v.validate(block.topic, block.data), 'accept', null)
+      const caches = v.topics.map((t) => v.seenBlocksFor(t))
+      expect(new Set(caches).size).toBe(4)
+      expect(v.seenBlocksFor(block.topic)?.countAt(block.blockNumber)).toBe(1)
+      for (const t of v.topics.filter((t) => t !== block.topic)) {
+        expect(v.seenBlocksFor(t)?.countAt(block.blockNumber)).toBe(0)
+      }
+      expect(v.seenBlocksFor('/optimism/902/3/blocks')).toBeUndefined()
+      v.clearSeenBlocks()
+      expect(v.seenBlocksFor(block.topic)?.size).toBe(0)
     })
 
     it('forgets the least recently used height after 1000 heights', () => {
@@ -477,7 +521,7 @@ describe('gossip / validator', () => {
         last = builder.next({ timestamp: T })
         expectVerdict(v.validate(last.topic, last.data), 'accept', null)
       }
-      expect(v.seenBlocks.size).toBe(MAX_SEEN_HEIGHTS)
+      expect(v.seenBlocksFor(last.topic)?.size).toBe(MAX_SEEN_HEIGHTS)
       expectVerdict(v.validate(last.topic, last.data), 'ignore', 'DUPLICATE_BLOCK')
       // The first height was evicted: its block counts as new again.
       expectVerdict(v.validate(first.topic, first.data), 'accept', null)
@@ -572,7 +616,7 @@ describe('gossip / validator', () => {
       expect(r.signer).toBeNull()
       expect(r.envelope?.payload.blockNumber).toBe(block.blockNumber)
       expect(hex(r.computedBlockHash as Uint8Array)).toBe(hex(block.blockHash))
-      expect(v.seenBlocks.size).toBe(0)
+      expect(v.seenBlocksFor(block.topic)?.size).toBe(0)
       const unsigned = validatorFor(chain, { signer: () => null, now: () => 0 })
       const u = unsigned.validate(block.topic, block.data, { decodeFully: true })
       expectVerdict(u, 'ignore', 'SIGNER_UNKNOWN')

@@ -3,6 +3,7 @@ import { recoverAddress, serializeSignature } from 'viem'
 import { describe, expect, it } from 'vitest'
 import {
   addressFromPrivateKey,
+  MAX_SIGNATURE_V,
   payloadHash,
   recoverSigner,
   SigningInputError,
@@ -80,9 +81,21 @@ describe('wire / signing', () => {
     expect(other === null ? null : hex(other)).not.toBe(DEV_ADDRESS)
   })
 
-  it('rejects v outside 0/1 (27/28 Ethereum style, 2/3) with null', () => {
+  it('recovers v = 4..7 with recovery id v & 3, like decred RecoverCompact behind no-cgo SigToPub', () => {
     const sig = signPayloadHash(DEV_KEY, hash)
-    for (const v of [27, 28, 2, 3, 4, 255]) {
+    const high = sig.slice()
+    high[64] = (sig[64] as number) + 4
+    expect(MAX_SIGNATURE_V).toBe(7)
+    expect(hex(recoverSigner(hash, high) as Uint8Array)).toBe(DEV_ADDRESS)
+    const flipped = sig.slice()
+    flipped[64] = ((sig[64] as number) ^ 1) + 4
+    const other = recoverSigner(hash, flipped)
+    expect(other === null ? null : hex(other)).not.toBe(DEV_ADDRESS)
+  })
+
+  it('rejects v >= 8 (27/28 Ethereum style included) and recovery ids 2/3 of a real signature', () => {
+    const sig = signPayloadHash(DEV_KEY, hash)
+    for (const v of [2, 3, 6, 7, 8, 9, 27, 28, 34, 35, 229, 255]) {
       const bad = sig.slice()
       bad[64] = v
       expect(recoverSigner(hash, bad), `v=${v}`).toBeNull()
