@@ -169,7 +169,7 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
 
   const validator = createBlockValidator({
     chain: opts.chain,
-    signer: () => signer.current(),
+    signer,
     ...(opts.timestampThresholdSeconds === undefined
       ? {}
       : { timestampThresholdSeconds: opts.timestampThresholdSeconds }),
@@ -238,13 +238,16 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     observability: obs,
     engine,
     async start() {
+      if (opts.chain.verificationWarning !== undefined) {
+        log.warn({ chain: opts.chain.name }, opts.chain.verificationWarning)
+      }
       await signer.start()
       try {
         // Before gossip: a wrong JWT secret or chain id is a startup error, not a log line later.
         await engine?.start()
         await host.start()
         if (opts.discovery !== null) await startDiscovery(opts.discovery)
-        await obs.start({ host, engine, discovery })
+        await obs.start({ host, engine, discovery, signer })
       } catch (err) {
         await stopParts()
         throw err

@@ -12,6 +12,21 @@ import type { ChainConfig } from './types.ts'
  * Unconfirmed: any fork after Jovian (Karst is left unscheduled), the block time after
  * 2026-04-27, and the signer after Sept 2025.
  */
+/**
+ * Base left the OP Stack (announced 2026-02) and ships base-consensus. Its own forks were read in
+ * base/base `crates/common/chains/src/config.rs` (main of 2026-06-26, docs/conformance.md); the
+ * BaseTime / Denim gossip rule (`block_validity.rs`, `base_time.rs`) is not implemented here.
+ */
+export function baseVerificationWarning(azul: string, beryl: string): string {
+  return (
+    'Base left the OP Stack and runs its own node (base-consensus): op-gossip verifies Base blocks ' +
+    "with op-node's gossip rules and the OP fork times through Jovian. It does NOT verify Base's " +
+    `own forks Azul (${azul}) and Beryl (${beryl}), nor Denim's 200 ms schedule (a BaseTime ` +
+    'deposit as the second transaction of every block): a block off that schedule is accepted ' +
+    'and relayed here, where base-consensus rejects it.'
+  )
+}
+
 export const base: ChainConfig = {
   name: 'base',
   chainId: 8453,
@@ -42,4 +57,5 @@ export const base: ChainConfig = {
   unsafeBlockSigner: '0xAf6E19BE0F9cE7f8afd49a1824851023A8249e8a',
   bootnodes: [...OP_NODE_DEFAULT_BOOTNODES],
   unconfirmed: ['unsafeBlockSigner', 'forks.karst', 'blockTime', 'bootnodes'],
+  verificationWarning: baseVerificationWarning('2026-05-28T18:00:00Z', '2026-06-25T18:00:00Z'),
 }

@@ -1,3 +1,4 @@
+import { baseVerificationWarning } from './base.ts'
 import { OP_NODE_DEFAULT_BOOTNODES } from './bootnodes.ts'
 import type { ChainConfig } from './types.ts'
 
@@ -41,4 +42,5 @@ export const baseSepolia: ChainConfig = {
   unsafeBlockSigner: '0xb830b99c95Ea32300039624Cb567d324D4b1D83C',
   bootnodes: [...OP_NODE_DEFAULT_BOOTNODES],
   unconfirmed: ['unsafeBlockSigner', 'forks.karst', 'blockTime', 'bootnodes'],
+  verificationWarning: baseVerificationWarning('2026-04-20T18:00:00Z', '2026-06-18T18:00:00Z'),
 }

@@ -47,6 +47,11 @@ export interface ChainConfig {
    * this object: shown by `op-gossip chains` so nobody mistakes them for verified facts.
    */
   unconfirmed?: readonly string[]
+  /**
+   * For a chain that left the OP Stack: which of its forks op-gossip verifies and which it does
+   * not. Logged once at start as a warning and shown by `op-gossip chains`.
+   */
+  verificationWarning?: string
 }
 
 /** True when `fork` is active at `timestamp` (seconds). */

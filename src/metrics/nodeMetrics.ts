@@ -15,7 +15,12 @@ import {
   type Verdict,
 } from '../wire/errors.ts'
 import { topicLabel } from './libp2pMetrics.ts'
-import type { P2pPeerInfo, P2pStatusSource, SyncStatusSource } from './statusSources.ts'
+import type {
+  P2pPeerInfo,
+  P2pStatusSource,
+  SignerStatusSource,
+  SyncStatusSource,
+} from './statusSources.ts'
 
 /** Block topic labels (`blocksV1`..`blocksV4`), as the style guide names the topics. */
 export const BLOCK_TOPIC_LABELS = ['blocksV1', 'blocksV2', 'blocksV3', 'blocksV4'] as const
@@ -77,7 +82,11 @@ export interface BlockMetricsRecorder {
 export interface NodeMetrics extends GossipMetricsRecorder, BlockMetricsRecorder {
   readonly registry: Registry
   /** Points the scrape-time gauges at the running node (either may be bound later or never). */
-  bindSources(sources: { p2p?: P2pStatusSource | null; sync?: SyncStatusSource | null }): void
+  bindSources(sources: {
+    p2p?: P2pStatusSource | null
+    sync?: SyncStatusSource | null
+    signer?: SignerStatusSource | null
+  }): void
 }
 
 function safeRead<T>(read: () => T, fallback: T): T {
@@ -101,6 +110,7 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
   const registers = [registry]
   let p2p: P2pStatusSource | null = null
   let sync: SyncStatusSource | null = null
+  let signer: SignerStatusSource | null = null
 
   const info = new Gauge({
     name: 'op_gossip_info',
@@ -248,11 +258,43 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
   })
   gapBlocks.set(0)
 
+  // --- unsafe-block signer (scrape time) ---
+  new Gauge({
+    name: 'op_gossip_signer_info',
+    help: 'Always 1 while a signer source is bound; labels: the current signer (none when unset), the previous signer inside its rotation grace window (none otherwise), and where the current one came from',
+    labelNames: ['signer', 'previous_signer', 'origin'],
+    registers,
+    collect() {
+      this.reset()
+      const s = signer === null ? null : safeRead(() => signer!.status(), null)
+      if (s === null) return
+      this.set(
+        {
+          signer: s.signer ?? 'none',
+          previous_signer: s.previousSigner ?? 'none',
+          origin: s.origin,
+        },
+        1,
+      )
+    },
+  })
+  new Gauge({
+    name: 'op_gossip_signer_grace_window_end_seconds',
+    help: 'Unix time when the previous signer stops being accepted; 0 when no grace window is open',
+    registers,
+    collect() {
+      const end =
+        signer === null ? null : safeRead(() => signer!.status().graceWindowEndsAtMs, null)
+      this.set(end === null ? 0 : end / 1000)
+    },
+  })
+
   return {
     registry,
     bindSources(sources) {
       if (sources.p2p !== undefined) p2p = sources.p2p
       if (sources.sync !== undefined) sync = sources.sync
+      if (sources.signer !== undefined) signer = sources.signer
     },
     onVerdict(event) {
       const reason = event.reason ?? 'none'

@@ -15,6 +15,7 @@ import { createHealthMonitor, type HealthMonitor } from '../rpc/health.ts'
 import { createP2pStatusSource, type DiscoveryView, type P2pHostView } from '../rpc/p2pAdapter.ts'
 import { createP2pApi } from '../rpc/p2pApi.ts'
 import { type RpcServer, startRpcServer } from '../rpc/rpcServer.ts'
+import { createSignerApi } from '../rpc/signerApi.ts'
 import { createSyncStatusApi } from '../rpc/syncStatusApi.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { VERSION } from '../version.ts'
@@ -29,7 +30,7 @@ import {
 import { createMetricsRegistry } from './metricsRegistry.ts'
 import { type MetricsServer, startMetricsServer } from './metricsServer.ts'
 import { createNodeMetrics, type NodeMetrics } from './nodeMetrics.ts'
-import type { P2pStatusSource, SyncStatusSource } from './statusSources.ts'
+import type { P2pStatusSource, SignerStatusSource, SyncStatusSource } from './statusSources.ts'
 
 export interface ObservabilityOptions {
   chain: ChainConfig
@@ -56,6 +57,8 @@ export interface ObservedParts {
   /** The Engine driver (its status() has the SyncStatusSource shape); null without one */
   engine: SyncStatusSource | null
   discovery?: DiscoveryView | null
+  /** The unsafe-block signer: `opgossip_signer` and the signer metrics */
+  signer?: SignerStatusSource | null
 }
 
 export interface Observability {
@@ -121,7 +124,7 @@ export function createObservability(
       discovery: parts.discovery ?? null,
       onManualUnban: (id) => hostBinding?.noteManualUnban(id),
     })
-    metrics?.bindSources({ p2p, sync })
+    metrics?.bindSources({ p2p, sync, signer: parts.signer ?? null })
     timeline.start()
     const source = p2p
     try {
@@ -146,6 +149,7 @@ export function createObservability(
         const methods = {
           ...createP2pApi(source, { chainId: opts.chain.chainId }),
           ...createSyncStatusApi({ sync, firstTransaction: (h) => timeline.firstTransaction(h) }),
+          ...(parts.signer ? createSignerApi(parts.signer) : {}),
         }
         rpcServer = await startRpcServer(opts.rpc, { methods, health, log })
       }

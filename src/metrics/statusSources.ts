@@ -5,6 +5,12 @@
  * cheap and never throw.
  */
 import type { BanEntry, ConnectionDirection } from '../gossip/types.ts'
+import type { SignerStatus } from '../signer/signerSource.ts'
+
+/** The unsafe-block signer (signer/signerSource.ts's SignerSource fits). */
+export interface SignerStatusSource {
+  status(): SignerStatus
+}
 
 /** The node itself, for `opp2p_self`. */
 export interface P2pSelfInfo {
@@ -85,6 +91,23 @@ export interface P2pStatusSource {
   connectPeer(multiaddr: string, signal: AbortSignal): Promise<void>
   /** Closes every connection to the peer. */
   disconnectPeer(peerId: string): Promise<void>
+  /**
+   * IP and subnet blocks (`opp2p_blockAddr`, `opp2p_blockSubnet`): addresses in canonical text
+   * (`192.0.2.1`, `2001:db8::1`, `10.0.0.0/8`). Absent: no connection gater (op-node's error).
+   */
+  blockedAddrs?(): string[]
+  /** Refuses the IP until unblocked and closes its connections. */
+  blockAddr?(ip: string): void | Promise<void>
+  /** False when the IP was not blocked. */
+  unblockAddr?(ip: string): boolean | Promise<boolean>
+  blockedSubnets?(): string[]
+  blockSubnet?(cidr: string): void | Promise<void>
+  unblockSubnet?(cidr: string): boolean | Promise<boolean>
+  /** Spares the peer from connection trimming. Absent: no connection manager. */
+  protectPeer?(peerId: string): void | Promise<void>
+  unprotectPeer?(peerId: string): void | Promise<void>
+  /** The discovery table as `enr:` records; null (or absent) when discovery is off. */
+  discoveryTable?(): string[] | null
 }
 
 /** A block header reference as the Engine driver tracks it. */

@@ -6,6 +6,7 @@ import type { ChainConfig } from '../chains/types.ts'
 import { parseDurationMs } from './duration.ts'
 import {
   DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS,
+  DEFAULT_SIGNER_GRACE_PERIOD_MS,
   parseSignerAddress,
   type SignerSourceOptions,
   signerOptionsForChain,
@@ -29,6 +30,12 @@ export const SIGNER_FLAG_SPECS: readonly {
     description: 're-read the signer from L1 this often (Go duration, 0 = never)',
     defaultValue: `${DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS / 60_000}m`,
   },
+  {
+    flags: '--p2p.signer.grace-period <duration>',
+    description:
+      "after an L1 signer rotation, keep accepting the previous signer this long, or until a block of the new one verifies (op-node's DefaultSignerGracePeriod)",
+    defaultValue: `${DEFAULT_SIGNER_GRACE_PERIOD_MS / 3_600_000}h`,
+  },
 ]
 
 /** Commander's keys for the flags above. */
@@ -36,6 +43,7 @@ export interface SignerFlagValues {
   'p2p.unsafeBlockSigner'?: string
   l1?: string
   'l1.runtimeConfigReloadInterval'?: string
+  'p2p.signer.gracePeriod'?: string
 }
 
 export class SignerFlagError extends Error {
@@ -45,7 +53,10 @@ export class SignerFlagError extends Error {
 
 /** @throws SignerFlagError naming the flag */
 export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): SignerSourceOptions {
-  const picked: Pick<SignerSourceOptions, 'configuredSigner' | 'l1Url' | 'reloadIntervalMs'> = {}
+  const picked: Pick<
+    SignerSourceOptions,
+    'configuredSigner' | 'l1Url' | 'reloadIntervalMs' | 'gracePeriodMs'
+  > = {}
   const signer = flags['p2p.unsafeBlockSigner']
   if (signer !== undefined) {
     try {
@@ -78,6 +89,14 @@ export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): S
       picked.reloadIntervalMs = parseDurationMs(interval)
     } catch (err) {
       throw new SignerFlagError(`--l1.runtime-config-reload-interval: ${(err as Error).message}`)
+    }
+  }
+  const grace = flags['p2p.signer.gracePeriod']
+  if (grace !== undefined) {
+    try {
+      picked.gracePeriodMs = parseDurationMs(grace)
+    } catch (err) {
+      throw new SignerFlagError(`--p2p.signer.grace-period: ${(err as Error).message}`)
     }
   }
   return signerOptionsForChain(chain, picked)

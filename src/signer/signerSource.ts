@@ -8,6 +8,16 @@
  *  3. the chain's last known value, with a warning that it may be stale.
  * With none of them, every block is ignored (op-node's rule for an unset signer) and the node says
  * so once, at error level.
+ *
+ * Rotation grace (op-node PR #20063, `runcfg/runtime_config.go` `rotateSigner`,
+ * `PreviousP2PSequencerAddress`, `ConfirmCurrentSigner`): when an L1 reload sees the signer
+ * change from a non-zero address A to a different address B, A stays accepted for the grace
+ * period, counted from that reload on the local clock (still open at exactly its end). The first
+ * block verified as B's closes the window early. A change back (B → A) is a rotation like any
+ * other (B gets a window); B → C drops A at once; a reload that reads the zero address makes B the
+ * previous signer and the current one unset, so every block is ignored (the unset check comes
+ * first); zero → C opens no window and leaves an earlier one as it was. The first value read from
+ * L1 opens no window, whatever the last known value was. A fixed signer never rotates.
  */
 import { createPublicClient, http, type PublicClient } from 'viem'
 import type { ChainConfig } from '../chains/types.ts'
@@ -19,6 +29,9 @@ export const UNSAFE_BLOCK_SIGNER_SLOT =
 
 /** op-node `l1.runtime-config-reload-interval` default. */
 export const DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS = 10 * 60 * 1000
+
+/** op-node `DefaultSignerGracePeriod` (a constant there; `--p2p.signer.grace-period` here). */
+export const DEFAULT_SIGNER_GRACE_PERIOD_MS = 3 * 60 * 60_000
 
 /** Per-request timeout for L1 reads. */
 export const DEFAULT_L1_REQUEST_TIMEOUT_MS = 10_000
@@ -73,12 +86,16 @@ export interface SignerSourceOptions {
   l1RequestTimeoutMs?: number
   /** Last known signer, used (with a warning) when neither the flag nor L1 gives one */
   lastKnownSigner?: `0x${string}`
+  /** How long a rotated-out signer stays accepted. @default DEFAULT_SIGNER_GRACE_PERIOD_MS */
+  gracePeriodMs?: number
 }
 
 export interface SignerSourceModules {
   logger?: Logger
   /** L1 client to use instead of a viem client on `l1Url` (tests, or a shared client) */
   l1Client?: SignerL1Client
+  /** Clock for the grace window, ms. @default Date.now */
+  now?: () => number
 }
 
 export interface SignerChange {
@@ -88,9 +105,26 @@ export interface SignerChange {
   origin: SignerOrigin
 }
 
+/** What the status RPC, metrics and logs show of the signer. */
+export interface SignerStatus {
+  /** 0x-hex, null when unset */
+  signer: `0x${string}` | null
+  origin: SignerOrigin
+  /** The rotated-out signer while its grace window is open, else null */
+  previousSigner: `0x${string}` | null
+  /** When that window closes (ms since the epoch), null when none is open */
+  graceWindowEndsAtMs: number | null
+  gracePeriodMs: number
+}
+
 export interface SignerSource {
   /** The signer blocks must be signed by now (20 bytes), or null: synchronous, for the validator */
   current(): Uint8Array | null
+  /** The previous signer while its rotation grace window is open, else null */
+  previousInGrace(): Uint8Array | null
+  /** A block signed by the current signer verified: closes any grace window */
+  currentSignerVerified(): void
+  status(): SignerStatus
   /** Where the current value came from */
   origin(): SignerOrigin
   /** Resolves the first value (one L1 read when configured) and starts the reload timer */
@@ -105,7 +139,10 @@ export interface SignerSource {
 /** Options for a chain plus the operator's flags (the chain gives SystemConfig, L1 id, fallback). */
 export function signerOptionsForChain(
   chain: ChainConfig,
-  flags: Pick<SignerSourceOptions, 'configuredSigner' | 'l1Url' | 'reloadIntervalMs'>,
+  flags: Pick<
+    SignerSourceOptions,
+    'configuredSigner' | 'l1Url' | 'reloadIntervalMs' | 'gracePeriodMs'
+  >,
 ): SignerSourceOptions {
   const opts: SignerSourceOptions = { ...flags }
   if (chain.systemConfig !== undefined) opts.systemConfig = chain.systemConfig
@@ -133,7 +170,7 @@ export function addressFromStorageWord(word: `0x${string}` | undefined): Uint8Ar
   return address.every((b) => b === 0) ? null : address
 }
 
-function addressHex(address: Uint8Array | null): string | null {
+function addressHex(address: Uint8Array | null): `0x${string}` | null {
   return address === null ? null : `0x${Buffer.from(address).toString('hex')}`
 }
 
@@ -156,7 +193,12 @@ export function createSignerSource(
   modules: SignerSourceModules = {},
 ): SignerSource {
   const log = (modules.logger ?? silentLogger).child({ module: 'signer' })
+  const now = modules.now ?? Date.now
   const reloadIntervalMs = opts.reloadIntervalMs ?? DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS
+  const gracePeriodMs = opts.gracePeriodMs ?? DEFAULT_SIGNER_GRACE_PERIOD_MS
+  if (!Number.isFinite(gracePeriodMs) || gracePeriodMs < 0) {
+    throw new RangeError(`gracePeriodMs must be >= 0, got ${gracePeriodMs}`)
+  }
   const configured =
     opts.configuredSigner === undefined ? null : parseSignerAddress(opts.configuredSigner)
   const lastKnown =
@@ -183,6 +225,10 @@ export function createSignerSource(
 
   let current: Uint8Array | null = null
   let origin: SignerOrigin = 'none'
+  // The rotated-out signer and when the rotation was seen (op-node's prevP2PBlockSignerAddr and
+  // signerChangeTime); the window's end is derived, so it closes without a timer.
+  let previous: Uint8Array | null = null
+  let rotatedAtMs = 0
   let timer: NodeJS.Timeout | undefined
   let warnedNone = false
   let loadedFromL1 = false
@@ -202,6 +248,34 @@ export function createSignerSource(
     }
     if (!changed) return
     for (const listener of listeners) listener({ signer, previous, origin })
+  }
+
+  function graceEndsAtMs(): number | null {
+    return previous === null ? null : rotatedAtMs + gracePeriodMs
+  }
+
+  function previousInGrace(): Uint8Array | null {
+    if (previous === null) return null
+    // op-node: `time.Since(change) > grace` ends it, so the window is still open at its end.
+    if (now() - rotatedAtMs > gracePeriodMs) return null
+    return previous
+  }
+
+  /** op-node's rotateSigner: only a change away from a non-zero L1 value opens a window. */
+  function rotate(next: Uint8Array | null): void {
+    if (loadedFromL1 && current !== null && !sameAddress(current, next)) {
+      previous = current
+      rotatedAtMs = now()
+      log.info(
+        {
+          signer: addressHex(next),
+          previousSigner: addressHex(previous),
+          graceWindowEndsAt: new Date(rotatedAtMs + gracePeriodMs).toISOString(),
+          systemConfig,
+        },
+        'unsafe block signer rotated on L1: the previous signer is accepted until its grace window ends or a block of the new signer verifies',
+      )
+    }
   }
 
   async function readL1(): Promise<Uint8Array | null> {
@@ -227,22 +301,21 @@ export function createSignerSource(
     if (l1 === null) return current
     try {
       const signer = await readL1()
-      if (!sameAddress(signer, current) || !loadedFromL1) {
-        if (loadedFromL1 || origin === 'last-known') {
-          log.warn(
-            { previous: addressHex(current), signer: addressHex(signer), systemConfig },
-            'unsafe block signer changed on L1',
-          )
-        } else {
-          log.info(
-            { signer: addressHex(signer), systemConfig },
-            'unsafe block signer loaded from L1',
-          )
-        }
+      const changed = !sameAddress(signer, current)
+      if (!loadedFromL1 && origin === 'last-known' && changed) {
+        log.warn(
+          { lastKnown: addressHex(current), signer: addressHex(signer), systemConfig },
+          'the unsafe block signer on L1 differs from the last known value',
+        )
+      } else if (!loadedFromL1) {
+        log.info({ signer: addressHex(signer), systemConfig }, 'unsafe block signer loaded from L1')
+      } else if (changed && current === null) {
+        log.info({ signer: addressHex(signer), systemConfig }, 'unsafe block signer set on L1')
       }
       if (signer === null) {
         log.error({ systemConfig }, 'L1 SystemConfig has no unsafe block signer (zero slot)')
       }
+      rotate(signer)
       loadedFromL1 = true
       set(signer, 'l1')
     } catch (err) {
@@ -256,6 +329,25 @@ export function createSignerSource(
 
   return {
     current: () => current,
+    previousInGrace,
+    currentSignerVerified() {
+      if (previous === null || current === null) return
+      log.info(
+        { signer: addressHex(current), previousSigner: addressHex(previous) },
+        'a block of the current signer verified: the previous signer grace window is closed',
+      )
+      previous = null
+    },
+    status() {
+      const open = previousInGrace()
+      return {
+        signer: addressHex(current),
+        origin,
+        previousSigner: addressHex(open),
+        graceWindowEndsAtMs: open === null ? null : graceEndsAtMs(),
+        gracePeriodMs,
+      }
+    },
     origin: () => origin,
     async start() {
       if (configured !== null) {

@@ -17,6 +17,7 @@ export function chainSummary(chain: ChainConfig) {
     genesis: chain.genesis ?? null,
     bootnodes: chain.bootnodes?.length ?? 0,
     unconfirmed: chain.unconfirmed ?? [],
+    verificationWarning: chain.verificationWarning ?? null,
   }
 }
 
@@ -43,6 +44,9 @@ function printText(): void {
       console.log(
         `  ${fork.padEnd(13)} ${t === null ? '' : `${t}  `}${isoTime(t)}${mark(`forks.${fork}`)}`,
       )
+    }
+    if (chain.verificationWarning !== undefined) {
+      console.log(`  warning       ${chain.verificationWarning}`)
     }
     console.log('')
   }

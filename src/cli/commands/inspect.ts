@@ -46,6 +46,8 @@ export interface InspectOutput {
   topic: string
   messageId: string
   signer: string | null
+  /** Whom the recovered signer matched: --signer, --previous-signer, or neither (null) */
+  signedBy: 'current' | 'previous' | null
   parentBeaconBlockRoot: string | null
   computedBlockHash: string | null
   payload: PayloadJson | null
@@ -56,6 +58,7 @@ interface InspectFlags {
   file?: string
   topic: string
   signer?: string
+  previousSigner?: string
   now?: string
   timestampThreshold?: string
   'rollup.config'?: string
@@ -150,12 +153,16 @@ function resolveChain(flags: InspectFlags, chainId: number, version: BlockVersio
   return getBuiltinChainById(chainId) ?? assumedChain(chainId, version)
 }
 
-function parseSigner(text: string | undefined): Uint8Array | null {
+function parseSigner(text: string | undefined, flag: string): Uint8Array | null {
   if (text === undefined) return null
   if (!/^0x[0-9a-fA-F]{40}$/.test(text)) {
-    throw new UsageError(`--signer must be a 0x-prefixed 20-byte hex address, got '${text}'`)
+    throw new UsageError(`${flag} must be a 0x-prefixed 20-byte hex address, got '${text}'`)
   }
   return new Uint8Array(Buffer.from(text.slice(2), 'hex'))
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a !== null && b !== null && Buffer.from(a).equals(Buffer.from(b))
 }
 
 /** Decodes and validates `data` as the node would (fresh seen cache) and builds the output. */
@@ -164,6 +171,8 @@ export function inspectMessage(opts: {
   data: Uint8Array
   chain: ChainConfig
   signer: Uint8Array | null
+  /** Judge as a node inside a rotation grace window for this previous signer */
+  previousSigner?: Uint8Array | null
   nowMs: number
   timestampThresholdSeconds?: number
 }): InspectOutput {
@@ -172,7 +181,7 @@ export function inspectMessage(opts: {
   const { id, decompressed } = computeMessageIdWithData(opts.topic, opts.data)
   const validator = createBlockValidator({
     chain: opts.chain,
-    signer: () => opts.signer,
+    signer: { current: () => opts.signer, previousInGrace: () => opts.previousSigner ?? null },
     now: () => opts.nowMs,
     ...(opts.timestampThresholdSeconds !== undefined
       ? { timestampThresholdSeconds: opts.timestampThresholdSeconds }
@@ -187,6 +196,11 @@ export function inspectMessage(opts: {
     topic: opts.topic,
     messageId: toHex(id),
     signer: r.signer === null ? null : toChecksumAddress(r.signer),
+    signedBy: sameBytes(r.signer, opts.signer)
+      ? 'current'
+      : sameBytes(r.signer, opts.previousSigner ?? null)
+        ? 'previous'
+        : null,
     parentBeaconBlockRoot:
       env?.parentBeaconBlockRoot === undefined ? null : toHex(env.parentBeaconBlockRoot),
     computedBlockHash: r.computedBlockHash === null ? null : toHex(r.computedBlockHash),
@@ -206,6 +220,10 @@ export function register(program: Command): void {
       '--signer <address>',
       'unsafe-block signer to check against (none: ignore, like op-node)',
     )
+    .option(
+      '--previous-signer <address>',
+      'also accept this signer, as a node inside its rotation grace window would',
+    )
     .option('--now <unixSeconds>', 'validation time (default: the current time)')
     .option(
       '--timestamp-threshold <seconds>',
@@ -215,7 +233,8 @@ export function register(program: Command): void {
     .action(async (_dash: string | undefined, flags: InspectFlags, cmd: Command) => {
       const parsed = parseBlocksTopic(flags.topic)
       if (parsed === null) throw new UsageError(`--topic '${flags.topic}' is not a block topic`)
-      const signer = parseSigner(flags.signer)
+      const signer = parseSigner(flags.signer, '--signer')
+      const previousSigner = parseSigner(flags.previousSigner, '--previous-signer')
       const nowMs = flags.now === undefined ? Date.now() : parseSeconds(flags.now, '--now') * 1000
       const threshold =
         flags.timestampThreshold === undefined
@@ -228,6 +247,7 @@ export function register(program: Command): void {
         data,
         chain,
         signer,
+        previousSigner,
         nowMs,
         timestampThresholdSeconds: threshold,
       })

@@ -78,6 +78,25 @@ describe('chains / builtin', () => {
     expect(base.unconfirmed).toEqual(expect.arrayContaining(['forks.karst', 'blockTime']))
   })
 
+  it('Base and Base Sepolia say which of their forks are not verified; OP chains say nothing', () => {
+    for (const name of ['base', 'base-sepolia']) {
+      const warning = BUILTIN_CHAINS.find((c) => c.name === name)?.verificationWarning ?? ''
+      for (const word of [
+        'left the OP Stack',
+        'through Jovian',
+        'Azul',
+        'Beryl',
+        'Denim',
+        'BaseTime',
+      ])
+        expect(warning, name).toContain(word)
+    }
+    expect(base.verificationWarning).toContain('2026-06-25T18:00:00Z')
+    for (const chain of BUILTIN_CHAINS.filter((c) => !c.name.startsWith('base'))) {
+      expect(chain.verificationWarning, chain.name).toBeUndefined()
+    }
+  })
+
   it('the default bootnode list carries five Base ENRs and eight enodes', () => {
     expect(BASE_BOOTNODE_ENRS).toHaveLength(5)
     expect(OP_NODE_DEFAULT_BOOTNODES.filter((b) => b.startsWith('enode://'))).toHaveLength(8)

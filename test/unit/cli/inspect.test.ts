@@ -38,6 +38,7 @@ describe('cli / inspect', () => {
       topic: block.topic,
       messageId: hex(computeMessageId(block.topic, block.data)),
       signer: SIGNER,
+      signedBy: 'current',
       parentBeaconBlockRoot: hex(block.envelope.parentBeaconBlockRoot as Uint8Array),
       computedBlockHash: hex(block.blockHash),
     })
@@ -72,6 +73,28 @@ describe('cli / inspect', () => {
     expect(out).toMatchObject({ verdict: 'reject', reason: 'WRONG_SIGNER', signer: SIGNER })
     expect(out.computedBlockHash).toBe(hex(block.blockHash))
     expect(out.payload.blockNumber).toBe(Number(block.blockNumber))
+  })
+
+  it('--previous-signer judges as a node inside that signer rotation grace window', async () => {
+    const next = getAddress(bytesToHex(addressFromPrivateKey(devnetKey('next signer'))))
+    const inWindow = await runCli([
+      ...base,
+      '--hex',
+      dataHex,
+      '--signer',
+      next,
+      '--previous-signer',
+      SIGNER,
+    ])
+    expect(inWindow.code).toBe(0)
+    expect(JSON.parse(inWindow.stdout)).toMatchObject({
+      verdict: 'accept',
+      signer: SIGNER,
+      signedBy: 'previous',
+    })
+    const bad = await runCli([...base, '--hex', dataHex, '--previous-signer', '0x12'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--previous-signer must be')
   })
 
   it('ignore without --signer (op-node: no signer configured), exit 1', async () => {

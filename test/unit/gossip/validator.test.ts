@@ -302,6 +302,64 @@ describe('gossip / validator', () => {
     })
   })
 
+  describe('signer rotation grace window (op-node PR #20063)', () => {
+    const NEXT_KEY = OTHER_KEY
+    const NEXT = addressFromPrivateKey(NEXT_KEY)
+    function policy(current: Uint8Array | null, previous: Uint8Array | null) {
+      const state = { previous, confirmations: 0 }
+      return {
+        state,
+        signer: {
+          current: () => current,
+          previousInGrace: () => state.previous,
+          currentSignerVerified: () => {
+            state.confirmations++
+            state.previous = null
+          },
+        },
+      }
+    }
+
+    it('accepts the previous signer inside its window and rejects a third signer', () => {
+      const p = policy(NEXT, SEQ)
+      const v = validatorFor(chain, { signer: p.signer })
+      expectVerdict(v.validate(block.topic, block.data), 'accept', null)
+      expect(p.state.confirmations).toBe(0)
+      const third = reseal(
+        chain,
+        block,
+        (x) => {
+          x.blockNumber += 5n
+        },
+        { key: devnetKey('a third signer') },
+      )
+      expectVerdict(v.validate(third.topic, third.data), 'reject', 'WRONG_SIGNER')
+    })
+
+    it('a block verified for the current signer closes the window, even when refused later', () => {
+      const p = policy(NEXT, SEQ)
+      const v = validatorFor(chain, { signer: p.signer, now: () => Number(T + 600n) * 1000 })
+      // Signed by the new signer but too old: the signature verified before the timestamp step.
+      const stale = reseal(chain, block, () => {}, { key: NEXT_KEY })
+      expectVerdict(v.validate(stale.topic, stale.data), 'reject', 'TIMESTAMP_TOO_OLD')
+      expect(p.state.confirmations).toBe(1)
+      const old = reseal(chain, block, (x) => {
+        x.blockNumber += 1n
+      })
+      expectVerdict(v.validate(old.topic, old.data), 'reject', 'WRONG_SIGNER')
+    })
+
+    it('outside the window the previous signer is a wrong signer', () => {
+      const v = validatorFor(chain, { signer: policy(NEXT, null).signer })
+      expectVerdict(v.validate(block.topic, block.data), 'reject', 'WRONG_SIGNER')
+    })
+
+    it('an unset current signer ignores every block, the previous signer included', () => {
+      const v = validatorFor(chain, { signer: policy(null, SEQ).signer })
+      expectVerdict(v.validate(block.topic, block.data), 'ignore', 'SIGNER_UNKNOWN')
+    })
+  })
+
   describe('decode (step 9)', () => {
     it('rejects signed bytes that are not a valid SSZ payload', () => {
       const bad = block.decompressed.slice()

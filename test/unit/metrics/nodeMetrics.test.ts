@@ -11,6 +11,7 @@ import type {
   P2pStatusSource,
   SyncStatusSnapshot,
 } from '../../../src/metrics/statusSources.ts'
+import type { SignerStatus } from '../../../src/signer/signerSource.ts'
 import { GOSSIP_REASON_CODES } from '../../../src/wire/errors.ts'
 import { blocksTopic } from '../../../src/wire/topics.ts'
 import { metricValue, parseMetrics } from './promText.ts'
@@ -220,6 +221,33 @@ describe('metrics / nodeMetrics', () => {
     expect(metricValue(s, 'op_gossip_peer_unbans_total', { reason: 'expired' })).toBe(1)
     expect(metricValue(s, 'op_gossip_peer_unbans_total', { reason: 'manual' })).toBe(0)
     expect(metricValue(s, 'op_gossip_engine_gap_blocks')).toBe(42)
+  })
+
+  it('shows the signer, the previous one in its grace window and when the window ends', async () => {
+    const { metrics, scrape } = setup()
+    const A = `0x${'aa'.repeat(20)}` as const
+    const B = `0x${'bb'.repeat(20)}` as const
+    let status: SignerStatus = {
+      signer: B,
+      origin: 'l1',
+      previousSigner: A,
+      graceWindowEndsAtMs: 1_800_000_000_500,
+      gracePeriodMs: 10_800_000,
+    }
+    metrics.bindSources({ signer: { status: () => status } })
+    let s = await scrape()
+    expect(
+      metricValue(s, 'op_gossip_signer_info', { signer: B, previous_signer: A, origin: 'l1' }),
+    ).toBe(1)
+    expect(metricValue(s, 'op_gossip_signer_grace_window_end_seconds')).toBe(1_800_000_000.5)
+    status = { ...status, previousSigner: null, graceWindowEndsAtMs: null }
+    s = await scrape()
+    // The old label set is gone, not left at 1 beside the new one.
+    expect(s).not.toContain(`previous_signer="${A}"`)
+    expect(
+      metricValue(s, 'op_gossip_signer_info', { signer: B, previous_signer: 'none', origin: 'l1' }),
+    ).toBe(1)
+    expect(metricValue(s, 'op_gossip_signer_grace_window_end_seconds')).toBe(0)
   })
 
   it('records block delays per stage and Engine API calls by method and outcome', async () => {

@@ -24,6 +24,11 @@ describe('signer / duration', () => {
 
 describe('signer / signerFlags', () => {
   const op = getBuiltinChain('op-mainnet')!
+  it('maps --p2p.signer.grace-period to the source option', () => {
+    expect(parseSignerFlags({ 'p2p.signer.gracePeriod': '20m' }, op).gracePeriodMs).toBe(1_200_000)
+    expect(parseSignerFlags({}, op).gracePeriodMs).toBeUndefined()
+  })
+
   it('maps the flags and adds what the chain knows', () => {
     expect(
       parseSignerFlags(
@@ -44,6 +49,7 @@ describe('signer / signerFlags', () => {
     [{ l1: 'ws://x' }, '--l1 must be an http'],
     [{ l1: 'not a url' }, '--l1 must be an http'],
     [{ 'l1.runtimeConfigReloadInterval': '5' }, '--l1.runtime-config-reload-interval'],
+    [{ 'p2p.signer.gracePeriod': '3 hours' }, '--p2p.signer.grace-period'],
   ])('%j is an error naming %s', (flags, text) => {
     expect(() => parseSignerFlags(flags, op)).toThrow(SignerFlagError)
     expect(() => parseSignerFlags(flags, op)).toThrow(text)

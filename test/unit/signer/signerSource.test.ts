@@ -4,6 +4,7 @@ import { getBuiltinChain } from '../../../src/chains/builtin.ts'
 import {
   addressFromStorageWord,
   createSignerSource,
+  DEFAULT_SIGNER_GRACE_PERIOD_MS,
   parseSignerAddress,
   redactUrl,
   type SignerChange,
@@ -109,7 +110,9 @@ describe('signer / signerSource', () => {
       [null, A, 'l1'],
       [A, B, 'l1'],
     ])
-    expect(lines.find((l) => l.msg === 'unsafe block signer changed on L1')?.level).toBe(40)
+    const rotated = lines.find((l) => l.msg.startsWith('unsafe block signer rotated on L1'))
+    expect(rotated?.level).toBe(30)
+    expect(rotated).toMatchObject({ signer: B, previousSigner: A })
     // An unchanged value is no event.
     await source.reload()
     expect(changes).toHaveLength(2)
@@ -218,5 +221,113 @@ describe('signer / signerSource', () => {
       l1ChainId: 11155111,
       lastKnownSigner: op.unsafeBlockSigner,
     })
+  })
+})
+
+describe('signer / rotation grace window (op-node PR #20063)', () => {
+  const C = '0x3333333333333333333333333333333333333333'
+  const HOUR = 3_600_000
+  async function rotating(initial: string, gracePeriodMs?: number) {
+    const l1 = stubL1(initial)
+    let t = 1_000_000
+    const source = createSignerSource(
+      {
+        systemConfig: SYSTEM_CONFIG,
+        reloadIntervalMs: 0,
+        ...(gracePeriodMs === undefined ? {} : { gracePeriodMs }),
+      },
+      { l1Client: l1.client, now: () => t },
+    )
+    await source.start()
+    const to = async (address: string | null) => {
+      l1.state.word = address === null ? `0x${'00'.repeat(32)}` : word(address)
+      await source.reload()
+    }
+    const advance = (ms: number) => {
+      t += ms
+    }
+    const previous = () => hex(source.previousInGrace())
+    return { source, to, advance, previous, now: () => t }
+  }
+
+  it('defaults to op-node DefaultSignerGracePeriod: 3 hours', () => {
+    expect(DEFAULT_SIGNER_GRACE_PERIOD_MS).toBe(3 * HOUR)
+  })
+
+  it('A → B opens a window at the reload, still open at exactly its end, closed 1 ms later', async () => {
+    const r = await rotating(A)
+    expect(r.previous()).toBeNull()
+    await r.to(B)
+    expect(hex(r.source.current())).toBe(B)
+    expect(r.previous()).toBe(A)
+    expect(r.source.status()).toMatchObject({
+      signer: B,
+      previousSigner: A,
+      graceWindowEndsAtMs: r.now() + 3 * HOUR,
+      gracePeriodMs: 3 * HOUR,
+    })
+    r.advance(3 * HOUR)
+    expect(r.previous()).toBe(A)
+    r.advance(1)
+    expect(r.previous()).toBeNull()
+    expect(r.source.status()).toMatchObject({ previousSigner: null, graceWindowEndsAtMs: null })
+  })
+
+  it('a block verified for the current signer closes the window early', async () => {
+    const r = await rotating(A)
+    await r.to(B)
+    r.source.currentSignerVerified()
+    expect(r.previous()).toBeNull()
+    // Reloading the same B keeps it closed.
+    await r.to(B)
+    expect(r.previous()).toBeNull()
+  })
+
+  it('B → A (a change back) is a rotation: B gets a new window', async () => {
+    const r = await rotating(A)
+    await r.to(B)
+    r.advance(HOUR)
+    await r.to(A)
+    expect(hex(r.source.current())).toBe(A)
+    expect(r.previous()).toBe(B)
+    expect(r.source.status().graceWindowEndsAtMs).toBe(r.now() + 3 * HOUR)
+  })
+
+  it('B → C drops A at once', async () => {
+    const r = await rotating(A)
+    await r.to(B)
+    await r.to(C)
+    expect(r.previous()).toBe(B)
+  })
+
+  it('a reload reading zero unsets the signer (every block ignored); zero → C opens no new window', async () => {
+    const r = await rotating(A)
+    await r.to(null)
+    expect(r.source.current()).toBeNull()
+    // op-node keeps A as the previous signer, but the unset check comes first in gossip.
+    expect(r.previous()).toBe(A)
+    r.advance(HOUR)
+    await r.to(C)
+    expect(hex(r.source.current())).toBe(C)
+    // The window from the A → zero reload is kept as it was, not restarted.
+    expect(r.previous()).toBe(A)
+    expect(r.source.status().graceWindowEndsAtMs).toBe(r.now() - HOUR + 3 * HOUR)
+  })
+
+  it('the first L1 value opens no window, and a fixed signer never rotates', async () => {
+    const r = await rotating(A)
+    expect(r.previous()).toBeNull()
+    const fixed = createSignerSource({ configuredSigner: A })
+    await fixed.start()
+    expect(fixed.previousInGrace()).toBeNull()
+    expect(fixed.status()).toMatchObject({ signer: A, origin: 'flag', previousSigner: null })
+  })
+
+  it('takes the grace period from the option and refuses a negative one', async () => {
+    const r = await rotating(A, 60_000)
+    await r.to(B)
+    r.advance(60_001)
+    expect(r.previous()).toBeNull()
+    expect(() => createSignerSource({ gracePeriodMs: -1 })).toThrow(RangeError)
   })
 })
