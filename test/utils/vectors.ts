@@ -4,17 +4,21 @@ import { fileURLToPath } from 'node:url'
 
 /**
  * Foreign test vectors live in ../shared/vectors beside the checkout (never copied in).
- * A user's clone may not have them: tests that need them are skipped with one line saying so.
+ * A user's clone may not have them: tests that need them are skipped, and test/globalSetup.ts
+ * says so in one line. CI sets REQUIRE_VECTORS_ENV, and then a missing folder fails the run.
  */
 export const VECTORS_DIR = resolve(
   dirname(fileURLToPath(import.meta.url)),
   '../../../shared/vectors',
 )
 
+/** Set to 1 (as .ci/run does) to make missing vectors an error instead of a skip. */
+export const REQUIRE_VECTORS_ENV = 'OP_GOSSIP_REQUIRE_VECTORS'
+
 export const vectorsAvailable = existsSync(VECTORS_DIR)
 
-if (!vectorsAvailable) {
-  console.warn(`shared vectors not found at ${VECTORS_DIR}: vector tests are skipped`)
+if (!vectorsAvailable && process.env[REQUIRE_VECTORS_ENV] === '1') {
+  throw new Error(`${REQUIRE_VECTORS_ENV}=1 but the shared vectors are missing at ${VECTORS_DIR}`)
 }
 
 export interface VectorFile<V = Vector> {
