@@ -22,6 +22,7 @@ import {
   type EngineDriverOptions,
 } from './engine/engineDriver.ts'
 import { scrubUrl } from './engine/rpcClient.ts'
+import { createBanStore } from './gossip/banStore.ts'
 import { createGossipHost, type GossipHost, type GossipHostModules } from './gossip/host.ts'
 import type { GossipHostInit } from './gossip/options.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
@@ -65,6 +66,12 @@ export interface NodeOptions {
   metrics?: ObservabilityOptions['metrics']
   /** Status RPC with /healthz (`--rpc.*`); null or absent: none. @default null */
   rpc?: ObservabilityOptions['rpc']
+  /**
+   * `--p2p.peerstore.path`: the directory where peer bans and IP / subnet blocks are kept across
+   * restarts (bans.json); null or absent keeps them in memory (op-node's `memory`).
+   * @default null
+   */
+  peerstorePath?: string | null
 }
 
 export interface NodeModules {
@@ -185,6 +192,9 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     { ...opts.gossip, chain: opts.chain, privateKey: key.privateKey },
     { validator, logger: log, ...hostMetrics },
   )
+  if (opts.peerstorePath !== undefined && opts.peerstorePath !== null) {
+    host.persistBans(createBanStore({ dir: opts.peerstorePath }, { logger: log }))
+  }
   // One consumer, in this order: the timeline must see a block before the EL answers about it.
   host.addConsumer({
     onBlock(block) {

@@ -120,6 +120,8 @@ export interface Discovery {
   lookup(): Promise<void>
   /** Records in the discv5 table */
   tableSize(): number
+  /** Every record in the discv5 table as `enr:` text (op-node's `opp2p_discoveryTable`) */
+  tableEnrs(): string[]
   /** Counters for logs and metrics */
   stats(): DiscoveryStats
 }
@@ -364,6 +366,7 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
     knownPeers: () => known.values().map((k) => k.peer),
     lookup,
     tableSize: () => discv5?.kadValues().length ?? 0,
+    tableEnrs: () => discv5?.kadValues().map((enr) => enr.encodeTxt()) ?? [],
     stats: () => ({
       tableSize: discv5?.kadValues().length ?? 0,
       knownPeers: known.size,

@@ -1,8 +1,9 @@
 /**
  * Peer bans with an expiry (op-gossip.md §5.4): op-node records a ban expiry per peer ID and its
  * connection gater refuses that peer on dial and on accept until then. host.ts asks `isBanned`
- * from its libp2p connection gater. Kept in memory (op-node persists bans in its peerstore; a
- * restart forgets them here).
+ * from its libp2p connection gater. Kept in memory; with `--p2p.peerstore.path` host.ts saves
+ * every change to the ban file (banStore.ts) and restores it at start, as op-node keeps bans in
+ * its peerstore (op-node/p2p/store/peer_ban_book.go).
  */
 import type { BanEntry } from './types.ts'
 
@@ -12,6 +13,11 @@ export const DEFAULT_BAN_DURATION_MS = 60 * 60_000
 export const DEFAULT_BAN_THRESHOLD = -100
 /** Bans kept at most; past it the ban that ends first is dropped (memory bound). */
 export const MAX_BANNED_PEERS = 10_000
+
+export interface BanListModules {
+  /** After a ban is stored or lifted (host.ts saves the ban file); not for expiries */
+  onChange?: () => void
+}
 
 export interface BanListOptions {
   /** @default MAX_BANNED_PEERS */
@@ -24,10 +30,12 @@ export class BanList {
   private readonly entries = new Map<string, BanEntry>()
   private readonly maxEntries: number
   private readonly now: () => number
+  private readonly onChange: (() => void) | undefined
 
-  constructor(opts: BanListOptions = {}) {
+  constructor(opts: BanListOptions = {}, modules: BanListModules = {}) {
     this.maxEntries = opts.maxEntries ?? MAX_BANNED_PEERS
     this.now = opts.now ?? Date.now
+    this.onChange = modules.onChange
   }
 
   /** Bans `peerId` until `untilMs` (a later existing ban is kept). */
@@ -38,11 +46,14 @@ export class BanList {
     if (this.entries.size >= this.maxEntries) this.evictOne()
     const entry: BanEntry = { peerId, untilMs, score }
     this.entries.set(peerId, entry)
+    this.onChange?.()
     return entry
   }
 
   unban(peerId: string): boolean {
-    return this.entries.delete(peerId)
+    const lifted = this.entries.delete(peerId)
+    if (lifted) this.onChange?.()
+    return lifted
   }
 
   /** True while the ban lasts; an expired ban is forgotten on the way. */

@@ -12,7 +12,8 @@
  *
  * Peer management around it: static peers (staticPeers.ts), discovery dialling (peerDialer.ts),
  * low/high-watermark trimming (connectionTrimmer.ts), score bans (peerMonitor.ts + banList.ts)
- * enforced by the connection gater below.
+ * and IP / subnet blocks (addressBlockList.ts) enforced by the connection gater below, saved
+ * across restarts when given a ban store (banStore.ts).
  */
 
 import { randomBytes } from 'node:crypto'
@@ -43,7 +44,9 @@ import { type CachedMessageId, MessageIdCache } from '../wire/msgId.ts'
 import { MAX_GOSSIP_SIZE_BYTES } from '../wire/snappy.ts'
 import { allBlocksTopics, blocksTopic, blockVersionAt } from '../wire/topics.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
+import { type AddressBlock, AddressBlockList } from './addressBlockList.ts'
 import { BanList } from './banList.ts'
+import type { BanSnapshot, BanStore } from './banStore.ts'
 import { coalescingTcp } from './coalescingTcp.ts'
 import { createConnectionTrimmer, type TrimCandidate } from './connectionTrimmer.ts'
 import { GossipHostError } from './errors.ts'
@@ -58,7 +61,7 @@ import {
 import { createPeerDialer } from './peerDialer.ts'
 import { createPeerMonitor } from './peerMonitor.ts'
 import { RecentMap } from './recentMap.ts'
-import { buildScoringConfig, type ScoringConfig } from './scoring.ts'
+import { buildScoringConfig, routerVerdict, type ScoringConfig } from './scoring.ts'
 import { createStaticPeers, type StaticPeer } from './staticPeers.ts'
 import {
   type AcceptedBlock,
@@ -92,6 +95,11 @@ export const PEER_PING_INTERVAL_MS = 3 * 60_000
 export const DHT_LOOKUP_TIMEOUT_MS = 10_000
 /** Peers remembered as discovery dial candidates (the most recently updated are kept). */
 export const MAX_DIAL_CANDIDATES = 1000
+/**
+ * Peers protected from trimming by `opp2p_protectPeer` at most (op-node sets no bound); past it
+ * the oldest protection is dropped.
+ */
+export const MAX_PROTECTED_PEERS = 1000
 /** Bytes of the random key a discovery lookup walks towards. */
 const DHT_LOOKUP_KEY_BYTES = 32
 /**
@@ -237,6 +245,32 @@ export interface GossipHost {
   bans(): BanEntry[]
   ban(peerId: string, durationMs?: number): BanEntry
   unban(peerId: string): boolean
+  /** IP blocks (op-node's `opp2p_blockAddr`), soonest to end first */
+  blockedAddrs(): AddressBlock[]
+  /**
+   * Refuses the IP at the connection gater, inbound and outbound, and closes its open
+   * connections. @throws BlockListError BLOCKLIST_BAD_ADDRESS / BLOCKLIST_FULL
+   */
+  blockAddr(ip: string, durationMs: number): AddressBlock
+  /** False when the IP was not blocked */
+  unblockAddr(ip: string): boolean
+  /** Subnet blocks (`opp2p_blockSubnet`) as CIDR, soonest to end first */
+  blockedSubnets(): AddressBlock[]
+  /** Like blockAddr for a CIDR subnet. @throws BlockListError BLOCKLIST_BAD_SUBNET / BLOCKLIST_FULL */
+  blockSubnet(cidr: string, durationMs: number): AddressBlock
+  unblockSubnet(cidr: string): boolean
+  /** Keeps the peer out of connection trimming (op-node's "api-protected" tag; not saved) */
+  protectPeer(peerId: string): void
+  /** False when the peer was not protected this way (static peers stay protected) */
+  unprotectPeer(peerId: string): boolean
+  /** Peers protected with protectPeer */
+  protectedPeers(): string[]
+  /**
+   * Keeps bans and IP / subnet blocks in `store` across restarts, as op-node keeps them in its
+   * peerstore: restores the saved ones now, saves after each change, flushes on stop.
+   * @throws GossipHostError GOSSIP_BAD_OPTION once started
+   */
+  persistBans(store: BanStore): void
   routerSettings(): EffectiveRouterSettings
   /** Messages waiting for validation */
   readonly validationBacklog: number
@@ -290,6 +324,14 @@ const ACCEPTANCE: Record<Verdict, TopicValidatorResult> = {
 
 function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/** The IP of a multiaddr (its ip4 / ip6 part; dial addresses are resolved before the gater). */
+function ipOfMultiaddr(address: Multiaddr): string | null {
+  for (const c of address.getComponents()) {
+    if (c.name === 'ip4' || c.name === 'ip6') return c.value ?? null
+  }
+  return null
 }
 
 /** Peer ID string of a 32-byte secp256k1 key (libp2p's `16Uiu2H…` form). */
@@ -371,7 +413,25 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   })
   const events = new EventEmitter<GossipHostEvents>()
   const consumers = new Set<BlockConsumer>()
-  const bans = new BanList()
+  /** Where bans and blocks are saved (persistBans); null keeps them in memory only */
+  let banStore: BanStore | null = null
+  const banSnapshot = (): BanSnapshot => ({
+    peers: bans.list(),
+    addrs: addressBlocks.listAddrs(),
+    subnets: addressBlocks.listSubnets(),
+  })
+  const saveBans = () => banStore?.scheduleSave(banSnapshot)
+  const bans = new BanList({}, { onChange: saveBans })
+  const addressBlocks = new AddressBlockList(
+    {},
+    { onBlock: () => closeBlockedConnections(), onChange: saveBans },
+  )
+  const isAddressBlocked = (address: Multiaddr): boolean => {
+    const ip = ipOfMultiaddr(address)
+    return ip !== null && addressBlocks.isBlocked(ip)
+  }
+  /** opp2p_protectPeer: spared by the trimmer like static peers (the ban monitor still acts) */
+  const apiProtected = new RecentMap<string, true>(MAX_PROTECTED_PEERS)
   const idCache = new MessageIdCache()
   /** First-seen time per received message, keyed by its data object (freed with it). */
   const firstSeen = new WeakMap<Uint8Array, FirstSeen>()
@@ -425,7 +485,8 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       acceptAfterNextPoll(job)
       counters.accepted++
     } else {
-      router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, ACCEPTANCE[verdict])
+      const toRouter = ACCEPTANCE[routerVerdict(verdict, reason)]
+      router?.reportMessageValidationResult(job.msgIdStr, job.fromPeer, toRouter)
       if (verdict === 'reject') counters.rejected++
       else counters.ignored++
     }
@@ -608,6 +669,22 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     return entry
   }
 
+  /**
+   * Closes the open connections of newly blocked addresses: op-node's opp2p_blockAddr leaves
+   * them open (go-libp2p conngater), its BanIP closes them; an operator blocking an address
+   * expects it gone now.
+   */
+  function closeBlockedConnections(): void {
+    for (const conn of node?.getConnections() ?? []) {
+      if (!isAddressBlocked(conn.remoteAddr)) continue
+      log.info(
+        { peer: conn.remotePeer.toString(), address: conn.remoteAddr.toString() },
+        'closing the connection of a blocked address',
+      )
+      conn.close().catch((err: unknown) => conn.abort(err as Error))
+    }
+  }
+
   const monitor = createPeerMonitor(
     {
       threshold: opts.ban.threshold,
@@ -636,7 +713,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
         return [...since].map(([id, connectedSinceMs]) => ({
           peerId: id,
           connectedSinceMs,
-          isProtected: staticPeers.isStatic(id),
+          isProtected: staticPeers.isStatic(id) || apiProtected.has(id),
           score: score(id),
           inMesh: mesh.has(id),
         }))
@@ -759,6 +836,11 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       streamMuxers: [yamux()],
       connectionGater: {
         denyDialPeer: (p) => bans.isBanned(p.toString()),
+        // IP / subnet blocks, as go-libp2p's gater checks them: every dial address, and every
+        // connection in both directions before its handshake.
+        denyDialMultiaddr: (address) => isAddressBlocked(address),
+        denyInboundConnection: (conn) => isAddressBlocked(conn.remoteAddr),
+        denyOutboundConnection: (_p, conn) => isAddressBlocked(conn.remoteAddr),
         denyInboundEncryptedConnection: (p) => bans.isBanned(p.toString()),
         denyOutboundEncryptedConnection: (p) => bans.isBanned(p.toString()),
       },
@@ -858,6 +940,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     router = null
     node = null
     await n.stop()
+    banStore?.flush()
   }
 
   /**
@@ -981,6 +1064,27 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       return banPeer(peerIdFromString(id).toString(), Date.now() + durationMs, null)
     },
     unban: (id) => bans.unban(id),
+    blockedAddrs: () => addressBlocks.listAddrs(),
+    blockAddr: (ip, durationMs) => addressBlocks.blockAddr(ip, Date.now() + durationMs),
+    unblockAddr: (ip) => addressBlocks.unblockAddr(ip),
+    blockedSubnets: () => addressBlocks.listSubnets(),
+    blockSubnet: (cidr, durationMs) => addressBlocks.blockSubnet(cidr, Date.now() + durationMs),
+    unblockSubnet: (cidr) => addressBlocks.unblockSubnet(cidr),
+    protectPeer(id) {
+      apiProtected.set(peerIdFromString(id).toString(), true)
+    },
+    unprotectPeer: (id) => apiProtected.delete(id),
+    protectedPeers: () => [...apiProtected.keys()],
+    persistBans(store) {
+      if (node !== null || stopped)
+        throw new GossipHostError('GOSSIP_BAD_OPTION', 'persistBans() must come before start()')
+      // Restored before the store is attached: restoring is not a change to save.
+      const saved = store.load()
+      for (const b of saved.peers) bans.ban(b.peerId, b.untilMs, b.score)
+      for (const b of saved.addrs) addressBlocks.blockAddr(b.address, b.untilMs)
+      for (const b of saved.subnets) addressBlocks.blockSubnet(b.address, b.untilMs)
+      banStore = store
+    },
     routerSettings() {
       const { router: r } = started()
       const o = r.opts

@@ -2,8 +2,11 @@
  * The gossip host (and discovery, when it runs) as a P2pStatusSource for the status RPC, the
  * metrics and the status line.
  * - `opp2p_blockPeer` becomes a host ban lasting MANUAL_BLOCK_DURATION_MS (op-node's gater block
- *   is permanent until unblocked; our BanList needs an end time);
- * - peers' ENRs and the discovery table come from discv5 when it runs.
+ *   is permanent until unblocked; our BanList needs an end time), and so do `opp2p_blockAddr` and
+ *   `opp2p_blockSubnet` (AddressBlockList);
+ * - a peer is `protected` when static or protected through `opp2p_protectPeer`;
+ * - peers' ENRs and the discovery table (every record, as op-node lists it) come from discv5
+ *   when it runs.
  */
 import type { Discovery } from '../discovery/discovery.ts'
 import type { GossipHost } from '../gossip/host.ts'
@@ -25,12 +28,21 @@ export type P2pHostView = Pick<
   | 'unban'
   | 'dial'
   | 'routerSettings'
+  | 'blockedAddrs'
+  | 'blockAddr'
+  | 'unblockAddr'
+  | 'blockedSubnets'
+  | 'blockSubnet'
+  | 'unblockSubnet'
+  | 'protectPeer'
+  | 'unprotectPeer'
+  | 'protectedPeers'
 > & {
   /** Closes every connection to the peer */
   disconnect?(peerId: string): Promise<void>
 }
 
-export type DiscoveryView = Pick<Discovery, 'enr' | 'tableSize' | 'knownPeers'>
+export type DiscoveryView = Pick<Discovery, 'enr' | 'tableSize' | 'knownPeers' | 'tableEnrs'>
 
 export interface P2pAdapterModules {
   discovery?: DiscoveryView | null
@@ -86,13 +98,14 @@ export function createP2pStatusSource(
         return [] // not started (or stopping)
       }
       const enrs = enrByPeer()
+      const protectedIds = new Set(host.protectedPeers())
       return summaries.map(
         (p): P2pPeerInfo => ({
           peerId: p.peerId,
           direction: p.direction,
           addresses: p.addresses,
           score: p.score,
-          isProtected: p.isStatic,
+          isProtected: p.isStatic || protectedIds.has(p.peerId),
           agentVersion: p.agentVersion,
           meshTopics: p.meshTopics,
           enr: enrs.get(p.peerId) ?? null,
@@ -128,6 +141,32 @@ export function createP2pStatusSource(
       const lifted = host.unban(peerId)
       if (lifted) modules.onManualUnban?.(peerId)
       return lifted
+    },
+
+    blockedAddrs: () => host.blockedAddrs().map((b) => b.address),
+    blockAddr(ip) {
+      host.blockAddr(ip, MANUAL_BLOCK_DURATION_MS)
+    },
+    unblockAddr: (ip) => host.unblockAddr(ip),
+    blockedSubnets: () => host.blockedSubnets().map((b) => b.address),
+    blockSubnet(cidr) {
+      host.blockSubnet(cidr, MANUAL_BLOCK_DURATION_MS)
+    },
+    unblockSubnet: (cidr) => host.unblockSubnet(cidr),
+    protectPeer(peerId) {
+      host.protectPeer(peerId)
+    },
+    unprotectPeer(peerId) {
+      host.unprotectPeer(peerId)
+    },
+
+    discoveryTable() {
+      if (discovery === null) return null
+      try {
+        return discovery.tableEnrs()
+      } catch {
+        return [] // not started yet
+      }
     },
 
     async connectPeer(address, signal) {

@@ -5,10 +5,27 @@
  * - connectedness and direction are go-libp2p's integer enums
  *   (Connectedness: 0 NotConnected, 1 Connected; Direction: 0 Unknown, 1 Inbound, 2 Outbound);
  * - latency is a Go time.Duration: integer nanoseconds;
- * - nodeID is the enode ID as 64 hex characters without 0x.
+ * - nodeID is the enode ID as 64 hex characters without 0x;
+ * - an IP is Go's `net.IP` text (`192.0.2.1`, `2001:db8::1`); a subnet is Go's `*net.IPNet`, which
+ *   has no text form in JSON: `{"IP":"10.0.0.0","Mask":"/wAAAA=="}` (the mask as base64 bytes);
+ * - a discovery table is `[]*enode.Node`: each record's `enr:` text.
  * Differences: `opp2p_peers(false)` lists the connected peers too (no persistent peer store);
- * block lists hold score bans as well as manual blocks; there are no IP / subnet blocks.
+ * block lists hold score bans as well as manual blocks; subnet params may also be CIDR text
+ * (`"10.0.0.0/8"`) and are stored by their network address; `opp2p_blockAddr` and
+ * `opp2p_blockSubnet` also close the address's open connections (op-node's gater leaves them).
  */
+
+import {
+  canonicalIp,
+  createIpNet,
+  formatCidr,
+  formatIp,
+  type IpNet,
+  ipNetMask,
+  parseCidr,
+  parseIp,
+  prefixLengthOfMask,
+} from '../gossip/ipNet.ts'
 import type { BanEntry } from '../gossip/types.ts'
 import type { P2pPeerInfo, P2pStatusSource, PeerGossipScores } from '../metrics/statusSources.ts'
 import { allBlocksTopics } from '../wire/topics.ts'
@@ -78,8 +95,21 @@ export interface PeerDumpJson {
   peers: Record<string, PeerInfoJson>
   bannedPeers: string[]
   bannedIPS: string[]
-  bannedSubnets: string[]
+  bannedSubnets: IpNetJson[]
 }
+
+/** Go's `*net.IPNet` as encoding/json writes it: the network IP and the mask bytes in base64. */
+export interface IpNetJson {
+  IP: string
+  Mask: string
+}
+
+/** op-node's errors when a part is missing (op-node/p2p/rpc_server.go). */
+export const P2P_API_ERRORS = {
+  noConnectionGater: 'no connection gater',
+  noConnectionManager: 'no connection manager',
+  discoveryDisabled: 'discovery disabled',
+} as const
 
 /** op-node `p2p.PeerStats` (+ blocksTopicV4, as newer op-node and kona report) */
 export interface PeerStatsJson {
@@ -156,6 +186,67 @@ function bannedIds(bans: BanEntry[]): string[] {
   return bans.map((b) => b.peerId)
 }
 
+/** The subnet (CIDR text) in Go's JSON shape; null when it is not a subnet. */
+export function ipNetJson(cidr: string): IpNetJson | null {
+  const net = parseCidr(cidr)
+  if (net === null) return null
+  return { IP: formatIp(net.bytes), Mask: Buffer.from(ipNetMask(net)).toString('base64') }
+}
+
+function subnetsJson(cidrs: readonly string[]): IpNetJson[] {
+  return cidrs.map(ipNetJson).filter((n) => n !== null)
+}
+
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * A subnet from Go's JSON shape, null when it is not one: the IP and a contiguous mask of its
+ * length (a 16-byte mask fits an IPv4 address when its first 96 bits are ones, as in Go).
+ */
+export function ipNetFromJson(value: unknown): IpNet | null {
+  if (typeof value !== 'object' || value === null) return null
+  const { IP, Mask } = value as Record<string, unknown>
+  if (typeof IP !== 'string' || typeof Mask !== 'string') return null
+  if (Mask.length > 24 || !BASE64_PATTERN.test(Mask)) return null
+  const ip = parseIp(IP)
+  const mask = new Uint8Array(Buffer.from(Mask, 'base64'))
+  const ones = prefixLengthOfMask(mask)
+  if (ip === null || ones === null) return null
+  if (ip.length === mask.length) return createIpNet(ip, ones)
+  if (ip.length === 4 && mask.length === 16 && ones >= 96) return createIpNet(ip, ones - 96)
+  return null
+}
+
+/** A short quote of a bad param for an error message. */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text
+}
+
+function checkIpParam(value: unknown): string {
+  const ip = typeof value === 'string' ? canonicalIp(value) : null
+  if (ip === null) {
+    throw invalidParams(
+      `invalid argument 0: not an IP address (like "192.0.2.1" or "2001:db8::1"): ${quoted(value)}`,
+    )
+  }
+  return ip
+}
+
+function checkSubnetParam(value: unknown): string {
+  const net = typeof value === 'string' ? parseCidr(value) : ipNetFromJson(value)
+  if (net === null) {
+    throw invalidParams(
+      `invalid argument 0: not a subnet (like "10.0.0.0/8" or {"IP":"10.0.0.0","Mask":"/wAAAA=="}): ${quoted(value)}`,
+    )
+  }
+  return formatCidr(net)
+}
+
+function missing(message: string): JsonRpcError {
+  return new JsonRpcError(JsonRpcErrorCode.SERVER_ERROR, message)
+}
+
 export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcMethods {
   const blockTopicList = allBlocksTopics(opts.chainId)
   const blockTopics = new Set(blockTopicList)
@@ -204,8 +295,8 @@ export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcM
         totalConnected: peers.length,
         peers: out,
         bannedPeers: bannedIds(source.bans()),
-        bannedIPS: [],
-        bannedSubnets: [],
+        bannedIPS: source.blockedAddrs?.() ?? [],
+        bannedSubnets: subnetsJson(source.blockedSubnets?.() ?? []),
       }
     },
 
@@ -244,6 +335,73 @@ export function createP2pApi(source: P2pStatusSource, opts: P2pApiOptions): RpcM
     opp2p_listBlockedPeers(params): string[] {
       expectParams(params, 0, 0)
       return bannedIds(source.bans())
+    },
+
+    async opp2p_blockAddr(params) {
+      expectParams(params, 1, 1)
+      const ip = checkIpParam(params[0])
+      if (source.blockAddr === undefined) throw missing(P2P_API_ERRORS.noConnectionGater)
+      await source.blockAddr(ip)
+      return null
+    },
+
+    async opp2p_unblockAddr(params) {
+      expectParams(params, 1, 1)
+      const ip = checkIpParam(params[0])
+      if (source.unblockAddr === undefined) throw missing(P2P_API_ERRORS.noConnectionGater)
+      await source.unblockAddr(ip)
+      return null
+    },
+
+    opp2p_listBlockedAddrs(params): string[] {
+      expectParams(params, 0, 0)
+      if (source.blockedAddrs === undefined) throw missing(P2P_API_ERRORS.noConnectionGater)
+      return source.blockedAddrs()
+    },
+
+    async opp2p_blockSubnet(params) {
+      expectParams(params, 1, 1)
+      const cidr = checkSubnetParam(params[0])
+      if (source.blockSubnet === undefined) throw missing(P2P_API_ERRORS.noConnectionGater)
+      await source.blockSubnet(cidr)
+      return null
+    },
+
+    async opp2p_unblockSubnet(params) {
+      expectParams(params, 1, 1)
+      const cidr = checkSubnetParam(params[0])
+      if (source.unblockSubnet === undefined) throw missing(P2P_API_ERRORS.noConnectionGater)
+      await source.unblockSubnet(cidr)
+      return null
+    },
+
+    opp2p_listBlockedSubnets(params): IpNetJson[] {
+      expectParams(params, 0, 0)
+      if (source.blockedSubnets === undefined) throw missing(P2P_API_ERRORS.noConnectionGater)
+      return subnetsJson(source.blockedSubnets())
+    },
+
+    async opp2p_protectPeer(params) {
+      expectParams(params, 1, 1)
+      const peerId = checkPeerIdParam(params[0])
+      if (source.protectPeer === undefined) throw missing(P2P_API_ERRORS.noConnectionManager)
+      await source.protectPeer(peerId)
+      return null
+    },
+
+    async opp2p_unprotectPeer(params) {
+      expectParams(params, 1, 1)
+      const peerId = checkPeerIdParam(params[0])
+      if (source.unprotectPeer === undefined) throw missing(P2P_API_ERRORS.noConnectionManager)
+      await source.unprotectPeer(peerId)
+      return null
+    },
+
+    opp2p_discoveryTable(params): string[] {
+      expectParams(params, 0, 0)
+      const table = source.discoveryTable?.() ?? null
+      if (table === null) throw missing(P2P_API_ERRORS.discoveryDisabled)
+      return table
     },
 
     async opp2p_connectPeer(params, ctx) {

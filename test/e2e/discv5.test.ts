@@ -122,6 +122,11 @@ describe('e2e / discv5', () => {
     // c and the others only know the hub; a must learn c (and see the rest) through discv5.
     await lookUntil(a, 'a to see every other node in its table', () => a.discovery.tableSize() >= 4)
     await waitFor('a to offer c', () => a.peers.some((p) => p.peerId === peerIdOf(c)), 10_000)
+    // opp2p_discoveryTable lists the whole table, other chains' records included, as ENR text.
+    const table = a.discovery.tableEnrs()
+    expect(table.length).toBe(a.discovery.tableSize())
+    expect(table.every((e) => e.startsWith('enr:'))).toBe(true)
+    expect(table).toContain(otherChain.discovery.enr())
 
     const offered = new Set(a.peers.map((p) => p.peerId))
     expect(offered).toEqual(new Set([peerIdOf(hub), peerIdOf(c)]))

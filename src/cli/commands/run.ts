@@ -26,6 +26,7 @@ import {
 } from '../../discovery/discoveryFlags.ts'
 import { NodeKeyError } from '../../discovery/nodeKey.ts'
 import { EngineError } from '../../engine/errors.ts'
+import { DEFAULT_PEERSTORE_PATH, IN_MEMORY_PEERSTORE_PATH } from '../../gossip/banStore.ts'
 import { GossipHostError } from '../../gossip/errors.ts'
 import {
   DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
@@ -119,6 +120,7 @@ interface RunFlags extends SignerFlagValues, DiscoveryFlagValues {
   'p2p.ban.peers': string | boolean
   'p2p.ban.threshold': string
   'p2p.ban.duration': string
+  'p2p.peerstore.path': string
   'p2p.dht': string | boolean
   'p2p.gossip.timestamp.threshold': string
   'p2p.gossip.mesh.d': string
@@ -237,6 +239,12 @@ const P2P_FLAGS: readonly FlagDef[] = [
     flags: '--p2p.ban.duration <duration>',
     description: 'how long a ban lasts',
     defaultValue: '1h',
+  },
+  {
+    flags: '--p2p.peerstore.path <dir>',
+    description:
+      "Peerstore database location. Peer bans and IP / subnet blocks persist here (bans.json) across restarts. Set to 'memory' to never persist the peerstore. Expired records are dropped.",
+    defaultValue: DEFAULT_PEERSTORE_PATH,
   },
   {
     flags: '--p2p.dht [bool]',
@@ -520,6 +528,13 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
         1,
       ),
     }
+    const peerstorePath = flags['p2p.peerstore.path'].trim()
+    if (peerstorePath === '') {
+      // op-node's message for the same mistake.
+      throw new UsageError(
+        "--p2p.peerstore.path must be specified, use 'memory' to explicitly not persist peer records",
+      )
+    }
     const thresholdMs = parseDuration(
       'p2p.gossip.timestamp.threshold',
       flags['p2p.gossip.timestamp.threshold'],
@@ -530,6 +545,7 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
       logFormat: flags['log.format'] as LogFormat,
       node: {
         chain,
+        peerstorePath: peerstorePath === IN_MEMORY_PEERSTORE_PATH ? null : peerstorePath,
         peerKeyPath: flags['p2p.priv.path'],
         gossip,
         signer,
