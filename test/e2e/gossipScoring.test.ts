@@ -49,6 +49,7 @@ function invalidMessages(): Record<string, Uint8Array> {
     // v = 0x5a is no recovery id: the signature cannot even be parsed.
     garbage: snappyCompress(new Uint8Array(500).fill(0x5a)),
     badBlockHash2: badBlockHash(testBuilder(chain, 27), 0xac),
+    badBlockHash3: badBlockHash(testBuilder(chain, 28), 0xad),
     // Not Snappy at all: the header's varint never ends.
     notSnappy: new Uint8Array(200).fill(0xff),
   }
@@ -74,6 +75,7 @@ const EXPECTED_REASON: Record<string, string> = {
   otherChainsBlock: 'WRONG_SIGNER',
   garbage: 'BAD_SIGNATURE',
   badBlockHash2: 'BLOCK_HASH_MISMATCH',
+  badBlockHash3: 'BLOCK_HASH_MISMATCH',
   notSnappy: 'SNAPPY_BAD_HEADER',
 }
 
@@ -144,8 +146,8 @@ describe('e2e / gossip scoring and banning', () => {
     )
     for (const i of NEIGHBOURS) {
       const ban = nodes[i]?.bans.find((b) => b.peerId === spammer.host.peerId)
-      // Three structural failures count (two bad hashes, one bad Snappy header):
-      // -14 * 3^2 = -126 (graylisted at -40, banned below -100). The other four cost nothing.
+      // Four structural failures count (three bad hashes, one bad Snappy header):
+      // -14 * 4^2 = -224 (graylisted at -40, banned below -100). The other four cost nothing.
       expect(ban?.score).toBeLessThan(OP_NODE_SCORE_THRESHOLDS.graylistThreshold)
       expect(ban?.score).toBeLessThan(-100)
       expect(ban?.untilMs).toBeGreaterThan(Date.now() + 59 * 60_000)
