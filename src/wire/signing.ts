@@ -1,8 +1,7 @@
 /**
  * Block signatures (op-gossip.md §3): payload hash, signing hash, signer recovery and signing.
  *
- * secp256k1 comes from the `secp256k1` package (libsecp256k1 prebuild, ~0.08 ms per recovery;
- * its index falls back to pure-JS elliptic if the addon fails to load).
+ * secp256k1 comes from ./secp256k1.ts: libsecp256k1 where its binding loads, else @noble/curves.
  *
  * Recovery follows go-ethereum's `crypto.SigToPub` as official op-node builds run it. Those are
  * built with CGO_ENABLED=0, so go-ethereum's no-cgo path hands `v + 27` to decred's
@@ -13,8 +12,8 @@
  *   signature recovers the same signer;
  * - r or s zero or >= the curve order: recovery fails → null.
  */
-import secp256k1 from 'secp256k1'
 import { keccak256 } from './keccak.ts'
+import { secp256k1Backend as secp } from './secp256k1.ts'
 
 export const SIGNATURE_LENGTH_BYTES = 65
 /** Highest v byte op-node's no-cgo recovery accepts (decred's compact codes 27..34 minus 27). */
@@ -78,23 +77,18 @@ export function recoverSigner(signingHash: Uint8Array, signature: Uint8Array): U
   }
   const v = signature[64] as number
   if (v > MAX_SIGNATURE_V) return null
-  try {
-    const recoveryId = v & RECOVERY_ID_MASK
-    const pub = secp256k1.ecdsaRecover(signature.subarray(0, 64), recoveryId, signingHash, false)
-    return addressOfPublicKey(pub)
-  } catch {
-    return null
-  }
+  const pub = secp.recover(signature.subarray(0, 64), v & RECOVERY_ID_MASK, signingHash)
+  return pub === null ? null : addressOfPublicKey(pub)
 }
 
 /** Signs `signingHash`: 65 bytes r || s || v with v 0/1 and low S (libsecp256k1, RFC 6979). */
 export function signPayloadHash(privateKey: Uint8Array, signingHash: Uint8Array): Uint8Array {
   assertLength(privateKey, HASH_LENGTH_BYTES, 'privateKey')
   assertLength(signingHash, HASH_LENGTH_BYTES, 'signingHash')
-  if (!secp256k1.privateKeyVerify(privateKey)) {
+  if (!secp.isValidPrivateKey(privateKey)) {
     throw new SigningInputError('privateKey is not a valid secp256k1 secret key')
   }
-  const { signature, recid } = secp256k1.ecdsaSign(signingHash, privateKey)
+  const { signature, recid } = secp.sign(signingHash, privateKey)
   const out = new Uint8Array(SIGNATURE_LENGTH_BYTES)
   out.set(signature, 0)
   out[64] = recid
@@ -104,8 +98,8 @@ export function signPayloadHash(privateKey: Uint8Array, signingHash: Uint8Array)
 /** Ethereum address (20 bytes) of a 32-byte secp256k1 private key. */
 export function addressFromPrivateKey(privateKey: Uint8Array): Uint8Array {
   assertLength(privateKey, HASH_LENGTH_BYTES, 'privateKey')
-  if (!secp256k1.privateKeyVerify(privateKey)) {
+  if (!secp.isValidPrivateKey(privateKey)) {
     throw new SigningInputError('privateKey is not a valid secp256k1 secret key')
   }
-  return addressOfPublicKey(secp256k1.publicKeyCreate(privateKey, false))
+  return addressOfPublicKey(secp.publicKey(privateKey))
 }
