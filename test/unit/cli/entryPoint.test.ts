@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chooseEntryPoint } from '../../../bin/entryPoint.js'
+import { chooseEntryPoint, isInstalledPackage } from '../../../bin/entryPoint.js'
 
 describe('chooseEntryPoint', () => {
+  let top: string
   let dir: string
   const root = () => pathToFileURL(`${dir}/`)
   /** Creates an empty package file dated `seconds` since the epoch. */
@@ -18,9 +19,10 @@ describe('chooseEntryPoint', () => {
   const chosen = () => chooseEntryPoint(root()).pathname.slice(root().pathname.length)
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'op-gossip-entry-'))
+    top = mkdtempSync(join(tmpdir(), 'op-gossip-entry-'))
+    dir = top
   })
-  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+  afterEach(() => rmSync(top, { recursive: true, force: true }))
 
   it('runs the sources when there is no build', () => {
     file('src/cli/main.ts', 1000)
@@ -45,6 +47,20 @@ describe('chooseEntryPoint', () => {
     file('src/cli/main.ts', 499_162_500)
     file('dist/cli/main.js', 499_162_500)
     expect(chosen()).toBe('dist/cli/main.js')
+  })
+
+  it('an installed package (under node_modules) runs its build even with newer sources', () => {
+    dir = join(dir, 'node_modules', 'op-gossip')
+    file('dist/cli/main.js', 1000)
+    file('src/cli/main.ts', 2000)
+    expect(isInstalledPackage(root())).toBe(true)
+    expect(chosen()).toBe('dist/cli/main.js')
+  })
+
+  it('an installed package without a build is one clear error, never the sources', () => {
+    dir = join(dir, 'node_modules', 'op-gossip')
+    file('src/cli/main.ts', 2000)
+    expect(() => chosen()).toThrow(/installed package has no compiled build/)
   })
 
   it('runs the build when the sources are not shipped', () => {
