@@ -15,6 +15,7 @@ import { isIP } from 'node:net'
 import { Discv5, type IDiscv5CreateOptions, multiaddrFromSocketAddress } from '@chainsafe/discv5'
 import type { ENR } from '@chainsafe/enr'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { OpGossipError } from '../util/errors.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { type HostResolver, isCompatEnr, parseBootnodes } from './bootnodes.ts'
 import {
@@ -150,15 +151,32 @@ type KnownPeer = KnownPeerEntry<DiscoveredPeer, ENR>
 
 /** Finds a free UDP port on `ip` by binding port 0 (used when listening on port 0 so the chosen
  * port can go into our record before discv5 binds it; the window between the two is tiny). */
-async function pickUdpPort(ip: string): Promise<number> {
+/**
+ * Binds `port` (0 = any free one) on `ip` and releases it, returning the port. This also checks
+ * a fixed port before discv5 binds it: @chainsafe/discv5's UDP transport waits for the bind
+ * callback and never listens for the socket's 'error', so a port in use would hang its start()
+ * forever (ChainSafe/discv5 `src/transport/udp.ts` openSocket; the same never-settling bind is
+ * described in https://github.com/ChainSafe/discv5/pull/318, which fixed only its dual-stack
+ * cause; the missing 'error' listener is to be reported upstream).
+ */
+async function bindUdpPort(ip: string, port: number): Promise<number> {
   const socket = createSocket(isIP(ip) === 6 ? 'udp6' : 'udp4')
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject)
-    socket.bind(0, ip, () => resolve())
-  })
-  const { port } = socket.address()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject)
+      socket.bind(port, ip, () => resolve())
+    })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new OpGossipError(
+      'DISCOVERY_UDP_PORT_UNAVAILABLE',
+      `cannot listen on udp ${ip}:${port} (${code === 'EADDRINUSE' ? 'port in use' : (code ?? (err as Error).message)})`,
+      { kind: 'configuration', flag: '--p2p.listen.udp', cause: err },
+    )
+  }
+  const bound = socket.address().port
   await new Promise<void>((resolve) => socket.close(() => resolve()))
-  return port
+  return bound
 }
 
 function isWildcard(ip: string): boolean {
@@ -290,7 +308,7 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
     async start() {
       if (running) return
       const udpPort = opts.listenUdpPort ?? 0
-      boundUdpPort = udpPort === 0 ? await pickUdpPort(listenIp) : udpPort
+      boundUdpPort = await bindUdpPort(listenIp, udpPort)
       const advertiseIp = opts.advertiseIp ?? (isWildcard(listenIp) ? undefined : listenIp)
       const localOpts: Parameters<typeof createLocalEnr>[0] = {
         privateKey: rawKey,

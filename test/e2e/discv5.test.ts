@@ -19,6 +19,7 @@ import {
   type DiscoveryOptions,
 } from '../../src/discovery/discovery.ts'
 import { encodeOpStackEntry } from '../../src/discovery/opstackEntry.ts'
+import { OpGossipError, oneLine } from '../../src/util/errors.ts'
 import { startNode, stopAll, testBuilder, testChain, waitFor, waitForMesh } from '../utils/mesh.ts'
 
 const FAST = {
@@ -162,6 +163,27 @@ describe('e2e / discv5', () => {
     )
     expect(hub.peers.find((p) => p.peerId === peerIdOf(advertised))!.multiaddr).toContain(
       '/tcp/12345/',
+    )
+  })
+
+  it('a UDP port in use fails the start at once with a configuration error naming the flag', async () => {
+    const hub = await startDiscovery(10)
+    const clash = createDiscovery({
+      chainId: 10,
+      privateKey: new Uint8Array(randomBytes(32)),
+      tcpPort: nextTcpPort++,
+      ...FAST,
+      listenUdpPort: hub.discovery.udpPort(),
+    })
+    const err = await clash.start().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(OpGossipError)
+    expect(err).toMatchObject({
+      code: 'DISCOVERY_UDP_PORT_UNAVAILABLE',
+      kind: 'configuration',
+      flag: '--p2p.listen.udp',
+    })
+    expect(oneLine(err)).toMatch(
+      /^--p2p\.listen\.udp: cannot listen on udp 127\.0\.0\.1:\d+ \(port in use\)$/,
     )
   })
 

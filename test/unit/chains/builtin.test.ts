@@ -97,6 +97,19 @@ describe('chains / builtin', () => {
     }
   })
 
+  it("takes op-node's network names as well as its own", () => {
+    for (const [name, ours] of [
+      ['op-mainnet', 'op-mainnet'],
+      ['op-sepolia', 'op-sepolia'],
+      ['base-mainnet', 'base'],
+      ['base-sepolia', 'base-sepolia'],
+      ['base', 'base'],
+    ]) {
+      expect(getBuiltinChain(name as string)?.name, name).toBe(ours)
+    }
+    expect(getBuiltinChain('base-goerli')).toBeUndefined()
+  })
+
   it('the default bootnode list carries five Base ENRs and eight enodes', () => {
     expect(BASE_BOOTNODE_ENRS).toHaveLength(5)
     expect(OP_NODE_DEFAULT_BOOTNODES.filter((b) => b.startsWith('enode://'))).toHaveLength(8)
