@@ -9,6 +9,7 @@
  *
  * It is not an EVM: state roots, receipts and transactions are taken as given.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ChainConfig } from '../chains/types.ts'
@@ -30,6 +31,7 @@ import {
 import { RpcErrorCode } from './errors.ts'
 import { JWT_IAT_MAX_SKEW_SECONDS, verifyJwtAuthorization } from './jwt.ts'
 import { createRpcClient } from './rpcClient.ts'
+import { rpcTransactionJson } from './rpcTransactionJson.ts'
 import {
   engineVersionAt,
   HASH_SIZE_BYTES,
@@ -506,7 +508,7 @@ export class ElSim {
     return data
   }
 
-  /** eth_getBlockBy* JSON of a stored block (transaction hashes, or raw bytes with full=true). */
+  /** eth_getBlockBy* JSON of a stored block (transaction hashes, or op-geth's objects with full=true). */
   private blockJson(b: StoredBlock | null, full: boolean): unknown {
     if (b === null) return null
     const json: Record<string, unknown> = {
@@ -536,7 +538,11 @@ export class ElSim {
       gasUsed: toQuantity(p.gasUsed),
       extraData: toData(p.extraData),
       baseFeePerGas: toQuantity(p.baseFeePerGas),
-      transactions: p.transactions.map((tx) => (full ? toData(tx) : toData(keccak256(tx)))),
+      transactions: p.transactions.map((tx, index) =>
+        full
+          ? rpcTransactionJson(tx, { blockHash: b.hash, blockNumber: BigInt(b.number), index })
+          : toData(keccak256(tx)),
+      ),
     })
     if (p.withdrawals !== undefined) {
       json.withdrawals = []
