@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client'
 import type { ChainConfig } from '../chains/types.ts'
+import { type NamedStartable, type Startable, stopInReverse } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { type AdminRpcSink, type AdminRpcSinkStatus, createAdminRpcSink } from './adminRpcSink.ts'
@@ -61,8 +62,10 @@ export interface EngineDriverStatus
   adminRpc: (AdminRpcSinkStatus & { url: string }) | null
 }
 
-export interface EngineDriver {
+export interface EngineDriver extends Startable {
+  /** Connects to the EL (rejects on a wrong JWT secret or chain id), then polls the follow source */
   start(): Promise<void>
+  /** Stops the follow source, the sync driver, then the admin RPC sink; a failure is logged */
   stop(): Promise<void>
   /** An accepted gossip block. Never throws, never waits for the EL. */
   onBlock(envelope: SignedEnvelope, meta: BlockMeta): void
@@ -149,15 +152,19 @@ export function createEngineDriver(
           { log: log.child({ module: 'admin-rpc' }) },
         )
 
+  // In start order; stopped in reverse. The admin sink posts from its first block: no start.
+  const parts: NamedStartable[] = []
+  if (admin !== null)
+    parts.push({ name: 'admin-rpc', part: { start() {}, stop: () => admin.stop() } })
+  if (syncDriver !== null) parts.push({ name: 'sync-driver', part: syncDriver })
+  if (follow !== null) parts.push({ name: 'follow-source', part: follow })
+
   return {
     async start() {
-      await syncDriver?.start()
-      follow?.start()
+      for (const { part } of parts) await part.start()
     },
     async stop() {
-      await follow?.stop()
-      await syncDriver?.stop()
-      await admin?.stop()
+      await stopInReverse(parts, log)
     },
     onBlock(envelope, meta) {
       syncDriver?.onBlock(envelope, meta)

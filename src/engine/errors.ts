@@ -2,6 +2,7 @@
  * Typed errors of the Engine API side (engine-sync.md §2.5). A JSON-RPC error keeps its numeric
  * code; HTTP 401 is an authentication failure; INVALID / SYNCING are statuses, never errors.
  */
+import { type ErrorKind, OpGossipError } from '../util/errors.ts'
 import { JsonRpcErrorCode } from '../util/jsonRpcErrorCode.ts'
 
 export const EngineErrorCode = {
@@ -29,6 +30,24 @@ export const EngineErrorCode = {
 
 export type EngineErrorCode = keyof typeof EngineErrorCode
 
+/**
+ * Whose mistake each code is. Configuration: the user fixes a flag, a file or the EL's settings
+ * (a wrong JWT secret answers 401; a wrong chain id means the wrong EL or chain). Runtime: the
+ * EL or the network failed while running.
+ */
+export const ENGINE_ERROR_KIND = {
+  ENGINE_AUTH_FAILED: 'configuration',
+  ENGINE_HTTP_ERROR: 'runtime',
+  ENGINE_RPC_ERROR: 'runtime',
+  ENGINE_TRANSPORT: 'runtime',
+  ENGINE_TIMEOUT: 'runtime',
+  ENGINE_BAD_RESPONSE: 'runtime',
+  ENGINE_WRONG_CHAIN: 'configuration',
+  ENGINE_JWT_SECRET_INVALID: 'configuration',
+  ENGINE_CONFIG_INVALID: 'configuration',
+  ENGINE_VERSION_MISMATCH: 'runtime',
+} as const satisfies Record<EngineErrorCode, ErrorKind>
+
 /** JSON-RPC error codes the Engine API defines (engine-sync.md §2.5). */
 export const RpcErrorCode = {
   ...JsonRpcErrorCode,
@@ -49,20 +68,24 @@ export interface EngineErrorDetails {
   httpStatus?: number
   /** JSON-RPC method of the failed call */
   method?: string
+  /** The flag that caused it, when the caller knows (`--l2.jwt-secret`) */
+  flag?: string
   cause?: unknown
 }
 
-export class EngineError extends Error {
+export class EngineError extends OpGossipError<EngineErrorCode> {
   override readonly name = 'EngineError'
-  readonly code: EngineErrorCode
   readonly rpcCode: number | undefined
   readonly rpcData: unknown
   readonly httpStatus: number | undefined
   readonly method: string | undefined
 
   constructor(code: EngineErrorCode, message: string, details: EngineErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
-    this.code = code
+    super(code, message, {
+      kind: ENGINE_ERROR_KIND[code],
+      ...(details.flag === undefined ? {} : { flag: details.flag }),
+      ...(details.cause === undefined ? {} : { cause: details.cause }),
+    })
     this.rpcCode = details.rpcCode
     this.rpcData = details.rpcData
     this.httpStatus = details.httpStatus

@@ -8,7 +8,7 @@ import { type Logger, silentLogger } from '../util/logger.ts'
 import { EngineError } from './errors.ts'
 import { createRpcClient, type RpcClient } from './rpcClient.ts'
 import { type Hex, parseBlockRef, parseHash, SchemaError, ZERO_HASH } from './schema.ts'
-import type { SafeFinalizedCandidate } from './syncDriver.ts'
+import type { SafeFinalizedCandidate } from './syncCounters.ts'
 
 export interface FollowSourceOptions {
   /** op-node RPC or EL RPC URL */

@@ -97,3 +97,20 @@ export function createEngineMetrics(register: Registry): EngineMetrics {
     }),
   }
 }
+
+/** The sync driver's gauges, set from its state after each change. */
+export function setSyncGauges(
+  m: EngineMetrics,
+  s: {
+    buffer: { size: number; bytes: number }
+    target: { number: number } | null
+    confirmed: { number: number } | null
+    syncing: boolean
+  },
+): void {
+  m.bufferedBlocks.set(s.buffer.size)
+  m.bufferedBytes.set(s.buffer.bytes)
+  if (s.target !== null) m.targetNumber.set(s.target.number)
+  if (s.confirmed !== null) m.confirmedNumber.set(s.confirmed.number)
+  m.syncing.set(s.syncing ? 1 : 0)
+}

@@ -132,6 +132,23 @@ describe('engine / syncDriver', () => {
     expect(c.log).toContain('newPayload 3')
   })
 
+  it('phase(): in-sync once connected, el-syncing while the EL syncs, in-sync when it caught up', async () => {
+    const c = new ScriptedClient()
+    const d = createSyncDriver({ chain: t.chain, headPollIntervalMs: 10_000 }, { client: c })
+    drivers.push(d)
+    expect(d.phase()).toBe('no-heads')
+    await d.start()
+    expect(d.phase()).toBe('in-sync')
+    c.newPayloadAnswers.push(status('SYNCING'))
+    c.fcuAnswers.push(status('SYNCING'))
+    d.onBlock(block(3))
+    await settle(d, () => d.status().syncing)
+    expect(d.phase()).toBe('el-syncing')
+    d.onBlock(block(4)) // adjacent to the target: FCU(4) answers VALID
+    await settle(d, () => d.status().confirmed?.number === 4)
+    expect(d.phase()).toBe('in-sync')
+  })
+
   it('ACCEPTED from newPayload is treated like SYNCING (FCU follows)', async () => {
     const c = new ScriptedClient()
     const d = await started(c)
