@@ -4,6 +4,7 @@
  * Field names follow ethereum-optimism/optimism `op-node/rollup/types.go` (Config, Genesis).
  */
 import { readFileSync, statSync } from 'node:fs'
+import { OpGossipError } from '../util/errors.ts'
 import { getBuiltinChainById } from './builtin.ts'
 import { type ChainConfig, FORK_NAMES, type ForkName, type ForkTimes } from './types.ts'
 
@@ -25,10 +26,12 @@ export const RollupConfigErrorCode = {
 export type RollupConfigErrorCode =
   (typeof RollupConfigErrorCode)[keyof typeof RollupConfigErrorCode]
 
-/** A rollup.json that op-gossip cannot use; `field` is the JSON path of the culprit. */
-export class RollupConfigError extends Error {
+/**
+ * A rollup.json that op-gossip cannot use (a configuration problem); `field` is the JSON path of
+ * the culprit.
+ */
+export class RollupConfigError extends OpGossipError<RollupConfigErrorCode> {
   override readonly name = 'RollupConfigError'
-  readonly code: RollupConfigErrorCode
   readonly field: string | undefined
   constructor(
     code: RollupConfigErrorCode,
@@ -36,8 +39,10 @@ export class RollupConfigError extends Error {
     message: string,
     cause?: unknown,
   ) {
-    super(field === undefined ? message : `rollup config: ${field}: ${message}`, { cause })
-    this.code = code
+    super(code, field === undefined ? message : `rollup config: ${field}: ${message}`, {
+      kind: 'configuration',
+      cause,
+    })
     this.field = field
   }
 }

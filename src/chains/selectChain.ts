@@ -1,13 +1,18 @@
+import { OpGossipError } from '../util/errors.ts'
 import { BUILTIN_CHAINS, getBuiltinChain } from './builtin.ts'
 import { loadRollupConfigFile } from './rollupConfig.ts'
 import type { ChainConfig } from './types.ts'
 
-export class ChainSelectionError extends Error {
+export type ChainSelectionErrorCode =
+  | 'CHAIN_UNKNOWN_NETWORK'
+  | 'CHAIN_CONFLICTING_FLAGS'
+  | 'CHAIN_NOT_SELECTED'
+
+/** `--network` / `--rollup.config` missing, both given, or naming no chain (messages name them). */
+export class ChainSelectionError extends OpGossipError<ChainSelectionErrorCode> {
   override readonly name = 'ChainSelectionError'
-  readonly code: 'CHAIN_UNKNOWN_NETWORK' | 'CHAIN_CONFLICTING_FLAGS' | 'CHAIN_NOT_SELECTED'
-  constructor(code: ChainSelectionError['code'], message: string) {
-    super(message)
-    this.code = code
+  constructor(code: ChainSelectionErrorCode, message: string) {
+    super(code, message, { kind: 'configuration' })
   }
 }
 

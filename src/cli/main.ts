@@ -1,6 +1,6 @@
-import { Command, CommanderError } from 'commander'
+import { Command } from 'commander'
 import { VERSION } from '../version.ts'
-import { UsageError } from './usageError.ts'
+import { DEBUG_ENV, describeFailure, isCleanCommanderExit } from './failure.ts'
 
 /**
  * Every subcommand lives in ./commands/<name>.ts and exports `register(program)`.
@@ -16,35 +16,21 @@ const COMMANDS: Array<() => Promise<{ register: (program: Command) => void }>> =
   () => import('./commands/run.ts'),
 ]
 
-export const EXIT_USAGE = 2
-
 async function main(argv: string[]): Promise<void> {
   const program = new Command('op-gossip')
     .description('OP Stack unsafe-block gossip node: libp2p in, Engine API out')
     .version(VERSION)
     .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
   for (const load of COMMANDS) (await load()).register(program)
   quietErrors(program)
   try {
     await program.parseAsync(argv)
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) process.exit(0)
-      // Help was printed because a command group was called without a subcommand.
-      if (err.code === 'commander.help') process.exit(EXIT_USAGE)
-      process.stderr.write(`op-gossip: ${err.message.replace(/^error: /, '')}\n`)
-      process.exit(EXIT_USAGE)
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`op-gossip: ${err.message}\n`)
-      process.exit(EXIT_USAGE)
-    }
-    // Anything else is a bug or an environment failure: one line, no stack trace unless asked.
-    const detail = process.env.OP_GOSSIP_DEBUG ? (err as Error).stack : (err as Error).message
-    process.stderr.write(`op-gossip: ${detail ?? String(err)}\n`)
-    process.exit(1)
+    if (isCleanCommanderExit(err)) process.exit(0)
+    // One line (no stack trace unless asked); the exit status comes from the error's kind.
+    const failure = describeFailure(err, Boolean(process.env[DEBUG_ENV]))
+    process.stderr.write(failure.text)
+    process.exit(failure.status)
   }
 }
 

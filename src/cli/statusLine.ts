@@ -5,7 +5,7 @@
  * Formatting is pure (tested); the timer only reads the sources and writes.
  */
 import type { LastBlockInfo } from '../metrics/blockTimeline.ts'
-import type { P2pStatusSource, SyncStatusSource } from '../metrics/statusSources.ts'
+import type { P2pStatusSource, SyncStatusSource } from '../status/statusSources.ts'
 
 export const STATUS_LINE_INTERVAL_MS = 5_000
 

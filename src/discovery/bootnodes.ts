@@ -10,6 +10,7 @@ import { isIP } from 'node:net'
 import { ENR } from '@chainsafe/enr'
 import secp256k1 from 'secp256k1'
 import { OP_NODE_DEFAULT_BOOTNODES } from '../chains/bootnodes.ts'
+import { OpGossipError } from '../util/errors.ts'
 import { ipToBytes } from './ipBytes.ts'
 
 /** `--p2p.bootnodes default` selects op-node's built-in list. */
@@ -20,14 +21,16 @@ export const MAX_BOOTNODE_LENGTH_CHARS = 1024
 
 const ENODE_PATTERN = /^enode:\/\/([0-9a-fA-F]{128})@([^:/?]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})(\?.*)?$/
 
-export class BootnodeError extends Error {
+/** A bootnode (`--p2p.bootnodes`, an `enr` argument) that cannot be used: a configuration problem. */
+export class BootnodeError extends OpGossipError<'DISCOVERY_BAD_BOOTNODE'> {
   override readonly name = 'BootnodeError'
-  readonly code = 'DISCOVERY_BAD_BOOTNODE'
   readonly input: string
   constructor(input: string, reason: string, cause?: unknown) {
-    super(`bad bootnode ${input.length > 60 ? `${input.slice(0, 60)}…` : input}: ${reason}`, {
-      cause,
-    })
+    super(
+      'DISCOVERY_BAD_BOOTNODE',
+      `bad bootnode ${input.length > 60 ? `${input.slice(0, 60)}…` : input}: ${reason}`,
+      { kind: 'configuration', cause },
+    )
     this.input = input
   }
 }

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net'
 import type { ChainConfig } from '../chains/types.ts'
+import { OpGossipError } from '../util/errors.ts'
 import { checkBootnodeSyntax, splitBootnodes } from './bootnodes.ts'
 import type { DiscoveryOptions } from './discovery.ts'
 import { IN_MEMORY_DISCOVERY_PATH } from './discoveryTable.ts'
@@ -60,15 +61,20 @@ export interface DiscoveryFlagValues {
   'p2p.bootnodes'?: string
 }
 
-export class DiscoveryFlagError extends Error {
+/** A discovery flag with a bad value; `flag` is its `--name`. */
+export class DiscoveryFlagError extends OpGossipError<'DISCOVERY_BAD_FLAG'> {
   override readonly name = 'DiscoveryFlagError'
-  readonly code = 'DISCOVERY_BAD_FLAG'
+  constructor(flag: string, message: string) {
+    super('DISCOVERY_BAD_FLAG', message, { kind: 'configuration', flag })
+  }
 }
 
+/** `flag` is the name without dashes (`p2p.listen.udp`). */
 export function parsePortFlag(flag: string, value: string): number {
   const port = Number(value)
   if (!/^\d{1,5}$/.test(value) || port > 65535) {
     throw new DiscoveryFlagError(
+      `--${flag}`,
       `--${flag} must be a port number 0-65535, got ${JSON.stringify(value)}`,
     )
   }
@@ -76,8 +82,12 @@ export function parsePortFlag(flag: string, value: string): number {
 }
 
 export function parseIpFlag(flag: string, value: string): string {
-  if (isIP(value) === 0)
-    throw new DiscoveryFlagError(`--${flag} must be an IP address, got ${JSON.stringify(value)}`)
+  if (isIP(value) === 0) {
+    throw new DiscoveryFlagError(
+      `--${flag}`,
+      `--${flag} must be an IP address, got ${JSON.stringify(value)}`,
+    )
+  }
   return value
 }
 

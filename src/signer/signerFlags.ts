@@ -3,6 +3,7 @@
  * createSignerSource options. `--l1` and `--l1.runtime-config-reload-interval` are op-node's names.
  */
 import type { ChainConfig } from '../chains/types.ts'
+import { OpGossipError } from '../util/errors.ts'
 import { parseDurationMs } from './duration.ts'
 import {
   DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS,
@@ -46,9 +47,12 @@ export interface SignerFlagValues {
   'p2p.signer.gracePeriod'?: string
 }
 
-export class SignerFlagError extends Error {
+/** A signer flag with a bad value; `flag` is its `--name`. */
+export class SignerFlagError extends OpGossipError<'SIGNER_BAD_FLAG'> {
   override readonly name = 'SignerFlagError'
-  readonly code = 'SIGNER_BAD_FLAG'
+  constructor(flag: string, message: string, cause?: unknown) {
+    super('SIGNER_BAD_FLAG', message, { kind: 'configuration', flag, cause })
+  }
 }
 
 /** @throws SignerFlagError naming the flag */
@@ -62,7 +66,11 @@ export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): S
     try {
       parseSignerAddress(signer)
     } catch (err) {
-      throw new SignerFlagError(`--p2p.unsafe-block-signer: ${(err as Error).message}`)
+      throw new SignerFlagError(
+        '--p2p.unsafe-block-signer',
+        `--p2p.unsafe-block-signer: ${(err as Error).message}`,
+        err,
+      )
     }
     picked.configuredSigner = signer
   }
@@ -71,13 +79,14 @@ export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): S
     try {
       url = new URL(flags.l1)
     } catch {
-      throw new SignerFlagError('--l1 must be an http(s) URL')
+      throw new SignerFlagError('--l1', '--l1 must be an http(s) URL')
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new SignerFlagError('--l1 must be an http(s) URL')
+      throw new SignerFlagError('--l1', '--l1 must be an http(s) URL')
     }
     if (chain.systemConfig === undefined && signer === undefined) {
       throw new SignerFlagError(
+        '--l1',
         `--l1: chain ${chain.name} has no L1 SystemConfig address (rollup.json l1_system_config_address)`,
       )
     }
@@ -88,7 +97,11 @@ export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): S
     try {
       picked.reloadIntervalMs = parseDurationMs(interval)
     } catch (err) {
-      throw new SignerFlagError(`--l1.runtime-config-reload-interval: ${(err as Error).message}`)
+      throw new SignerFlagError(
+        '--l1.runtime-config-reload-interval',
+        `--l1.runtime-config-reload-interval: ${(err as Error).message}`,
+        err,
+      )
     }
   }
   const grace = flags['p2p.signer.gracePeriod']
@@ -96,7 +109,11 @@ export function parseSignerFlags(flags: SignerFlagValues, chain: ChainConfig): S
     try {
       picked.gracePeriodMs = parseDurationMs(grace)
     } catch (err) {
-      throw new SignerFlagError(`--p2p.signer.grace-period: ${(err as Error).message}`)
+      throw new SignerFlagError(
+        '--p2p.signer.grace-period',
+        `--p2p.signer.grace-period: ${(err as Error).message}`,
+        err,
+      )
     }
   }
   return signerOptionsForChain(chain, picked)

@@ -21,6 +21,7 @@
  */
 import { createPublicClient, http, type PublicClient } from 'viem'
 import type { ChainConfig } from '../chains/types.ts'
+import { OpGossipError } from '../util/errors.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 
 /** `keccak256("systemconfig.unsafeblocksigner")`: SystemConfig's storage slot for the signer. */
@@ -52,12 +53,18 @@ export const SignerSourceErrorCode = {
 export type SignerSourceErrorCode =
   (typeof SignerSourceErrorCode)[keyof typeof SignerSourceErrorCode]
 
-export class SignerSourceError extends Error {
+/** The flag each code is about (its messages name it too), when there is one. */
+const SIGNER_SOURCE_ERROR_FLAGS: Partial<Record<SignerSourceErrorCode, string>> = {
+  [SignerSourceErrorCode.NO_SYSTEM_CONFIG]: '--l1',
+  [SignerSourceErrorCode.L1_WRONG_CHAIN]: '--l1',
+}
+
+/** Every code is a configuration problem: a bad address, or an `--l1` that cannot serve. */
+export class SignerSourceError extends OpGossipError<SignerSourceErrorCode> {
   override readonly name = 'SignerSourceError'
-  readonly code: SignerSourceErrorCode
   constructor(code: SignerSourceErrorCode, message: string) {
-    super(message)
-    this.code = code
+    const flag = SIGNER_SOURCE_ERROR_FLAGS[code]
+    super(code, message, { kind: 'configuration', ...(flag === undefined ? {} : { flag }) })
   }
 }
 

@@ -4,13 +4,19 @@ import prettyModule from 'pino-pretty'
 /** Structured logger used everywhere: `log.info({ ctx }, 'static message')`. */
 export type Logger = pino.Logger
 
-export type LogFormat = 'text' | 'json'
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
+/** Every log level, most verbose first (the `--log.level` choices). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+/** The `--log.format` choices. */
+export const LOG_FORMATS = ['text', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info'
+export const DEFAULT_LOG_FORMAT: LogFormat = 'text'
 
 export interface LoggerOptions {
-  /** @default 'info' */
+  /** @default DEFAULT_LOG_LEVEL */
   level?: LogLevel
-  /** @default 'text' */
+  /** @default DEFAULT_LOG_FORMAT */
   format?: LogFormat
   /** Where log lines go. @default stderr, so stdout stays free for JSON output */
   destination?: NodeJS.WritableStream
@@ -27,9 +33,9 @@ const REDACT_PATHS = [
 ]
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const level = opts.level ?? 'info'
+  const level = opts.level ?? DEFAULT_LOG_LEVEL
   const redact = { paths: REDACT_PATHS, censor: '[redacted]' }
-  if ((opts.format ?? 'text') === 'json') {
+  if ((opts.format ?? DEFAULT_LOG_FORMAT) === 'json') {
     return pino({ level, redact }, opts.destination ?? pino.destination({ fd: 2, sync: true }))
   }
   // pino-pretty as a synchronous stream (not a worker transport) so short-lived commands

@@ -1,16 +1,22 @@
 /**
  * `op-gossip run` as a real process: it starts a relay node from flags and environment
  * variables, accepts a block gossiped to it by an in-process host, logs it, and stops cleanly on
- * SIGTERM. Bad flags and files give one line and exit status 2.
+ * SIGTERM. Bad flags and files give one line and exit status 2: each mistake checked in process
+ * (parse, start, the failure main() prints), two of them through a real process for the wiring.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { type AddressInfo, createServer } from 'node:net'
+import { type AddressInfo, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serializeRollupConfig } from '../../src/chains/rollupConfig.ts'
-import { CLI, NODE, runCli } from '../utils/cli.ts'
+import { describeFailure, type Failure } from '../../src/cli/failure.ts'
+import { addRunOptions, type RunFlags } from '../../src/cli/run/flags.ts'
+import { startNode as startRunNode } from '../../src/cli/run/lifecycle.ts'
+import { parseRunFlags } from '../../src/cli/run/parse.ts'
+import { silentLogger } from '../../src/util/logger.ts'
+import { CLI, NODE, parseFlags, runCli } from '../utils/cli.ts'
 import {
   type MeshNode,
   SEQUENCER_ADDRESS,
@@ -119,10 +125,7 @@ describe('e2e / op-gossip run', () => {
     })
   })
 
-  it('bad flags and files: one line on stderr, exit status 2, no stack trace', async () => {
-    const busy = createServer()
-    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
-    const busyPort = (busy.address() as AddressInfo).port
+  describe('bad flags and files: one line on stderr, exit status 2, no stack trace', () => {
     const base = [
       '--rollup.config',
       rollup,
@@ -130,38 +133,92 @@ describe('e2e / op-gossip run', () => {
       '--p2p.priv.path',
       join(dir, 'k2.txt'),
     ]
-    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
-      [
-        [...base, '--p2p.listen.tcp', '70000'],
-        /--p2p\.listen\.tcp must be a whole number in \[0, 65535\]/,
-      ],
-      [
-        [...base, '--p2p.static', '/ip4/1.2.3.4/tcp/1'],
-        /expected \/ip4\|ip6\|dns\|dns4\|dns6\/<host>\/tcp\/<port>\/p2p\/<peerId>/,
-      ],
-      [[...base, '--p2p.scoring', 'heavy'], /Allowed choices are light, none/],
-      [
-        [...base, '--p2p.scoring.ip-colocation=maybe'],
-        /--p2p\.scoring\.ip-colocation must be true or false/,
-      ],
-      [[...base, '--p2p.ban.duration', 'forever'], /--p2p\.ban\.duration: bad duration/],
-      [['--rollup.config', join(dir, 'missing.json'), '--p2p.no-discovery'], /missing\.json/],
-      [['--p2p.no-discovery'], /--network .* or --rollup\.config/],
-      [base, /--p2p\.peers\.lo must be a whole number/, { OP_GOSSIP_P2P_PEERS_LO: 'many' }],
-      [
+    let busy: Server
+    let busyPort: number
+    beforeAll(async () => {
+      busy = createServer()
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+      busyPort = (busy.address() as AddressInfo).port
+    })
+    afterAll(() => {
+      busy.close()
+    })
+
+    /** What `run ARGS` would print and exit with, in this process: parse, then start. */
+    async function failureOf(args: string[], env?: Record<string, string>): Promise<Failure> {
+      try {
+        const settings = await parseRunFlags(await parseFlags<RunFlags>(addRunOptions, args, env))
+        const node = await startRunNode(settings, silentLogger)
+        await node.stop()
+      } catch (err) {
+        return describeFailure(err)
+      }
+      throw new Error(`run ${args.join(' ')} started`)
+    }
+
+    function expectOneLine(r: { status: number; text: string }, pattern: RegExp, name: string) {
+      expect(r.status, name).toBe(2)
+      expect(r.text.trimEnd().split('\n'), name).toHaveLength(1)
+      expect(r.text, name).toMatch(/^op-gossip: /)
+      expect(r.text, name).toMatch(pattern)
+      expect(r.text).not.toMatch(/\n\s+at /)
+    }
+
+    it('in process: the message and exit status main() gives each mistake', async () => {
+      const cases: Array<[string[], RegExp, Record<string, string>?]> = [
         [
-          ...base,
-          '--p2p.listen.ip',
-          '127.0.0.1',
-          '--p2p.listen.tcp',
-          String(busyPort),
-          '--log.level',
-          'silent',
+          [...base, '--p2p.listen.tcp', '70000'],
+          /--p2p\.listen\.tcp must be a whole number in \[0, 65535\]/,
         ],
-        /cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/[0-9]+: listen EADDRINUSE/,
-      ],
-      [
         [
+          [...base, '--p2p.static', '/ip4/1.2.3.4/tcp/1'],
+          /expected \/ip4\|ip6\|dns\|dns4\|dns6\/<host>\/tcp\/<port>\/p2p\/<peerId>/,
+        ],
+        [[...base, '--p2p.scoring', 'heavy'], /Allowed choices are light, none/],
+        [
+          [...base, '--p2p.scoring.ip-colocation=maybe'],
+          /--p2p\.scoring\.ip-colocation must be true or false/,
+        ],
+        [[...base, '--p2p.ban.duration', 'forever'], /--p2p\.ban\.duration: bad duration/],
+        [['--rollup.config', join(dir, 'missing.json'), '--p2p.no-discovery'], /missing\.json/],
+        [['--p2p.no-discovery'], /--network .* or --rollup\.config/],
+        [base, /--p2p\.peers\.lo must be a whole number/, { OP_GOSSIP_P2P_PEERS_LO: 'many' }],
+        [
+          [
+            ...base,
+            '--p2p.listen.ip',
+            '127.0.0.1',
+            '--p2p.listen.tcp',
+            String(busyPort),
+            '--rpc.enabled=false',
+          ],
+          /cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/[0-9]+: listen EADDRINUSE/,
+        ],
+        [
+          [
+            ...base,
+            '--p2p.listen.ip',
+            '127.0.0.1',
+            '--p2p.listen.tcp',
+            '0',
+            '--rpc.port',
+            String(busyPort),
+          ],
+          /^op-gossip: --rpc\.port: cannot listen on 127\.0\.0\.1:[0-9]+: EADDRINUSE$/m,
+        ],
+        [[...base, '--rpc.addr', 'localhost:1'], /--rpc\.addr must be an IP address/],
+        [[...base, '--l2', 'http://127.0.0.1:1'], /--l2 needs --l2\.jwt-secret FILE/],
+      ]
+      for (const [args, pattern, env] of cases) {
+        expectOneLine(await failureOf(args, env), pattern, args.join(' '))
+      }
+    })
+
+    it('as a real process: a flag from the environment and a port in use at start', async () => {
+      const [fromEnv, portInUse] = await Promise.all([
+        runCli(['run', ...base], { env: { OP_GOSSIP_P2P_PEERS_LO: 'many' } }),
+        runCli([
+          'run',
           ...base,
           '--p2p.listen.ip',
           '127.0.0.1',
@@ -171,23 +228,14 @@ describe('e2e / op-gossip run', () => {
           String(busyPort),
           '--log.level',
           'silent',
-        ],
-        /^op-gossip: --rpc\.port: cannot listen on 127\.0\.0\.1:[0-9]+: EADDRINUSE$/m,
-      ],
-      [[...base, '--rpc.addr', 'localhost:1'], /--rpc\.addr must be an IP address/],
-      [[...base, '--l2', 'http://127.0.0.1:1'], /--l2 needs --l2\.jwt-secret FILE/],
-    ]
-    const results = await Promise.all(
-      cases.map(([args, , env]) => runCli(['run', ...args], { env })),
-    )
-    busy.close()
-    for (const [i, r] of results.entries()) {
-      const [args, pattern] = cases[i] as (typeof cases)[number]
-      expect(r.code, args.join(' ')).toBe(2)
-      expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1)
-      expect(r.stderr, args.join(' ')).toMatch(/^op-gossip: /)
-      expect(r.stderr, args.join(' ')).toMatch(pattern)
-      expect(r.stderr).not.toMatch(/\n\s+at /)
-    }
+        ]),
+      ])
+      for (const [r, pattern] of [
+        [fromEnv, /--p2p\.peers\.lo must be a whole number/],
+        [portInUse, /^op-gossip: --rpc\.port: cannot listen on 127\.0\.0\.1:[0-9]+: EADDRINUSE$/m],
+      ] as const) {
+        expectOneLine({ status: r.code ?? -1, text: r.stderr }, pattern, r.stderr)
+      }
+    })
   })
 })

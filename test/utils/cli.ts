@@ -1,10 +1,13 @@
 /**
- * Runs the real `op-gossip` CLI (bin/op-gossip.js on the pinned Node 22) as a child process and
- * collects its exit code and output, for tests of one-shot subcommands.
+ * The CLI in tests: the real `op-gossip` (bin/op-gossip.js on the pinned Node 22) as a child
+ * process, for the few tests that prove the wiring (e2e project), and a command's flags parsed in
+ * this process, for everything else.
  */
 import { spawn } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Command } from 'commander'
+import { describeFailure, type Failure } from '../../src/cli/failure.ts'
 
 /** The repository root */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -67,4 +70,58 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     })
     child.stdin.end(opts.stdin ?? '')
   })
+}
+
+/**
+ * Parses `args` (no command name) with the options `addOptions` gives a fresh command, as the CLI
+ * would: defaults, choices, presets and, with `env`, environment variables (set only while
+ * parsing). Resolves to what the command's action would receive; commander's errors reject.
+ */
+export async function parseFlags<T>(
+  addOptions: (cmd: Command) => Command,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T> {
+  const cmd = addOptions(new Command('op-gossip-test'))
+    .exitOverride()
+    .configureOutput({ outputError: () => {}, writeErr: () => {}, writeOut: () => {} })
+  let flags: T | undefined
+  cmd.action((parsed: T) => {
+    flags = parsed
+  })
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  try {
+    await cmd.parseAsync(args, { from: 'user' })
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+  return flags as T
+}
+
+/**
+ * Runs `op-gossip ARGS` in this process with the command(s) `register` adds, errors quiet as in
+ * main(): resolves to the failure main() would print (exit status and stderr text), or null when
+ * the command succeeded. For commands that fail before any output (usage errors).
+ */
+export async function failureInProcess(
+  register: (program: Command) => void,
+  args: string[],
+): Promise<Failure | null> {
+  const program = new Command('op-gossip')
+  register(program)
+  const quiet = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({ outputError: () => {}, writeErr: () => {} })
+    for (const sub of cmd.commands) quiet(sub)
+  }
+  quiet(program)
+  try {
+    await program.parseAsync(args, { from: 'user' })
+    return null
+  } catch (err) {
+    return describeFailure(err)
+  }
 }

@@ -12,7 +12,9 @@ import type { Command } from 'commander'
 import { createDevnetChain } from '../../chains/devnet.ts'
 import { createBlockBuilder, devnetKey } from '../../devnet/blockBuilder.ts'
 import { createBlockValidator } from '../../gossip/validator.ts'
+import { OpGossipError } from '../../util/errors.ts'
 import { UsageError } from '../usageError.ts'
+import { registerCompare } from './benchCompare.ts'
 import { registerLatency } from './benchLatency.ts'
 import { registerObserve } from './benchObserve.ts'
 
@@ -82,7 +84,10 @@ export function benchValidateCase(
     const result = validator.validate(block.topic, block.data)
     const us = (performance.now() - start) * 1000
     if (result.verdict !== 'accept') {
-      throw new Error(`bench message was not accepted: ${result.reason}`)
+      throw new OpGossipError(
+        'BENCH_NOT_ACCEPTED',
+        `bench message was not accepted: ${result.reason}`,
+      )
     }
     if (i < warmup) continue
     totals.push(us)
@@ -124,7 +129,7 @@ function parseCases(list: string[] | undefined): ValidateBenchCase[] {
   const names = list.flatMap((x) => x.split(',')).map((x) => x.trim().toLowerCase())
   for (const n of names) {
     if (!all.includes(n as ValidateBenchCase)) {
-      throw new UsageError(`unknown --case '${n}' (expected ${all.join(', ')})`)
+      throw new UsageError(`unknown --case '${n}' (expected ${all.join(', ')})`, { flag: '--case' })
     }
   }
   return all.filter((c) => names.includes(c))
@@ -134,7 +139,9 @@ function parseIterations(text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = Number(text)
   if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--iterations must be a positive integer, got '${text}'`)
+    throw new UsageError(`--iterations must be a positive integer, got '${text}'`, {
+      flag: '--iterations',
+    })
   }
   return n
 }
@@ -200,6 +207,7 @@ const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [
   registerValidate,
   registerLatency,
   registerObserve,
+  registerCompare,
 ]
 
 export function register(program: Command): void {

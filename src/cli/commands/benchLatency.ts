@@ -27,15 +27,25 @@ import type { Percentiles } from '../../devnet/latencyStats.ts'
 import { writeLatencyReport } from '../../report/latencyReport.ts'
 import {
   addNetworkOptions,
+  addNodeLogOptions,
   type NetworkFlags,
-  parseIntegerFlag,
   parseLinkShaping,
   parseMesh,
+  parseNodeLogLevel,
   resolveNetwork,
 } from '../devnetFlags.ts'
+import type { LogFlagValues } from '../logFlags.ts'
+import { parseIntegerFlag } from '../numberFlags.ts'
 import { MAX_DEVNET_BLOCK_BYTES } from './devnet.ts'
 
-interface LatencyFlags extends NetworkFlags {
+/** Most measured blocks per size. */
+export const MAX_BENCH_BLOCKS = 100_000
+/** Longest `--block-time`, seconds. */
+export const MAX_BENCH_BLOCK_TIME_SECONDS = 60
+/** Most `--warmup` blocks. */
+export const MAX_BENCH_WARMUP_BLOCKS = 1000
+
+interface LatencyFlags extends NetworkFlags, LogFlagValues {
   nodes: string
   blocks: string
   blockBytes?: string[]
@@ -102,11 +112,17 @@ function printTable(results: LatencyBenchResult[]): void {
 
 async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   const nodes = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
-  const blocks = parseIntegerFlag('--blocks', flags.blocks, 1, 100_000)
+  const blocks = parseIntegerFlag('--blocks', flags.blocks, 1, MAX_BENCH_BLOCKS)
   const sizes = parseSizes(flags.blockBytes ?? [])
-  const blockTime = parseIntegerFlag('--block-time', flags.blockTime, 1, 60)
-  const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, 1000)
+  const blockTime = parseIntegerFlag(
+    '--block-time',
+    flags.blockTime,
+    1,
+    MAX_BENCH_BLOCK_TIME_SECONDS,
+  )
+  const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, MAX_BENCH_WARMUP_BLOCKS)
   const mesh = parseMesh(flags)
+  const logLevel = parseNodeLogLevel(flags)
   const json = flags.json === true
   const progress = (line: string) => process.stderr.write(`${line}\n`)
   const network = await resolveNetwork(parseLinkShaping(flags), progress)
@@ -127,7 +143,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
     dir,
     mesh,
     network,
-    logLevel: 'warn',
+    logLevel,
     ...(flags.nodeFlags === undefined
       ? {}
       : { nodeFlags: flags.nodeFlags.split(/\s+/).filter(Boolean) }),
@@ -207,6 +223,7 @@ export function registerLatency(bench: Command): void {
       '--node-flags <flags>',
       `Node.js flags of the node processes instead of "${DEFAULT_NODE_FLAGS.join(' ')}"`,
     )
+  addNodeLogOptions(cmd, { dashedAlias: false })
   addNetworkOptions(cmd)
   cmd.action((flags: LatencyFlags) => run(flags, process.argv.slice(2)))
 }

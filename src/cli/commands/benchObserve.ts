@@ -12,8 +12,14 @@ import {
   observeSyncStatus,
   type RpcObservation,
 } from '../../report/observe.ts'
-import { parseIntegerFlag } from '../devnetFlags.ts'
+import { parseIntegerFlag } from '../numberFlags.ts'
 import { UsageError } from '../usageError.ts'
+
+export const DEFAULT_OBSERVE_WINDOW_SECONDS = 60
+export const MAX_OBSERVE_WINDOW_SECONDS = 24 * 3600
+export const DEFAULT_POLL_INTERVAL_MS = 100
+export const MIN_POLL_INTERVAL_MS = 10
+export const MAX_POLL_INTERVAL_MS = 60_000
 
 interface ObserveFlags {
   rpc?: string
@@ -28,10 +34,10 @@ function checkUrl(flag: string, text: string): string {
   try {
     url = new URL(text)
   } catch {
-    throw new UsageError(`${flag} must be an http:// or https:// URL, got '${text}'`)
+    throw new UsageError(`${flag} must be an http:// or https:// URL, got '${text}'`, { flag })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${flag} must be an http:// or https:// URL, got '${text}'`)
+    throw new UsageError(`${flag} must be an http:// or https:// URL, got '${text}'`, { flag })
   }
   return text
 }
@@ -39,9 +45,15 @@ function checkUrl(flag: string, text: string): string {
 /** `30`, `30s`, `2m` → milliseconds */
 export function parseWindow(text: string): number {
   const m = /^([0-9]+)(s|m)?$/.exec(text.trim())
-  if (m === null) throw new UsageError(`--window must look like 60, 60s or 5m, got '${text}'`)
+  if (m === null) {
+    throw new UsageError(`--window must look like 60, 60s or 5m, got '${text}'`, {
+      flag: '--window',
+    })
+  }
   const seconds = Number(m[1]) * (m[2] === 'm' ? 60 : 1)
-  if (seconds < 1 || seconds > 24 * 3600) throw new UsageError('--window must be 1 s to 24 h')
+  if (seconds < 1 || seconds > MAX_OBSERVE_WINDOW_SECONDS) {
+    throw new UsageError('--window must be 1 s to 24 h', { flag: '--window' })
+  }
   return seconds * 1000
 }
 
@@ -76,7 +88,12 @@ async function run(flags: ObserveFlags): Promise<void> {
     throw new UsageError('give --metrics URL (Prometheus endpoint) and/or --rpc URL')
   }
   const windowMs = parseWindow(flags.window)
-  const intervalMs = parseIntegerFlag('--interval', flags.interval, 10, 60_000)
+  const intervalMs = parseIntegerFlag(
+    '--interval',
+    flags.interval,
+    MIN_POLL_INTERVAL_MS,
+    MAX_POLL_INTERVAL_MS,
+  )
   const rpcUrl = flags.rpc === undefined ? null : checkUrl('--rpc', flags.rpc)
   const metricsUrl = flags.metrics === undefined ? null : checkUrl('--metrics', flags.metrics)
   process.stderr.write(`observing for ${windowMs / 1000} s...\n`)
@@ -105,8 +122,16 @@ export function registerObserve(bench: Command): void {
     .description('passively measure block arrival delays at a running node over a time window')
     .option('--metrics <url>', 'Prometheus endpoint, e.g. http://127.0.0.1:7300/metrics')
     .option('--rpc <url>', 'node RPC answering optimism_syncStatus (op-gossip or op-node)')
-    .option('--window <duration>', 'how long to observe: 60, 60s or 5m', '60s')
-    .option('--interval <ms>', 'optimism_syncStatus poll interval', '100')
+    .option(
+      '--window <duration>',
+      'how long to observe: 60, 60s or 5m',
+      `${DEFAULT_OBSERVE_WINDOW_SECONDS}s`,
+    )
+    .option(
+      '--interval <ms>',
+      'optimism_syncStatus poll interval',
+      String(DEFAULT_POLL_INTERVAL_MS),
+    )
     .option('--json', 'one JSON object on stdout')
     .action((flags: ObserveFlags) => run(flags))
 }

@@ -25,13 +25,15 @@ import {
 import { blocksTopic, blockVersionAt } from '../../wire/topics.ts'
 import {
   addNetworkOptions,
+  addNodeLogOptions,
   type NetworkFlags,
-  parseIntegerFlag,
   parseLinkShaping,
   parseMesh,
+  parseNodeLogLevel,
   resolveNetwork,
 } from '../devnetFlags.ts'
-import { UsageError } from '../usageError.ts'
+import type { LogFlagValues } from '../logFlags.ts'
+import { parseIntegerFlag } from '../numberFlags.ts'
 
 /** Largest block the devnet builds on request (the gossip limit is 10 MiB). */
 export const MAX_DEVNET_BLOCK_BYTES = 9_000_000
@@ -39,8 +41,12 @@ export const MAX_DEVNET_BLOCK_BYTES = 9_000_000
 export const MESH_LINE_INTERVAL_MS = 10_000
 /** How long the mesh may take before the devnet says so (it keeps running). */
 const MESH_WAIT_MS = 30_000
+/** Most transactions per block `--txs` takes. */
+export const MAX_DEVNET_TX_COUNT = 10_000
+/** Longest `--block-time`, seconds. */
+export const MAX_DEVNET_BLOCK_TIME_SECONDS = 3600
 
-interface DevnetFlags extends NetworkFlags {
+interface DevnetFlags extends NetworkFlags, LogFlagValues {
   nodes: string
   blockTime: string
   txs: string
@@ -49,10 +55,7 @@ interface DevnetFlags extends NetworkFlags {
   withEl?: boolean
   blocks?: string
   json?: boolean
-  logLevel: string
 }
-
-const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
 
 /** Block size from --txs / --block-bytes (the latter wins). */
 export function parseBlockSize(flags: { txs: string; blockBytes?: string }): BlockSize {
@@ -61,7 +64,7 @@ export function parseBlockSize(flags: { txs: string; blockBytes?: string }): Blo
       blockBytes: parseIntegerFlag('--block-bytes', flags.blockBytes, 1000, MAX_DEVNET_BLOCK_BYTES),
     }
   }
-  return { txCount: parseIntegerFlag('--txs', flags.txs, 0, 10_000) }
+  return { txCount: parseIntegerFlag('--txs', flags.txs, 0, MAX_DEVNET_TX_COUNT) }
 }
 
 function out(line: string): void {
@@ -70,15 +73,17 @@ function out(line: string): void {
 
 async function run(flags: DevnetFlags): Promise<void> {
   const followers = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
-  const blockTime = parseIntegerFlag('--block-time', flags.blockTime, 1, 3600)
+  const blockTime = parseIntegerFlag(
+    '--block-time',
+    flags.blockTime,
+    1,
+    MAX_DEVNET_BLOCK_TIME_SECONDS,
+  )
   const size = parseBlockSize(flags)
   const mesh = parseMesh(flags)
   const maxBlocks =
     flags.blocks === undefined ? null : parseIntegerFlag('--blocks', flags.blocks, 1)
-  const logLevel = flags.logLevel as (typeof LOG_LEVELS)[number]
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
-  }
+  const logLevel = parseNodeLogLevel(flags)
   const json = flags.json === true
   const say = (line: string) => {
     if (json) out(JSON.stringify({ type: 'info', message: line }))
@@ -241,11 +246,7 @@ export function register(program: Command): void {
     .option('--with-el', 'run an el-sim (Engine API) behind every node')
     .option('--blocks <n>', 'stop after this many blocks (default: run until Ctrl-C)')
     .option('--json', 'one JSON object per line instead of the live view')
-    .option(
-      '--log-level <level>',
-      `node log level (logs go to <dir>/logs): ${LOG_LEVELS.join(', ')}`,
-      'warn',
-    )
+  addNodeLogOptions(cmd, { dashedAlias: true })
   addNetworkOptions(cmd)
   cmd.action((flags: DevnetFlags) => run(flags))
 }

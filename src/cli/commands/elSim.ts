@@ -5,16 +5,33 @@
 import type { Command } from 'commander'
 import { getBuiltinChain } from '../../chains/builtin.ts'
 import { createDevnetChain } from '../../chains/devnet.ts'
-import { loadRollupConfigFile, RollupConfigError } from '../../chains/rollupConfig.ts'
+import { loadRollupConfigFile } from '../../chains/rollupConfig.ts'
 import type { ChainConfig } from '../../chains/types.ts'
 import { type ElSimGenesis, startElSim } from '../../engine/elSim.ts'
-import { EngineError } from '../../engine/errors.ts'
 import { loadJwtSecretFile } from '../../engine/jwt.ts'
 import type { Hex } from '../../engine/schema.ts'
-import { createLogger, type LogFormat, type LogLevel } from '../../util/logger.ts'
-import { UsageError } from '../usageError.ts'
+import {
+  createLogger,
+  DEFAULT_LOG_FORMAT,
+  DEFAULT_LOG_LEVEL,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+} from '../../util/logger.ts'
+import { ROLLUP_CONFIG_FLAG } from '../chainFlags.ts'
+import { addLogOptions, type LogFlagValues } from '../logFlags.ts'
+import { UsageError, withFlag } from '../usageError.ts'
 
-interface ElSimFlags {
+/** el-sim's own listen address default. */
+export const DEFAULT_ELSIM_HOST = '127.0.0.1'
+/** The Engine API's conventional port, so an op-node or op-gossip config works unchanged. */
+export const DEFAULT_ELSIM_ENGINE_PORT = 8551
+/** el-sim's own sync delay default, ms. */
+export const DEFAULT_ELSIM_SYNC_DELAY_MS = 200
+const MAX_PORT = 65_535
+
+interface ElSimFlags extends LogFlagValues {
   host: string
   port: string
   httpPort?: string
@@ -27,14 +44,13 @@ interface ElSimFlags {
   upstreamJwtSecret?: string
   syncDelayMs: string
   invalid: string[]
-  logLevel: string
-  logFormat: string
 }
 
 function parsePort(text: string, flag: string): number {
   const n = Number(text)
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new UsageError(`${flag} must be a port number 0-65535`)
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PORT) {
+    throw new UsageError(`${flag} must be a port number 0-${MAX_PORT}`, { flag })
+  }
   return n
 }
 
@@ -46,8 +62,9 @@ function parseUint(text: string, flag: string): number {
 }
 
 function parseHashFlag(text: string, flag: string): Hex {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(text))
+  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) {
     throw new UsageError(`${flag} must be a 0x-prefixed 32-byte hash`)
+  }
   return text.toLowerCase() as Hex
 }
 
@@ -64,12 +81,7 @@ export function parseGenesisFlag(text: string): ElSimGenesis {
 }
 
 function loadSecret(path: string, flag: string): Uint8Array {
-  try {
-    return loadJwtSecretFile(path)
-  } catch (err) {
-    if (err instanceof EngineError) throw new UsageError(`${flag}: ${err.message}`)
-    throw err
-  }
+  return withFlag(flag, () => loadJwtSecretFile(path))
 }
 
 export function resolveElSimChain(
@@ -77,16 +89,15 @@ export function resolveElSimChain(
 ): ChainConfig {
   let chain: ChainConfig | undefined
   if (flags['rollup.config'] !== undefined) {
-    try {
-      chain = loadRollupConfigFile(flags['rollup.config'])
-    } catch (err) {
-      if (err instanceof RollupConfigError) throw new UsageError(err.message)
-      throw err
-    }
+    const path = flags['rollup.config']
+    chain = withFlag(ROLLUP_CONFIG_FLAG, () => loadRollupConfigFile(path))
   } else if (flags.chain !== undefined) {
     chain = getBuiltinChain(flags.chain)
-    if (chain === undefined)
-      throw new UsageError(`unknown chain ${flags.chain} (see op-gossip chains)`)
+    if (chain === undefined) {
+      throw new UsageError(`unknown chain ${flags.chain} (see op-gossip chains)`, {
+        flag: '--chain',
+      })
+    }
   }
   if (flags.chainId !== undefined) {
     const id = parseUint(flags.chainId, '--chain-id')
@@ -101,13 +112,13 @@ export function resolveElSimChain(
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('el-sim')
     .description(
       'run el-sim, an execution-client test double (Engine API + eth reads, JWT, EL sync from an upstream); not a real EL',
     )
-    .option('--host <addr>', 'listen address', '127.0.0.1')
-    .option('--port <n>', 'Engine API port (JWT-authenticated)', '8551')
+    .option('--host <addr>', 'listen address', DEFAULT_ELSIM_HOST)
+    .option('--port <n>', 'Engine API port (JWT-authenticated)', String(DEFAULT_ELSIM_ENGINE_PORT))
     .option('--http-port <n>', 'optional unauthenticated port for eth_* and elsim_* reads')
     .option('--jwt-secret <file>', 'file with the 32-byte hex JWT secret (required)')
     .option('--chain-id <id>', 'L2 chain id (alone: a devnet with every fork through Isthmus at 0)')
@@ -125,68 +136,73 @@ export function register(program: Command): void {
       '--upstream-jwt-secret <file>',
       "JWT secret of the upstream's port (default: --jwt-secret)",
     )
-    .option('--sync-delay-ms <n>', 'delay before a sync completes', '200')
+    .option(
+      '--sync-delay-ms <n>',
+      'delay before a sync completes',
+      String(DEFAULT_ELSIM_SYNC_DELAY_MS),
+    )
     .option(
       '--invalid <hash>',
       'answer INVALID for this block hash (repeatable)',
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
-    .option('--log-level <level>', 'trace|debug|info|warn|error|silent', 'info')
-    .option('--log-format <format>', 'text|json', 'text')
-    .action(async (flags: ElSimFlags) => {
-      if (flags.jwtSecret === undefined) throw new UsageError('el-sim needs --jwt-secret FILE')
-      const jwtSecret = loadSecret(flags.jwtSecret, '--jwt-secret')
-      const chain = resolveElSimChain(flags)
-      if (!['trace', 'debug', 'info', 'warn', 'error', 'silent'].includes(flags.logLevel)) {
-        throw new UsageError('--log-level must be trace, debug, info, warn, error or silent')
-      }
-      if (flags.logFormat !== 'text' && flags.logFormat !== 'json')
-        throw new UsageError('--log-format must be text or json')
-      if (flags.upstream !== undefined && !/^https?:\/\//.test(flags.upstream)) {
-        throw new UsageError('--upstream must be an http:// or https:// URL')
-      }
-      const log = createLogger({
-        level: flags.logLevel as LogLevel,
-        format: flags.logFormat as LogFormat,
-      })
-      const sim = await startElSim(
-        {
-          chain,
-          jwtSecret,
-          host: flags.host,
-          port: parsePort(flags.port, '--port'),
-          syncDelayMs: parseUint(flags.syncDelayMs, '--sync-delay-ms'),
-          invalidHashes: flags.invalid.map((h) => parseHashFlag(h, '--invalid')),
-          ...(flags.httpPort === undefined
-            ? {}
-            : { httpPort: parsePort(flags.httpPort, '--http-port') }),
-          ...(flags.genesis === undefined ? {} : { genesis: parseGenesisFlag(flags.genesis) }),
-          ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
-          ...(flags.upstreamJwtSecret === undefined
-            ? {}
-            : { upstreamJwtSecret: loadSecret(flags.upstreamJwtSecret, '--upstream-jwt-secret') }),
-        },
-        { log },
-      )
-      const g = sim.chainState.genesis
-      log.info(
-        {
-          engine: sim.url,
-          http: sim.httpUrl,
-          chainId: chain.chainId,
-          genesis: { number: g.number, hash: g.hash },
-        },
-        'el-sim ready (a test double, not an execution client)',
-      )
-      await new Promise<void>((resolve) => {
-        const shutdown = () => {
-          process.off('SIGINT', shutdown)
-          process.off('SIGTERM', shutdown)
-          void sim.stop().then(resolve)
-        }
-        process.on('SIGINT', shutdown)
-        process.on('SIGTERM', shutdown)
-      })
+  addLogOptions(cmd, {
+    levels: LOG_LEVELS,
+    defaultLevel: DEFAULT_LOG_LEVEL,
+    format: { formats: LOG_FORMATS, defaultFormat: DEFAULT_LOG_FORMAT },
+    dashedAliases: true,
+  })
+  cmd.action(async (flags: ElSimFlags) => {
+    if (flags.jwtSecret === undefined) {
+      throw new UsageError('el-sim needs --jwt-secret FILE', { flag: '--jwt-secret' })
+    }
+    const jwtSecret = loadSecret(flags.jwtSecret, '--jwt-secret')
+    const chain = resolveElSimChain(flags)
+    if (flags.upstream !== undefined && !/^https?:\/\//.test(flags.upstream)) {
+      throw new UsageError('--upstream must be an http:// or https:// URL', { flag: '--upstream' })
+    }
+    const log = createLogger({
+      level: flags['log.level'] as LogLevel,
+      format: flags['log.format'] as LogFormat,
     })
+    const sim = await startElSim(
+      {
+        chain,
+        jwtSecret,
+        host: flags.host,
+        port: parsePort(flags.port, '--port'),
+        syncDelayMs: parseUint(flags.syncDelayMs, '--sync-delay-ms'),
+        invalidHashes: flags.invalid.map((h) => parseHashFlag(h, '--invalid')),
+        ...(flags.httpPort === undefined
+          ? {}
+          : { httpPort: parsePort(flags.httpPort, '--http-port') }),
+        ...(flags.genesis === undefined ? {} : { genesis: parseGenesisFlag(flags.genesis) }),
+        ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
+        ...(flags.upstreamJwtSecret === undefined
+          ? {}
+          : { upstreamJwtSecret: loadSecret(flags.upstreamJwtSecret, '--upstream-jwt-secret') }),
+      },
+      { log },
+    )
+    const g = sim.chainState.genesis
+    log.info(
+      {
+        engine: sim.url,
+        http: sim.httpUrl,
+        chainId: chain.chainId,
+        genesis: { number: g.number, hash: g.hash },
+      },
+      'el-sim ready (a test double, not an execution client)',
+    )
+    await new Promise<void>((resolve) => {
+      const shutdown = () => {
+        process.off('SIGINT', shutdown)
+        process.off('SIGTERM', shutdown)
+        void sim.stop().then(resolve)
+      }
+      process.on('SIGINT', shutdown)
+      process.on('SIGTERM', shutdown)
+    })
+  })
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
-import { RollupConfigError } from '../../chains/rollupConfig.ts'
-import { ChainSelectionError, selectChain } from '../../chains/selectChain.ts'
 import type { EnrInfo } from '../../discovery/enrInfo.ts'
 import type { LocalEnrOptions } from '../../discovery/localEnr.ts'
-import { GossipHostError } from '../../gossip/errors.ts'
+import { DEFAULT_LISTEN_IP, DEFAULT_LISTEN_TCP_PORT } from '../../gossip/options.ts'
 import { DEFAULT_PEER_KEY_FILE, loadOrCreatePeerKey } from '../../gossip/peerIdentity.ts'
-import { UsageError } from '../usageError.ts'
+import { OpGossipError } from '../../util/errors.ts'
+import { selectChainFromFlags } from '../chainFlags.ts'
+import { UsageError, withFlag } from '../usageError.ts'
 
 /** The ENR and discovery code is loaded only when this command runs (keeps CLI start-up light). */
 async function loadDiscovery() {
@@ -20,8 +20,8 @@ async function loadDiscovery() {
 }
 type DiscoveryLib = Awaited<ReturnType<typeof loadDiscovery>>
 
-/** op-node's `p2p.listen.tcp` default. */
-const DEFAULT_LISTEN_TCP_PORT = '9222'
+/** The UDP port when none is given: 0, OS-chosen at run time (discovery's own default). */
+const DEFAULT_ENR_LISTEN_UDP_PORT = 0
 
 interface EnrFlags {
   json?: boolean
@@ -69,60 +69,50 @@ function decodeArgument(lib: DiscoveryLib, text: string): EnrInfo {
     }
     return lib.describeEnr(lib.ENR.decodeTxt(text))
   } catch (err) {
-    if (err instanceof lib.BootnodeError) throw new UsageError(err.message)
-    throw new UsageError(`cannot decode ENR: ${(err as Error).message}`)
+    // Our own bootnode errors say what is wrong; the ENR library's are about its decoding.
+    if (err instanceof OpGossipError && err.kind === 'configuration') throw err
+    throw new UsageError(`cannot decode ENR: ${(err as Error).message}`, { cause: err })
   }
 }
 
 function ownEnr(lib: DiscoveryLib, flags: EnrFlags): { text: string; info: EnrInfo } {
   const { parseIpFlag, parsePortFlag } = lib
-  try {
-    const chain = selectChain({ network: flags.network, rollupConfig: flags['rollup.config'] })
-    const listenIp = parseIpFlag('p2p.listen.ip', flags['p2p.listen.ip'])
-    const listenTcp = parsePortFlag('p2p.listen.tcp', flags['p2p.listen.tcp'])
-    const listenUdp = parsePortFlag('p2p.listen.udp', flags['p2p.listen.udp'])
-    const { privateKey, created } = loadOrCreatePeerKey(flags['p2p.priv.path'])
-    if (created)
-      process.stderr.write(`op-gossip: created a new node key in ${flags['p2p.priv.path']}\n`)
-    const opts: LocalEnrOptions = { privateKey, chainId: chain.chainId }
-    const advertiseIp =
-      flags['p2p.advertise.ip'] === undefined
-        ? undefined
-        : parseIpFlag('p2p.advertise.ip', flags['p2p.advertise.ip'])
-    const ip = advertiseIp ?? (listenIp === '0.0.0.0' || listenIp === '::' ? undefined : listenIp)
-    if (ip !== undefined) opts.ip = ip
-    opts.tcp =
-      flags['p2p.advertise.tcp'] === undefined
-        ? listenTcp
-        : parsePortFlag('p2p.advertise.tcp', flags['p2p.advertise.tcp'])
-    opts.udp =
-      flags['p2p.advertise.udp'] === undefined
-        ? listenUdp
-        : parsePortFlag('p2p.advertise.udp', flags['p2p.advertise.udp'])
-    if (ip === undefined) {
-      process.stderr.write(
-        'op-gossip: no --p2p.advertise.ip: the record has no IP (a running node learns it from peers)\n',
-      )
-    }
-    if (opts.udp === 0) {
-      process.stderr.write(
-        'op-gossip: UDP port 0 (OS-chosen at run time) is not in the record: set --p2p.listen.udp\n',
-      )
-    }
-    const enr = lib.createLocalEnr(opts)
-    const text = enr.encodeTxt()
-    return { text, info: lib.describeEnr(enr) }
-  } catch (err) {
-    if (
-      err instanceof ChainSelectionError ||
-      err instanceof RollupConfigError ||
-      err instanceof lib.DiscoveryFlagError ||
-      err instanceof GossipHostError
-    ) {
-      throw new UsageError(err.message)
-    }
-    throw err
+  const chain = selectChainFromFlags(flags)
+  const listenIp = parseIpFlag('p2p.listen.ip', flags['p2p.listen.ip'])
+  const listenTcp = parsePortFlag('p2p.listen.tcp', flags['p2p.listen.tcp'])
+  const listenUdp = parsePortFlag('p2p.listen.udp', flags['p2p.listen.udp'])
+  const keyPath = flags['p2p.priv.path']
+  const { privateKey, created } = withFlag('--p2p.priv.path', () => loadOrCreatePeerKey(keyPath))
+  if (created)
+    process.stderr.write(`op-gossip: created a new node key in ${flags['p2p.priv.path']}\n`)
+  const opts: LocalEnrOptions = { privateKey, chainId: chain.chainId }
+  const advertiseIp =
+    flags['p2p.advertise.ip'] === undefined
+      ? undefined
+      : parseIpFlag('p2p.advertise.ip', flags['p2p.advertise.ip'])
+  const ip = advertiseIp ?? (listenIp === '0.0.0.0' || listenIp === '::' ? undefined : listenIp)
+  if (ip !== undefined) opts.ip = ip
+  opts.tcp =
+    flags['p2p.advertise.tcp'] === undefined
+      ? listenTcp
+      : parsePortFlag('p2p.advertise.tcp', flags['p2p.advertise.tcp'])
+  opts.udp =
+    flags['p2p.advertise.udp'] === undefined
+      ? listenUdp
+      : parsePortFlag('p2p.advertise.udp', flags['p2p.advertise.udp'])
+  if (ip === undefined) {
+    process.stderr.write(
+      'op-gossip: no --p2p.advertise.ip: the record has no IP (a running node learns it from peers)\n',
+    )
   }
+  if (opts.udp === 0) {
+    process.stderr.write(
+      'op-gossip: UDP port 0 (OS-chosen at run time) is not in the record: set --p2p.listen.udp\n',
+    )
+  }
+  const enr = lib.createLocalEnr(opts)
+  const text = enr.encodeTxt()
+  return { text, info: lib.describeEnr(enr) }
 }
 
 export function register(program: Command): void {
@@ -140,9 +130,13 @@ export function register(program: Command): void {
       'hex secp256k1 node key (created with mode 0600 if missing)',
       DEFAULT_PEER_KEY_FILE,
     )
-    .option('--p2p.listen.ip <ip>', 'listen IP (put in the record when not a wildcard)', '0.0.0.0')
-    .option('--p2p.listen.tcp <port>', 'libp2p TCP port', DEFAULT_LISTEN_TCP_PORT)
-    .option('--p2p.listen.udp <port>', 'discv5 UDP port', '0')
+    .option(
+      '--p2p.listen.ip <ip>',
+      'listen IP (put in the record when not a wildcard)',
+      DEFAULT_LISTEN_IP,
+    )
+    .option('--p2p.listen.tcp <port>', 'libp2p TCP port', String(DEFAULT_LISTEN_TCP_PORT))
+    .option('--p2p.listen.udp <port>', 'discv5 UDP port', String(DEFAULT_ENR_LISTEN_UDP_PORT))
     .option('--p2p.advertise.ip <ip>', 'IP to put in the record')
     .option('--p2p.advertise.tcp <port>', 'TCP port to put in the record')
     .option('--p2p.advertise.udp <port>', 'UDP port to put in the record')

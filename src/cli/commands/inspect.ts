@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import type { Command } from 'commander'
 import { getBuiltinChainById } from '../../chains/builtin.ts'
-import { loadRollupConfigFile, RollupConfigError } from '../../chains/rollupConfig.ts'
+import { loadRollupConfigFile } from '../../chains/rollupConfig.ts'
 import { type ChainConfig, FORK_NAMES, type ForkName, type ForkTimes } from '../../chains/types.ts'
 import {
   createBlockValidator,
@@ -16,8 +16,9 @@ import { computeMessageIdWithData } from '../../wire/msgId.ts'
 import { MAX_GOSSIP_SIZE_BYTES } from '../../wire/snappy.ts'
 import { parseBlocksTopic } from '../../wire/topics.ts'
 import type { BlockVersion } from '../../wire/types.ts'
+import { ROLLUP_CONFIG_FLAG } from '../chainFlags.ts'
 import { type PayloadJson, payloadToJson, toChecksumAddress, toHex } from '../json.ts'
-import { UsageError } from '../usageError.ts'
+import { UsageError, withFlag } from '../usageError.ts'
 
 /** Largest message accepted as input: gossipsub drops anything bigger before validation. */
 export const MAX_INSPECT_INPUT_BYTES = MAX_GOSSIP_SIZE_BYTES
@@ -136,16 +137,11 @@ async function readInput(flags: InspectFlags, args: string[]): Promise<Uint8Arra
 function resolveChain(flags: InspectFlags, chainId: number, version: BlockVersion): ChainConfig {
   const path = flags['rollup.config']
   if (path !== undefined) {
-    let chain: ChainConfig
-    try {
-      chain = loadRollupConfigFile(path)
-    } catch (err) {
-      if (err instanceof RollupConfigError) throw new UsageError(err.message)
-      throw err
-    }
+    const chain = withFlag(ROLLUP_CONFIG_FLAG, () => loadRollupConfigFile(path))
     if (chain.chainId !== chainId) {
       throw new UsageError(
         `--rollup.config is for chain ${chain.chainId}, the topic for ${chainId}`,
+        { flag: ROLLUP_CONFIG_FLAG },
       )
     }
     return chain

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { envNameOf, parseRunFlags, runFlagDefs } from '../../../src/cli/commands/run.ts'
+import { envNameOf, runFlagDefs } from '../../../src/cli/run/flags.ts'
+import { parseRunFlags } from '../../../src/cli/run/parse.ts'
 import { UsageError } from '../../../src/cli/usageError.ts'
 
 type RunFlagValues = Parameters<typeof parseRunFlags>[0]

@@ -11,7 +11,7 @@ import type {
   P2pPeerInfo,
   P2pStatusSource,
   SyncStatusSnapshot,
-} from '../../../src/metrics/statusSources.ts'
+} from '../../../src/status/statusSources.ts'
 
 const base: StatusSnapshot = {
   peers: 12,

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getAddress } from 'viem'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { serializeRollupConfig } from '../../../src/chains/rollupConfig.ts'
+import { register as registerInspect } from '../../../src/cli/commands/inspect.ts'
 import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import { computeMessageId } from '../../../src/wire/msgId.ts'
 import { addressFromPrivateKey } from '../../../src/wire/signing.ts'
-import { runCli } from '../../utils/cli.ts'
+import { failureInProcess, runCli } from '../../utils/cli.ts'
 import { bytesToHex } from '../../utils/vectors.ts'
 
 const KEY = devnetKey('inspect test sequencer')
@@ -25,7 +26,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'op-gossip-inspect-'))
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-describe('cli / inspect', () => {
+describe('e2e / cli / inspect', () => {
   it('accept: exit 0 and every field of the JSON object', async () => {
     const r = await runCli([...base, '--hex', dataHex, '--signer', SIGNER])
     expect(r.stderr).toBe('')
@@ -103,7 +104,7 @@ describe('cli / inspect', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ignore', reason: 'SIGNER_UNKNOWN' })
   })
 
-  it('usage errors: exit 2 with one line on stderr', async () => {
+  it('usage errors: exit 2 with one line on stderr (in process; --previous-signer above runs one)', async () => {
     const cases = [
       [...base], // no input
       [...base, '--hex', 'zz'],
@@ -112,13 +113,18 @@ describe('cli / inspect', () => {
       [...base, '--hex', dataHex, '--signer', '0x1234'],
       ['inspect', '--hex', dataHex, '--topic', block.topic, '--now', '-5'],
     ]
-    const results = await Promise.all(cases.map((args) => runCli(args)))
-    for (const [i, r] of results.entries()) {
-      const name = (cases[i] as string[]).join(' ')
-      expect(r.code, name).toBe(2)
-      expect(r.stdout).toBe('')
-      expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1)
-      expect(r.stderr).toMatch(/^op-gossip: /)
+    const stdout = vi.spyOn(process.stdout, 'write')
+    try {
+      for (const args of cases) {
+        const name = args.join(' ')
+        const r = await failureInProcess(registerInspect, args)
+        expect(r?.status, name).toBe(2)
+        expect(r?.text.trimEnd().split('\n'), name).toHaveLength(1)
+        expect(r?.text).toMatch(/^op-gossip: /)
+      }
+      expect(stdout).not.toHaveBeenCalled()
+    } finally {
+      stdout.mockRestore()
     }
   })
 

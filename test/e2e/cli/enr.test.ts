@@ -8,7 +8,7 @@ import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { serializeRollupConfig } from '../../../src/chains/rollupConfig.ts'
 import { runCli } from '../../utils/cli.ts'
 
-describe('discovery / op-gossip enr (CLI)', () => {
+describe('e2e / cli / enr', () => {
   it("decodes Base's bootnode ENR: chain 8453, version 0, TCP 9222", async () => {
     const { code, stdout } = await runCli(['enr', BASE_BOOTNODE_ENRS[0]!])
     expect(code).toBe(0)

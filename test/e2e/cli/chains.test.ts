@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { FORK_NAMES } from '../../../src/chains/types.ts'
 import { runCli } from '../../utils/cli.ts'
 
-describe('chains / op-gossip chains (CLI)', () => {
+describe('e2e / cli / chains', () => {
   it('--json prints the four chains with topics, forks, signer and SystemConfig', async () => {
     const { code, stdout } = await runCli(['chains', '--json'])
     expect(code).toBe(0)
