@@ -1,15 +1,19 @@
 /**
  * Composition root: builds an op-gossip node from plain options and starts / stops its parts in
- * order.
+ * order. `op-gossip run`, the devnet and `bench latency` node processes and the e2e tests all
+ * build their node here; what the devnet needs on top (its clock, a timing validator wrapper, a
+ * key it hands out) comes in through narrow NodeModules hooks, not a second wiring.
  *
  * Built: peer key → unsafe-block signer source → observability (registry, block timeline, metric
- * hooks) → optional Engine API driver (its client instrumented by observability) → wire
- * validator → gossip host (with the libp2p / gossipsub metric hooks). Every accepted block goes
- * to the block timeline (which logs the one info line per block once the EL answered) and then to
- * the Engine driver, then to any extra consumer.
+ * hooks) → optional Engine API driver (its one Engine API client, instrumented by
+ * observability, built here) → wire validator → gossip host (with the libp2p / gossipsub metric
+ * hooks) → the read-only status views (src/status/) → the status RPC. Every accepted block goes
+ * to the block timeline (which logs the one info line per block once the EL answered) and then
+ * to the Engine driver, then to any extra consumer.
  *
  * Start: signer → Engine driver (a 401 or a wrong chain id rejects here, before any gossip) →
- * host → discv5 (optional) → metrics endpoint and status RPC. Stop: the reverse.
+ * host → discv5 (optional) → observability (metrics endpoint) → status RPC. Stop: the reverse,
+ * through stopInReverse: a part that fails to stop is logged and the others still stop.
  * Without an Engine API (`engine` unset) the node is a gossip-only relay.
  */
 import type { ChainConfig } from './chains/types.ts'
@@ -23,7 +27,12 @@ import {
 } from './engine/engineDriver.ts'
 import { scrubUrl } from './engine/rpcClient.ts'
 import { createBanStore } from './gossip/banStore.ts'
-import { createGossipHost, type GossipHost, type GossipHostModules } from './gossip/host.ts'
+import {
+  createGossipHost,
+  type GossipHost,
+  type GossipHostModules,
+  type HostValidator,
+} from './gossip/host.ts'
 import type { GossipHostInit } from './gossip/options.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
 import type { AcceptedBlock, BlockConsumer } from './gossip/types.ts'
@@ -33,17 +42,26 @@ import {
   type Observability,
   type ObservabilityOptions,
 } from './metrics/observability.ts'
+import { createStatusRpc, type StatusRpc } from './rpc/statusRpc.ts'
 import {
   createSignerSource,
   type SignerSource,
   type SignerSourceOptions,
 } from './signer/signerSource.ts'
+import { createP2pStatusSource } from './status/p2pStatusSource.ts'
+import { OpGossipError } from './util/errors.ts'
+import { type NamedStartable, type Startable, stopInReverse } from './util/lifecycle.ts'
 import { type Logger, silentLogger } from './util/logger.ts'
 
 export interface NodeOptions {
   chain: ChainConfig
-  /** Path of the peer key file (created 0600 when absent), op-node's `--p2p.priv.path` */
-  peerKeyPath: string
+  /**
+   * Path of the peer key file (created 0600 when absent), op-node's `--p2p.priv.path`. Give
+   * exactly one of peerKeyPath and peerKey.
+   */
+  peerKeyPath?: string
+  /** The peer key itself (32-byte secp256k1 or 64-byte Ed25519), e.g. one a devnet hands out */
+  peerKey?: Uint8Array
   /** Gossip host settings besides the chain and the key */
   gossip: Omit<GossipHostInit, 'chain' | 'privateKey'>
   /** Where the unsafe-block signer comes from (flag, L1, last known) */
@@ -64,8 +82,11 @@ export interface NodeOptions {
   engine?: Omit<EngineDriverOptions, 'chain'> | null
   /** Prometheus endpoint (`--metrics.*`); null or absent: no metrics at all. @default null */
   metrics?: ObservabilityOptions['metrics']
-  /** Status RPC with /healthz (`--rpc.*`); null or absent: none. @default null */
-  rpc?: ObservabilityOptions['rpc']
+  /**
+   * Status RPC with /healthz (`--rpc.addr`, `--rpc.port`, `--rpc.health-window`); null or
+   * absent: none. @default null
+   */
+  rpc?: { host: string; port: number; healthWindowMs?: number } | null
   /**
    * `--p2p.peerstore.path`: the directory where peer bans and IP / subnet blocks are kept across
    * restarts (bans.json); null or absent keeps them in memory (op-node's `memory`).
@@ -84,17 +105,31 @@ export interface NodeModules {
    * observability hooks when `metrics` is set, else none
    */
   hostMetrics?: Pick<GossipHostModules, 'libp2pMetrics' | 'gossipsubMetrics'>
+  /**
+   * Clock of the gossip host's first-seen / validated times, ms (the devnet passes its
+   * cross-process high-resolution clock). @default Date.now
+   */
+  now?: () => number
+  /**
+   * Wraps the block validator the host calls (the devnet sequencer times the validation of its
+   * own block inside the publish call). Every gossip message goes through it. @default none
+   */
+  wrapValidator?: (validator: HostValidator) => HostValidator
 }
 
-export interface OpGossipNode {
+export interface OpGossipNode extends Startable {
   readonly host: GossipHost
   readonly signer: SignerSource
   readonly peerId: string
-  /** Metrics registry, block timeline, status sources; its URLs once started */
+  /** Metrics registry, block timeline, status sources; the metrics URL once started */
   readonly observability: Observability
   /** The Engine API driver, null for a gossip-only relay */
   readonly engine: EngineDriver | null
+  /** The status RPC and /healthz (its URL once started), null when off */
+  readonly rpc: StatusRpc | null
+  /** Starts the parts in order; on a failure stops those started and rejects */
   start(): Promise<void>
+  /** Stops the started parts in reverse order; a failing stop is logged, never thrown */
   stop(): Promise<void>
   addConsumer(consumer: BlockConsumer): () => void
   /** The running discv5 discovery (for the status RPC), null when off or not started */
@@ -156,31 +191,43 @@ function createEngine(
   return { engine, engineUrl: engineUrl === undefined ? null : scrubUrl(engineUrl) }
 }
 
-export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGossipNode {
-  const log = modules.logger ?? silentLogger
+/** The key from `peerKey`, or loaded from (created at) `peerKeyPath`. */
+function nodePeerKey(opts: NodeOptions, log: Logger): Uint8Array {
+  if (opts.peerKey !== undefined && opts.peerKeyPath === undefined) return opts.peerKey
+  if (opts.peerKeyPath === undefined || opts.peerKey !== undefined) {
+    throw new OpGossipError(
+      'NODE_PEER_KEY_OPTIONS',
+      'give exactly one of peerKeyPath and peerKey',
+      {
+        kind: 'configuration',
+      },
+    )
+  }
   const key = loadOrCreatePeerKey(opts.peerKeyPath)
   if (key.created) log.info({ path: key.path }, 'generated a new peer key')
+  return key.privateKey
+}
+
+export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGossipNode {
+  const log = modules.logger ?? silentLogger
+  const privateKey = nodePeerKey(opts, log)
   const signer = createSignerSource(opts.signer, { logger: log })
 
   const hasEngineApi = opts.engine?.engineUrl !== undefined
   const obs = createObservability(
-    {
-      chain: opts.chain,
-      metrics: opts.metrics ?? null,
-      rpc: opts.rpc ?? null,
-      engineEnabled: hasEngineApi,
-    },
+    { chain: opts.chain, metrics: opts.metrics ?? null, engineEnabled: hasEngineApi },
     { log, ...(opts.logBlocks === false ? { blockLog: silentLogger } : {}) },
   )
   const { engine, engineUrl } = createEngine(opts, obs, log)
 
-  const validator = createBlockValidator({
+  const blockValidator = createBlockValidator({
     chain: opts.chain,
     signer,
     ...(opts.timestampThresholdSeconds === undefined
       ? {}
       : { timestampThresholdSeconds: opts.timestampThresholdSeconds }),
   })
+  const validator = modules.wrapValidator?.(blockValidator) ?? blockValidator
   const libp2pMetrics = obs.libp2pMetrics()
   const gossipsubMetrics = obs.gossipsubMetrics()
   const hostMetrics: Pick<GossipHostModules, 'libp2pMetrics' | 'gossipsubMetrics'> =
@@ -189,8 +236,13 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       ...(gossipsubMetrics === undefined ? {} : { gossipsubMetrics }),
     }
   const host = createGossipHost(
-    { ...opts.gossip, chain: opts.chain, privateKey: key.privateKey },
-    { validator, logger: log, ...hostMetrics },
+    { ...opts.gossip, chain: opts.chain, privateKey },
+    {
+      validator,
+      logger: log,
+      ...(modules.now === undefined ? {} : { now: modules.now }),
+      ...hostMetrics,
+    },
   )
   if (opts.peerstorePath !== undefined && opts.peerstorePath !== null) {
     host.persistBans(createBanStore({ dir: opts.peerstorePath }, { logger: log }))
@@ -205,8 +257,19 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
   for (const consumer of modules.consumers ?? []) host.addConsumer(consumer)
 
   let discovery: Discovery | null = null
+  const discoverySettings = opts.discovery
+  const discoveryPart: Startable = {
+    async start() {
+      if (discoverySettings !== null) discovery = await startDiscovery(discoverySettings)
+    },
+    async stop() {
+      const running = discovery
+      discovery = null
+      await running?.stop()
+    },
+  }
 
-  async function startDiscovery(settings: DiscoveryFlagOptions): Promise<void> {
+  async function startDiscovery(settings: DiscoveryFlagOptions): Promise<Discovery> {
     // Loaded on demand: discv5 is not needed by devnets or static-peer setups.
     const { createDiscovery } = await import('./discovery/discovery.ts')
     const tcpPort = Number(host.listenAddresses()[0]?.split('/tcp/')[1]?.split('/')[0] ?? 0)
@@ -214,7 +277,7 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       {
         ...settings,
         chainId: opts.chain.chainId,
-        privateKey: key.privateKey,
+        privateKey,
         tcpPort,
         listenIp: opts.gossip.listenIp ?? '0.0.0.0',
         targetPeers: host.options.peers.lo,
@@ -227,18 +290,48 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       })
     })
     await created.start()
-    discovery = created
+    return created
   }
 
-  /** Stops what runs, in reverse start order; each step is tried even when another fails. */
-  async function stopParts(): Promise<void> {
-    await obs.stop().catch(() => {})
-    const running = discovery
-    discovery = null
-    if (running !== null) await running.stop().catch(() => {})
-    await host.stop().catch(() => {})
-    await engine?.stop().catch(() => {})
-    signer.stop()
+  // The read-only views metrics and the status RPC share (src/status/).
+  const p2p = createP2pStatusSource(host, {
+    discovery: () => discovery,
+    onManualUnban: (peerId) => obs.noteManualUnban(peerId),
+  })
+  obs.observe({ host, p2p, sync: engine, signer })
+  const rpc =
+    opts.rpc === undefined || opts.rpc === null
+      ? null
+      : createStatusRpc(
+          { ...opts.rpc, chainId: opts.chain.chainId },
+          {
+            p2p,
+            sync: engine,
+            signer,
+            lastBlock() {
+              const last = obs.timeline.last()
+              return last === null ? null : { number: last.number, hash: last.hash }
+            },
+            firstTransaction: (hash) => obs.timeline.firstTransaction(hash),
+            log,
+          },
+        )
+
+  const parts: NamedStartable[] = [
+    { name: 'signer', part: signer },
+    ...(engine === null ? [] : [{ name: 'engine', part: engine }]),
+    { name: 'gossip host', part: host },
+    { name: 'discovery', part: discoveryPart },
+    { name: 'observability', part: obs },
+    ...(rpc === null ? [] : [{ name: 'status rpc', part: rpc }]),
+  ]
+  /** The parts started (or being started) so far, in start order */
+  let started: NamedStartable[] = []
+
+  async function stopStarted(): Promise<void> {
+    const running = started
+    started = []
+    await stopInReverse(running, log)
   }
 
   return {
@@ -247,20 +340,20 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     peerId: host.peerId,
     observability: obs,
     engine,
+    rpc,
     async start() {
       if (opts.chain.verificationWarning !== undefined) {
         log.warn({ chain: opts.chain.name }, opts.chain.verificationWarning)
       }
-      await signer.start()
-      try {
-        // Before gossip: a wrong JWT secret or chain id is a startup error, not a log line later.
-        await engine?.start()
-        await host.start()
-        if (opts.discovery !== null) await startDiscovery(opts.discovery)
-        await obs.start({ host, engine, discovery, signer })
-      } catch (err) {
-        await stopParts()
-        throw err
+      for (const part of parts) {
+        // A part that fails half-way is stopped with the others: every stop() is safe then.
+        started.push(part)
+        try {
+          await part.part.start()
+        } catch (err) {
+          await stopStarted()
+          throw err
+        }
       }
       log.info(
         {
@@ -269,14 +362,14 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
           chain: opts.chain.name,
           chainId: opts.chain.chainId,
           engine: engineUrl,
-          rpc: obs.rpcUrl,
+          rpc: rpc?.url ?? null,
           metrics: obs.metricsUrl,
         },
         'op-gossip node started',
       )
     },
     async stop() {
-      await stopParts()
+      await stopStarted()
       log.info({}, 'op-gossip node stopped')
     },
     addConsumer: (consumer) => host.addConsumer(consumer),

@@ -9,28 +9,22 @@
  * when the parent dies. The devnet's rollup.json, keys and peer list go to a directory
  * (./devnetDirectory.ts) so an external node can join.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createDevnetChain } from '../chains/devnet.ts'
 import type { ChainConfig } from '../chains/types.ts'
-import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../gossip/connectionTrimmer.ts'
-import { generateEd25519PeerKey } from '../gossip/peerIdentity.ts'
-import { keccak256 } from '../wire/keccak.ts'
-import { addressFromPrivateKey } from '../wire/signing.ts'
-import { devnetKey } from './blockBuilder.ts'
 import { writeDevnetDirectory } from './devnetDirectory.ts'
+import { planDevnet } from './devnetPlan.ts'
 import type {
   BlockEvent,
   BlockSize,
   ChildMessage,
   NodeProcessConfig,
   NodeStats,
-  ParentMessage,
   PublishedReport,
 } from './ipcProtocol.ts'
 import { loopbackNetwork, type NetworkPlan } from './network.ts'
+import { type DevnetNode, type NodeChild, spawnNodeChild } from './nodeChild.ts'
 
 /** @default followers of `op-gossip devnet` */
 export const DEFAULT_DEVNET_FOLLOWERS = 6
@@ -42,8 +36,6 @@ export const DEFAULT_DEVNET_TX_COUNT = 20
 export const DEFAULT_DEVNET_DIR = '.devnet'
 /** Most followers one devnet starts (each is a process of ~100 MB). */
 export const MAX_DEVNET_FOLLOWERS = 200
-/** The well-known devnet sequencer key label: its address is the devnet's unsafe-block signer. */
-export const DEVNET_SEQUENCER_KEY_LABEL = 'op-gossip devnet sequencer'
 /** A node must report `ready` within this time plus NODE_READY_TIMEOUT_PER_NODE_MS per node. */
 export const NODE_READY_TIMEOUT_MS = 30_000
 export const NODE_READY_TIMEOUT_PER_NODE_MS = 1000
@@ -59,15 +51,6 @@ export const FOLLOWER_START_WAVE_SIZE = 8
  */
 export const FOLLOWER_WAVE_CONNECT_TIMEOUT_MS = 20_000
 /**
- * Discovery round period of devnet nodes while below their peer target. Small devnets (every
- * node connects to every other) use a short one to converge within seconds; larger ones keep
- * op-node's 5 s, because a DHT lookup per node per second costs more CPU than the gossip.
- */
-export const SMALL_DEVNET_DISCOVERY_INTERVAL_MS = 1000
-export const DEVNET_DISCOVERY_INTERVAL_MS = 5000
-/** Nodes get this long to exit after `stop` before they are killed. */
-export const NODE_STOP_TIMEOUT_MS = 5000
-/**
  * Node.js flags of every node process unless `nodeFlags` says otherwise: a 2 MB young-generation
  * semi-space (V8's default grows to 16 MB) and one V8 helper thread. Together with
  * MALLOC_ARENA_MAX=2 they take ~35 MB off each node's RSS (≈150 → ≈115 MB idle) on a
@@ -75,8 +58,6 @@ export const NODE_STOP_TIMEOUT_MS = 5000
  * the same through NODE_OPTIONS.
  */
 export const DEFAULT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--v8-pool-size=1']
-/** glibc malloc arenas per node process (see DEFAULT_NODE_FLAGS). */
-export const NODE_MALLOC_ARENA_MAX = '2'
 /** A snapshot request is answered within this time or the node is left out. */
 export const SNAPSHOT_TIMEOUT_MS = 5000
 
@@ -93,7 +74,7 @@ export interface DevnetOptions {
   mesh?: { d: number; lo: number; hi: number }
   /** Where nodes listen and how they are launched. @default plain loopback */
   network?: NetworkPlan
-  /** @default DEVNET_CHAIN_ID */
+  /** @default DEFAULT_DEVNET_CHAIN_ID (./devnetPlan.ts) */
   chainId?: number
   /** Node log level (logs go to <dir>/logs). @default 'warn' */
   logLevel?: NodeProcessConfig['logLevel']
@@ -103,23 +84,6 @@ export interface DevnetOptions {
   nodeFlags?: string[]
   /** Block builder seed. @default 1 */
   seed?: number
-}
-
-export interface DevnetNode {
-  index: number
-  role: 'sequencer' | 'follower'
-  peerId: string
-  /** Listen multiaddrs with /p2p/<peerId> */
-  addresses: string[]
-  pid: number
-  elUrl: string | null
-  /** Head the node's el-sim confirmed (with an EL), null before the first report */
-  elHead: number | null
-  /** Latest periodic stats, null before the first */
-  stats: NodeStats | null
-  /** Highest RSS any report showed */
-  peakRssBytes: number
-  exited: boolean
 }
 
 /** A block the sequencer published, as its node process reported it. */
@@ -162,18 +126,6 @@ export interface Devnet {
   stop(): Promise<void>
 }
 
-class DevnetStartError extends Error {
-  override readonly name = 'DevnetStartError'
-}
-
-interface Child {
-  node: DevnetNode
-  process: ChildProcess
-  exitedPromise: Promise<void>
-  /** Settles the pending initNode: null = ready, else the start failure */
-  starting: ((err: Error | null) => void) | null
-}
-
 /**
  * Whether node processes run compiled JavaScript (this module runs from dist/, see
  * bin/entryPoint.js) rather than the TypeScript sources; compiled ones use ~10 MB less RSS.
@@ -183,36 +135,6 @@ export const NODES_RUN_COMPILED = import.meta.url.endsWith('.js')
 /** Resolves the node entry: the .ts source, or the compiled .js when running from dist/. */
 function nodeEntryPath(): string {
   return new URL(`./nodeProcess.${NODES_RUN_COMPILED ? 'js' : 'ts'}`, import.meta.url).pathname
-}
-
-/** The devnet genesis: a fixed-format hash derived from the chain id and time. */
-export function devnetGenesis(chainId: number, l2Time: number): ChainConfig['genesis'] {
-  const hash = keccak256(new TextEncoder().encode(`op-gossip devnet genesis ${chainId} ${l2Time}`))
-  return {
-    l2Time,
-    l2Number: 0,
-    l2Hash: `0x${Buffer.from(hash).toString('hex')}`,
-    l1: { number: 0, hash: `0x${'11'.repeat(32)}` },
-  }
-}
-
-function toHex(bytes: Uint8Array): `0x${string}` {
-  return `0x${Buffer.from(bytes).toString('hex')}`
-}
-
-/**
- * Peer targets of a devnet of `totalNodes` nodes. Followers get op-node's, the low one capped at
- * "every other node" in a small devnet so discovery idles once every node knows every other.
- * Every follower joins through the bootnode (the sequencer): with op-node's peers.hi its libp2p
- * connection cap (2 x hi) filled up at ~30-50 followers, and every later follower's dial then
- * hung until its timeout, for good. The bootnode has room for every node instead.
- */
-export function devnetPeerTargets(totalNodes: number): {
-  peers: { lo: number; hi: number }
-  bootnodePeers: { lo: number; hi: number }
-} {
-  const peers = { lo: Math.min(DEFAULT_PEERS_LO, totalNodes - 1), hi: DEFAULT_PEERS_HI }
-  return { peers, bootnodePeers: { lo: peers.lo, hi: Math.max(DEFAULT_PEERS_HI, totalNodes) } }
 }
 
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
@@ -234,159 +156,24 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const logDir = join(dir, 'logs')
   mkdirSync(logDir, { recursive: true })
 
-  const signerKey = devnetKey(DEVNET_SEQUENCER_KEY_LABEL)
-  const signer = toHex(addressFromPrivateKey(signerKey))
-  const chainId = opts.chainId ?? 901
-  const genesis = devnetGenesis(chainId, Math.floor(Date.now() / 1000))
-  const chain = createDevnetChain({
-    chainId,
-    blockTime,
-    unsafeBlockSigner: signer,
-    ...(genesis === undefined ? {} : { genesis }),
+  const plan = await planDevnet({
+    followers: followerCount,
+    blockTimeSeconds: blockTime,
+    mesh,
+    ...(opts.chainId === undefined ? {} : { chainId: opts.chainId }),
+    withEl: opts.withEl === true,
+    ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
+    ...(opts.statsIntervalMs === undefined ? {} : { statsIntervalMs: opts.statsIntervalMs }),
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
   })
-  const totalNodes = followerCount + 1
-  const { peers, bootnodePeers } = devnetPeerTargets(totalNodes)
-  // Ed25519 identities: cheap to read in DHT messages (see generateEd25519PeerKey).
-  const peerKeys = await Promise.all(
-    Array.from({ length: totalNodes }, () => generateEd25519PeerKey()),
-  )
-  const jwtSecret = toHex(
-    new Uint8Array(keccak256(new TextEncoder().encode(`jwt ${genesis?.l2Hash}`))),
-  )
+  const { chain, signer, totalNodes } = plan
   const events = new EventEmitter<DevnetEvents>()
-  const children = new Map<number, Child>()
+  const children = new Map<number, NodeChild>()
   const waiters = new Map<number, (s: NodeStats) => void>()
   let stopping = false
   let snapshotId = 0
 
   await network.setup(totalNodes)
-
-  function baseConfig(index: number): NodeProcessConfig {
-    return {
-      index,
-      role: index === 0 ? 'sequencer' : 'follower',
-      chain,
-      peerKey: toHex(peerKeys[index] as Uint8Array),
-      signer,
-      listenIp: network.listenIp(index),
-      listenTcpPort: 0,
-      bootnodes: [],
-      mesh,
-      peers: index === 0 ? bootnodePeers : peers,
-      discoveryIntervalMs:
-        totalNodes - 1 <= peers.lo
-          ? SMALL_DEVNET_DISCOVERY_INTERVAL_MS
-          : DEVNET_DISCOVERY_INTERVAL_MS,
-      statsIntervalMs: opts.statsIntervalMs ?? 1000,
-      el: null,
-      logLevel: opts.logLevel ?? 'warn',
-    }
-  }
-
-  /**
-   * Starts node `index`'s process. It loads its modules (the slow part of a start) right away
-   * and waits for its configuration (`initNode`).
-   */
-  function spawnNode(index: number): Child {
-    const logFd = openSync(join(logDir, index === 0 ? 'sequencer.log' : `node-${index}.log`), 'w')
-    const { command, args } = network.command(index, [
-      ...(opts.nodeFlags ?? DEFAULT_NODE_FLAGS),
-      nodeEntryPath(),
-    ])
-    const proc = spawn(command, args, {
-      stdio: ['ignore', logFd, logFd, 'ipc'],
-      serialization: 'json',
-      env: { MALLOC_ARENA_MAX: NODE_MALLOC_ARENA_MAX, ...process.env },
-    })
-    closeSync(logFd)
-    const node: DevnetNode = {
-      index,
-      role: index === 0 ? 'sequencer' : 'follower',
-      peerId: '',
-      addresses: [],
-      pid: proc.pid ?? -1,
-      elUrl: null,
-      elHead: null,
-      stats: null,
-      peakRssBytes: 0,
-      exited: false,
-    }
-    const child: Child = {
-      node,
-      process: proc,
-      exitedPromise: new Promise<void>((resolve) => {
-        proc.once('exit', (code, sig) => {
-          node.exited = true
-          child.starting?.(
-            new DevnetStartError(
-              `node ${index} exited during start (${sig ?? `code ${code}`}); see ${logDir}`,
-            ),
-          )
-          if (!stopping && node.peerId !== '') {
-            events.emit('problem', {
-              node,
-              message: `node ${index} exited (${sig ?? `code ${code}`}); see ${logDir}`,
-            })
-          }
-          resolve()
-        })
-      }),
-      starting: null,
-    }
-    proc.once('error', (err) => {
-      child.starting?.(new DevnetStartError(`cannot start node ${index}: ${err.message}`))
-    })
-    proc.on('message', (raw: unknown) => {
-      const msg = raw as ChildMessage
-      if (msg.type === 'ready') {
-        node.peerId = msg.peerId
-        node.addresses = msg.addresses
-        node.pid = msg.pid
-        node.elUrl = msg.elUrl
-        child.starting?.(null)
-        return
-      }
-      if (msg.type === 'error' && node.peerId === '') {
-        child.starting?.(new DevnetStartError(`node ${index} failed to start: ${msg.message}`))
-        return
-      }
-      onMessage(node, msg)
-    })
-    children.set(index, child)
-    return child
-  }
-
-  /** Sends the configuration; resolves once the node listens and reported `ready`. */
-  function initNode(
-    child: Child,
-    config: NodeProcessConfig,
-    readyTimeoutMs: number,
-  ): Promise<Child> {
-    return new Promise<Child>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.starting?.(
-          new DevnetStartError(`node ${config.index} not ready after ${readyTimeoutMs} ms`),
-        )
-      }, readyTimeoutMs)
-      child.starting = (err) => {
-        clearTimeout(timer)
-        child.starting = null
-        if (err === null) resolve(child)
-        else reject(err)
-      }
-      if (child.node.exited) {
-        child.starting(
-          new DevnetStartError(`node ${config.index} exited before start; see ${logDir}`),
-        )
-        return
-      }
-      send(child.process, { type: 'init', config })
-    })
-  }
-
-  function send(proc: ChildProcess, msg: ParentMessage): void {
-    if (proc.connected) proc.send(msg)
-  }
 
   function onMessage(node: DevnetNode, msg: ChildMessage): void {
     switch (msg.type) {
@@ -399,25 +186,15 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
         return
       }
       case 'stats':
-      case 'snapshot': {
-        const { type: _t, index: _i, ...rest } = msg
-        const stats: NodeStats = {
-          peers: rest.peers,
-          mesh: rest.mesh,
-          backlog: rest.backlog,
-          counters: rest.counters,
-        }
-        node.stats = stats
-        node.peakRssBytes = Math.max(node.peakRssBytes, stats.counters.rssBytes)
-        if (msg.type === 'stats') events.emit('stats', node)
-        else waiters.get(msg.id * 1000 + node.index)?.(stats)
+        events.emit('stats', node)
         return
-      }
+      case 'snapshot':
+        if (node.stats !== null) waiters.get(msg.id * 1000 + node.index)?.(node.stats)
+        return
       case 'refused':
         events.emit('refused', { node, verdict: msg.event.verdict, reason: msg.event.reason })
         return
       case 'el':
-        node.elHead = msg.head
         events.emit('el', { node, head: msg.head, status: msg.status })
         return
       case 'publish-failed':
@@ -434,47 +211,56 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     }
   }
 
+  function spawnNode(index: number): NodeChild {
+    const child = spawnNodeChild(
+      {
+        index,
+        logDir,
+        network,
+        nodeArgs: [...(opts.nodeFlags ?? DEFAULT_NODE_FLAGS), nodeEntryPath()],
+      },
+      {
+        onMessage,
+        onUnexpectedExit: (node, message) => events.emit('problem', { node, message }),
+        stopping: () => stopping,
+      },
+    )
+    children.set(index, child)
+    return child
+  }
+
   async function stop(): Promise<void> {
     if (stopping) return
     stopping = true
-    const all = [...children.values()]
-    for (const c of all) send(c.process, { type: 'stop' })
-    const timeout = new Promise<void>((resolve) =>
-      setTimeout(resolve, NODE_STOP_TIMEOUT_MS).unref(),
-    )
-    await Promise.race([Promise.all(all.map((c) => c.exitedPromise)), timeout])
-    for (const c of all) {
-      if (!c.node.exited) c.process.kill('SIGKILL')
+    await Promise.all([...children.values()].map((c) => c.stop()))
+    try {
+      await network.teardown()
+    } catch (err) {
+      // Reported, not thrown: the nodes are down; what is left is the network plan's leftovers.
+      events.emit('problem', { node: null, message: (err as Error)?.message ?? String(err) })
     }
-    await Promise.all(all.map((c) => c.exitedPromise))
-    await network.teardown()
   }
 
   try {
-    const seqConfig: NodeProcessConfig = {
-      ...baseConfig(0),
-      sequencer: { signerKey: toHex(signerKey), seed: opts.seed ?? 1 },
-      ...(opts.withEl === true ? { el: { jwtSecret, upstream: null } } : {}),
-    }
+    const seqConfig = plan.nodeConfig(0, network.listenIp(0), { bootnode: null, elUpstream: null })
     // Every process starts (and loads its modules) at once; followers get their configuration,
     // which names the bootnode, when the sequencer listens.
     const spawned = Array.from({ length: totalNodes }, (_, i) => spawnNode(i))
     const readyTimeout = NODE_READY_TIMEOUT_MS + NODE_READY_TIMEOUT_PER_NODE_MS * followerCount
-    const sequencerChild = await initNode(spawned[0] as Child, seqConfig, readyTimeout)
+    const sequencerChild = spawned[0] as NodeChild
+    await sequencerChild.init(seqConfig, readyTimeout)
     const bootnode = pickAddress(sequencerChild.node.addresses, network.listenIp(0))
-    const followerChildren: Child[] = []
+    const followerChildren: NodeChild[] = []
     for (let first = 1; first <= followerCount; first += FOLLOWER_START_WAVE_SIZE) {
       const last = Math.min(followerCount, first + FOLLOWER_START_WAVE_SIZE - 1)
       const wave = await Promise.all(
         Array.from({ length: last - first + 1 }, (_, k) => {
-          const config: NodeProcessConfig = {
-            ...baseConfig(first + k),
-            bootnodes: [bootnode],
-            ...(opts.withEl === true
-              ? { el: { jwtSecret, upstream: sequencerChild.node.elUrl } }
-              : {}),
-          }
-          return initNode(spawned[first + k] as Child, config, readyTimeout)
+          const config = plan.nodeConfig(first + k, network.listenIp(first + k), {
+            bootnode,
+            elUpstream: sequencerChild.node.elUrl,
+          })
+          const child = spawned[first + k] as NodeChild
+          return child.init(config, readyTimeout).then(() => child)
         }),
       )
       followerChildren.push(...wave)
@@ -485,7 +271,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     writeDevnetDirectory(dir, {
       chain,
       signer,
-      signerKey,
+      signerKey: plan.signerKey,
       bootnode,
       nodes: [sequencer, ...followers].map((n) => ({
         index: n.index,
@@ -493,10 +279,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
         peerId: n.peerId,
         address: pickAddress(n.addresses, network.listenIp(n.index)),
         pid: n.pid,
-        peerKey: peerKeys[n.index] as Uint8Array,
+        peerKey: plan.peerKeys[n.index] as Uint8Array,
         elUrl: n.elUrl,
       })),
-      jwtSecret: opts.withEl === true ? jwtSecret : null,
+      jwtSecret: opts.withEl === true ? plan.jwtSecret : null,
     })
 
     return {
@@ -508,14 +294,14 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       events,
       bootnode,
       produce(size) {
-        send(sequencerChild.process, { type: 'produce', size })
+        sequencerChild.send({ type: 'produce', size })
       },
       pause() {
-        send(sequencerChild.process, { type: 'pause' })
+        sequencerChild.send({ type: 'pause' })
       },
       async snapshot() {
         const id = ++snapshotId
-        const live = [...children.values()].filter((c) => !c.node.exited && c.process.connected)
+        const live = [...children.values()].filter((c) => !c.node.exited && c.connected)
         const out = new Map<number, NodeStats>()
         await Promise.all(
           live.map(
@@ -535,7 +321,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
                   out.set(c.node.index, s)
                   resolve()
                 })
-                send(c.process, { type: 'snapshot', id })
+                c.send({ type: 'snapshot', id })
               }),
           ),
         )

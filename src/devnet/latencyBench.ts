@@ -9,7 +9,7 @@
  */
 
 import { cpus, loadavg } from 'node:os'
-import { type Devnet, type DevnetNode, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
+import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
 import {
   type BlockArrival,
@@ -20,6 +20,7 @@ import {
   type PublishedBlock,
   summarizeLatency,
 } from './latencyStats.ts'
+import type { DevnetNode } from './nodeChild.ts'
 
 /** @default decompressed block size, bytes (about a busy OP Mainnet block) */
 export const DEFAULT_BENCH_BLOCK_BYTES = 100_000

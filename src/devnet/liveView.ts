@@ -3,8 +3,9 @@
  * (or once it is overdue), and a periodic peers / mesh line. Pure formatting and bookkeeping;
  * the CLI prints the lines.
  */
-import type { DevnetNode, PublishedEvent } from './devnet.ts'
+import type { PublishedEvent } from './devnet.ts'
 import { quantileSorted } from './latencyStats.ts'
+import type { DevnetNode } from './nodeChild.ts'
 
 /** Blocks tracked at once; older ones are reported as they are pushed out. */
 export const MAX_TRACKED_BLOCKS = 64

@@ -14,6 +14,7 @@
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { OpGossipError } from '../util/errors.ts'
 
 const exec = promisify(execFile)
 
@@ -87,8 +88,12 @@ export async function removeStaleNamespaces(): Promise<number> {
   for (const name of await listNamespaces()) {
     const m = /^opg-(\d+)-/.exec(name)
     if (m === null || processExists(Number(m[1]))) continue
-    await run('ip', ['netns', 'del', name]).catch(() => {})
-    removed++
+    try {
+      await run('ip', ['netns', 'del', name])
+      removed++
+    } catch {
+      // Best effort: a namespace still there is tried again by the next run.
+    }
   }
   return removed
 }
@@ -141,6 +146,7 @@ export async function probeNetem(): Promise<string | null> {
   } catch (err) {
     return `the kernel has no netem qdisc (tc: ${firstLine(err)})`
   } finally {
+    // A probe left behind carries our pid: removeStaleNamespaces deletes it on a later run.
     await run('ip', ['netns', 'del', probe]).catch(() => {})
   }
 }
@@ -164,10 +170,22 @@ export function netnsNetwork(shaping: LinkShaping | null): NetworkPlan {
       ? 'network namespaces on a private bridge, no shaping'
       : `network namespaces with netem: delay ${shaping.delayMs} ms, jitter ${shaping.jitterMs} ms, loss ${shaping.lossPercent}% per node uplink`
 
+  /** Removes every namespace it made; rejects naming those it could not (after trying all). */
   async function teardown(): Promise<void> {
+    const failed: string[] = []
     // Deleting a namespace deletes the veth pair ends in it, and with them the pair.
     for (const name of created.splice(0).reverse()) {
-      await run('ip', ['netns', 'del', name]).catch(() => {})
+      try {
+        await run('ip', ['netns', 'del', name])
+      } catch (err) {
+        failed.push(`${name} (${firstLine(err)})`)
+      }
+    }
+    if (failed.length > 0) {
+      throw new OpGossipError(
+        'DEVNET_NETNS_LEFT_BEHIND',
+        `network namespaces not removed (\`ip netns del\` them): ${failed.join(', ')}`,
+      )
     }
   }
 
@@ -231,8 +249,12 @@ export function netnsNetwork(shaping: LinkShaping | null): NetworkPlan {
           }
         }
       } catch (err) {
-        await teardown()
-        throw new Error(`network namespace setup failed: ${firstLine(err)}`)
+        // A teardown failure joins the setup error instead of replacing it.
+        const leftovers = await teardown().then(
+          () => '',
+          (cleanupErr: unknown) => `; ${firstLine(cleanupErr)}`,
+        )
+        throw new Error(`network namespace setup failed: ${firstLine(err)}${leftovers}`)
       }
     },
     listenIp: (index) => `${NETNS_SUBNET_PREFIX}${index + 1}`,

@@ -8,6 +8,7 @@
  * Engine API client (engineInstrumentation.ts) calls `onNewPayload` / `onForkchoice`.
  */
 import type { AcceptedBlock } from '../gossip/types.ts'
+import type { Startable } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { formatBlockLogLine } from './blockLog.ts'
 import type { BlockMetricsRecorder } from './nodeMetrics.ts'
@@ -62,7 +63,7 @@ export function bytesToHex(bytes: Uint8Array): string {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`
 }
 
-export class BlockTimeline {
+export class BlockTimeline implements Startable {
   private readonly log: Logger
   private readonly metrics: BlockMetricsRecorder | null
   private readonly now: () => number

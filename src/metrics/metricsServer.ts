@@ -4,8 +4,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
+import { type BoundAddress, closeHttp, httpUrl, listenHttp } from '../util/httpListener.ts'
+import type { Startable } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
-import { type BoundAddress, closeHttp, httpUrl, listenHttp } from './httpListener.ts'
 
 /** op-node's `--metrics.addr` default is 0.0.0.0; ours stays local unless asked. */
 export const DEFAULT_METRICS_ADDR = '127.0.0.1'
@@ -25,17 +26,18 @@ export interface MetricsServerModules {
   log?: Logger
 }
 
-export interface MetricsServer {
-  readonly address: BoundAddress
-  /** e.g. http://127.0.0.1:7300 */
-  readonly url: string
-  close(): Promise<void>
+export interface MetricsServer extends Startable {
+  /** The bound address once started (port 0 resolved), else null */
+  readonly address: BoundAddress | null
+  /** e.g. http://127.0.0.1:7300 once started, else null */
+  readonly url: string | null
 }
 
-export async function startMetricsServer(
+/** The endpoint, not listening yet: start() binds it, stop() closes it (both safe to repeat). */
+export function createMetricsServer(
   opts: MetricsServerOptions,
   modules: MetricsServerModules,
-): Promise<MetricsServer> {
+): MetricsServer {
   const log = modules.log ?? silentLogger
   const registry = modules.registry
 
@@ -65,16 +67,37 @@ export async function startMetricsServer(
     req.resume() // a body on GET is ignored, never buffered
     handle(req, res).catch(() => res.destroy())
   })
-  const address = await listenHttp(
-    server,
-    opts.host ?? DEFAULT_METRICS_ADDR,
-    opts.port ?? DEFAULT_METRICS_PORT,
-  )
-  const url = httpUrl(address)
-  log.info({ url: `${url}${METRICS_PATH}` }, 'metrics endpoint listening')
+  let address: BoundAddress | null = null
+
   return {
-    address,
-    url,
-    close: () => closeHttp(server),
+    get address() {
+      return address
+    },
+    get url() {
+      return address === null ? null : httpUrl(address)
+    },
+    async start() {
+      if (address !== null) return
+      address = await listenHttp(
+        server,
+        opts.host ?? DEFAULT_METRICS_ADDR,
+        opts.port ?? DEFAULT_METRICS_PORT,
+      )
+      log.info({ url: `${httpUrl(address)}${METRICS_PATH}` }, 'metrics endpoint listening')
+    },
+    async stop() {
+      address = null
+      await closeHttp(server)
+    },
   }
+}
+
+/** createMetricsServer, started. */
+export async function startMetricsServer(
+  opts: MetricsServerOptions,
+  modules: MetricsServerModules,
+): Promise<MetricsServer> {
+  const server = createMetricsServer(opts, modules)
+  await server.start()
+  return server
 }

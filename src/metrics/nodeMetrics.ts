@@ -8,6 +8,12 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { HostReason, type HostReasonCode, type VerdictEvent } from '../gossip/types.ts'
+import type {
+  P2pPeerInfo,
+  P2pStatusSource,
+  SignerStatusSource,
+  SyncStatusSource,
+} from '../status/statusSources.ts'
 import {
   GOSSIP_REASON_CODES,
   GossipReason,
@@ -15,12 +21,6 @@ import {
   type Verdict,
 } from '../wire/errors.ts'
 import { topicLabel } from './libp2pMetrics.ts'
-import type {
-  P2pPeerInfo,
-  P2pStatusSource,
-  SignerStatusSource,
-  SyncStatusSource,
-} from './statusSources.ts'
 
 /** Block topic labels (`blocksV1`..`blocksV4`), as the style guide names the topics. */
 export const BLOCK_TOPIC_LABELS = ['blocksV1', 'blocksV2', 'blocksV3', 'blocksV4'] as const

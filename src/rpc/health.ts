@@ -4,6 +4,7 @@
  * HEALTH_SAMPLE_INTERVAL_MS, so a change is noticed even when nobody asks. The first window
  * after start counts as a grace period (a node needs a block time or two to see a block).
  */
+import type { Startable } from '../util/lifecycle.ts'
 
 /** Window default: 30 blocks of 2 s; a healthy OP chain never pauses this long. */
 export const DEFAULT_HEALTH_HEAD_WINDOW_MS = 60_000
@@ -41,7 +42,7 @@ export interface HealthReport {
   windowSeconds: number
 }
 
-export class HealthMonitor {
+export class HealthMonitor implements Startable {
   private readonly windowMs: number
   private readonly modules: HealthModules
   private readonly now: () => number

@@ -4,7 +4,8 @@
  * capped at MAX_RPC_REQUEST_BODY_SIZE_BYTES (HTTP 413 with a -32600 error past it).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { type BoundAddress, closeHttp, httpUrl, listenHttp } from '../metrics/httpListener.ts'
+import { type BoundAddress, closeHttp, httpUrl, listenHttp } from '../util/httpListener.ts'
+import type { Startable } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import type { HealthMonitor } from './health.ts'
 import { errorResponse, handleJsonRpcBody, JsonRpcErrorCode, type RpcMethods } from './jsonRpc.ts'
@@ -40,10 +41,11 @@ export interface RpcServerModules {
   log?: Logger
 }
 
-export interface RpcServer {
-  readonly address: BoundAddress
-  readonly url: string
-  close(): Promise<void>
+export interface RpcServer extends Startable {
+  /** The bound address once started (port 0 resolved), else null */
+  readonly address: BoundAddress | null
+  /** e.g. http://127.0.0.1:9545 once started, else null */
+  readonly url: string | null
 }
 
 function sendJson(
@@ -61,13 +63,12 @@ function sendJson(
   res.end(body)
 }
 
-export async function startRpcServer(
-  opts: RpcServerOptions,
-  modules: RpcServerModules,
-): Promise<RpcServer> {
+/** The server, not listening yet: start() binds it, stop() closes it (both safe to repeat). */
+export function createRpcServer(opts: RpcServerOptions, modules: RpcServerModules): RpcServer {
   const log = modules.log ?? silentLogger
   const maxBody = opts.maxBodySizeBytes ?? MAX_RPC_REQUEST_BODY_SIZE_BYTES
-  const stopping = new AbortController()
+  // Aborts the calls in flight when the server stops; renewed on each start.
+  let stopping = new AbortController()
 
   function tooLarge(req: IncomingMessage, res: ServerResponse): void {
     sendJson(
@@ -167,19 +168,40 @@ export async function startRpcServer(
     )
   })
   server.requestTimeout = RPC_REQUEST_TIMEOUT_MS
-  const address = await listenHttp(
-    server,
-    opts.host ?? DEFAULT_RPC_ADDR,
-    opts.port ?? DEFAULT_RPC_PORT,
-  )
-  const url = httpUrl(address)
-  log.info({ url, healthz: `${url}${HEALTHZ_PATH}` }, 'status RPC listening')
+  let address: BoundAddress | null = null
+
   return {
-    address,
-    url,
-    async close() {
+    get address() {
+      return address
+    },
+    get url() {
+      return address === null ? null : httpUrl(address)
+    },
+    async start() {
+      if (address !== null) return
+      if (stopping.signal.aborted) stopping = new AbortController()
+      address = await listenHttp(
+        server,
+        opts.host ?? DEFAULT_RPC_ADDR,
+        opts.port ?? DEFAULT_RPC_PORT,
+      )
+      const url = httpUrl(address)
+      log.info({ url, healthz: `${url}${HEALTHZ_PATH}` }, 'status RPC listening')
+    },
+    async stop() {
+      address = null
       stopping.abort()
       await closeHttp(server)
     },
   }
+}
+
+/** createRpcServer, started. */
+export async function startRpcServer(
+  opts: RpcServerOptions,
+  modules: RpcServerModules,
+): Promise<RpcServer> {
+  const server = createRpcServer(opts, modules)
+  await server.start()
+  return server
 }

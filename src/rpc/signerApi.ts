@@ -3,8 +3,9 @@
  * window is open (op-node has no such method; `optimism_syncStatus` is op-node's shape and has no
  * place for it). Addresses are 0x-hex, times unix seconds.
  */
-import type { SignerStatusSource } from '../metrics/statusSources.ts'
+
 import type { SignerOrigin } from '../signer/signerSource.ts'
+import type { SignerStatusSource } from '../status/statusSources.ts'
 import { expectParams, type RpcMethods } from './jsonRpc.ts'
 
 export interface SignerJson {

@@ -7,7 +7,7 @@
  * `l1origin` / `sequenceNumber` are read from the block's L1-info deposit when the block passed
  * through gossip recently, else zero. Numbers are JSON numbers, hashes 0x-hex.
  */
-import type { HeadRef, SyncStatusSource } from '../metrics/statusSources.ts'
+import type { HeadRef, SyncStatusSource } from '../status/statusSources.ts'
 import { expectParams, type RpcMethods } from './jsonRpc.ts'
 import { l1InfoOriginOf } from './l1InfoOrigin.ts'
 

@@ -13,8 +13,8 @@ import { createBanStore } from '../../src/gossip/banStore.ts'
 import { createGossipHost, type GossipHost } from '../../src/gossip/host.ts'
 import { generatePeerKey } from '../../src/gossip/peerIdentity.ts'
 import { handleJsonRpcBody, type RpcMethods } from '../../src/rpc/jsonRpc.ts'
-import { createP2pStatusSource } from '../../src/rpc/p2pAdapter.ts'
 import { createP2pApi } from '../../src/rpc/p2pApi.ts'
+import { createP2pStatusSource } from '../../src/status/p2pStatusSource.ts'
 import {
   realValidator,
   startNode,

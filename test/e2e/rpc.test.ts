@@ -87,7 +87,7 @@ describe('e2e / rpc', () => {
       privateKey: p2pKey,
       rpc: { host: '127.0.0.1', port: 0, healthWindowMs: HEALTH_WINDOW_MS },
     })
-    url = b.obs.rpcUrl as string
+    url = b.rpcUrl as string
     await a.host.dial(b.address)
     await b.host.dial(c.address)
     await a.host.dial(c.address)
@@ -221,7 +221,7 @@ describe('e2e / rpc', () => {
 
   it('opp2p_disconnectPeer validates its param and needs the host to offer disconnect', async () => {
     expect((await call('opp2p_disconnectPeer', ['not-a-peer'])).error?.code).toBe(-32602)
-    // host.ts has no disconnect(peerId) yet; p2pAdapter uses it as soon as it exists.
+    // host.ts has no disconnect(peerId) yet; src/status/p2pStatusSource.ts uses it once it does.
     const res = await call('opp2p_disconnectPeer', [c.host.peerId])
     if ('disconnect' in b.host) expect(res.result).toBeNull()
     else

@@ -45,7 +45,7 @@ describe('e2e / signer rotation through a real L1 (anvil)', () => {
   let topic: string
 
   async function rpc(method: string): Promise<Record<string, unknown>> {
-    const res = await fetch(node.observability.rpcUrl as string, {
+    const res = await fetch(node.rpc?.url as string, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { loadRollupConfigFile } from '../../../src/chains/rollupConfig.ts'
-import { devnetGenesis } from '../../../src/devnet/devnet.ts'
 import { writeDevnetDirectory } from '../../../src/devnet/devnetDirectory.ts'
+import { devnetGenesis } from '../../../src/devnet/devnetPlan.ts'
 import { parsePeerKey } from '../../../src/gossip/peerIdentity.ts'
 
 const dirs: string[] = []
@@ -93,13 +93,5 @@ describe('devnet / devnetDirectory', () => {
       expect(statSync(join(keysDir, f)).mode & 0o777).toBe(0o600)
     }
     expect(readFileSync(join(dir, 'JOIN.md'), 'utf8')).toContain('/ip4/127.0.0.1/tcp/1000/p2p/A')
-  })
-
-  it('derives a distinct genesis hash per chain id and time', () => {
-    const a = devnetGenesis(901, 1)
-    expect(a?.l2Hash).toMatch(/^0x[0-9a-f]{64}$/)
-    expect(devnetGenesis(901, 2)?.l2Hash).not.toBe(a?.l2Hash)
-    expect(devnetGenesis(902, 1)?.l2Hash).not.toBe(a?.l2Hash)
-    expect(devnetGenesis(901, 1)).toEqual(a)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { DevnetNode, PublishedEvent } from '../../../src/devnet/devnet.ts'
+import type { PublishedEvent } from '../../../src/devnet/devnet.ts'
 import {
   BlockProgress,
   blockReportJson,
@@ -7,6 +7,7 @@ import {
   formatMeshLine,
   MAX_TRACKED_BLOCKS,
 } from '../../../src/devnet/liveView.ts'
+import type { DevnetNode } from '../../../src/devnet/nodeChild.ts'
 
 function published(number: number, publishedMs = 1000): PublishedEvent {
   return {

@@ -6,7 +6,7 @@ import { metricValue, parseMetrics } from './promText.ts'
 
 const servers: MetricsServer[] = []
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
+  await Promise.all(servers.splice(0).map((s) => s.stop()))
 })
 
 async function start() {
@@ -20,8 +20,8 @@ async function start() {
 describe('metrics / metricsServer', () => {
   it('serves the registry in the Prometheus text format on GET /metrics', async () => {
     const { server, metrics } = await start()
-    expect(server.address.port).toBeGreaterThan(0)
-    expect(server.url).toBe(`http://127.0.0.1:${server.address.port}`)
+    expect(server.address?.port).toBeGreaterThan(0)
+    expect(server.url).toBe(`http://127.0.0.1:${server.address?.port}`)
     metrics.onBan('score')
     const res = await fetch(`${server.url}/metrics`)
     expect(res.status).toBe(200)
@@ -65,7 +65,7 @@ describe('metrics / metricsServer', () => {
   it('refuses a port already in use with the listen error', async () => {
     const { server, registry } = await start()
     await expect(
-      startMetricsServer({ host: '127.0.0.1', port: server.address.port }, { registry }),
+      startMetricsServer({ host: '127.0.0.1', port: Number(server.address?.port) }, { registry }),
     ).rejects.toMatchObject({
       code: 'EADDRINUSE',
     })

@@ -6,12 +6,12 @@ import {
   createNodeMetrics,
   GOSSIP_REASON_LABELS,
 } from '../../../src/metrics/nodeMetrics.ts'
+import type { SignerStatus } from '../../../src/signer/signerSource.ts'
 import type {
   P2pPeerInfo,
   P2pStatusSource,
   SyncStatusSnapshot,
-} from '../../../src/metrics/statusSources.ts'
-import type { SignerStatus } from '../../../src/signer/signerSource.ts'
+} from '../../../src/status/statusSources.ts'
 import { GOSSIP_REASON_CODES } from '../../../src/wire/errors.ts'
 import { blocksTopic } from '../../../src/wire/topics.ts'
 import { metricValue, parseMetrics } from './promText.ts'

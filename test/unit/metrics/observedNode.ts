@@ -1,20 +1,17 @@
 /**
- * For the metrics / RPC e2e tests: one node composed the way node.ts wires it (gossip host →
- * block timeline → Engine driver with the instrumented client; observability on top), next to
- * plain mesh nodes from test/utils/mesh.ts, with an el-sim as the EL.
+ * For the metrics / RPC e2e tests: one node built by node.ts's createNode (gossip host → block
+ * timeline → Engine driver with the instrumented client; observability and the status RPC on
+ * top), next to plain mesh nodes from test/utils/mesh.ts, with an el-sim as the EL.
  */
 import type { ChainConfig } from '../../../src/chains/types.ts'
 import { type ElSim, startElSim } from '../../../src/engine/elSim.ts'
-import { createEngineClient } from '../../../src/engine/engineClient.ts'
-import { createEngineDriver, type EngineDriver } from '../../../src/engine/engineDriver.ts'
-import { createGossipHost, type GossipHost } from '../../../src/gossip/host.ts'
-import {
-  createObservability,
-  type Observability,
-  type ObservabilityOptions,
-} from '../../../src/metrics/observability.ts'
+import type { EngineDriver } from '../../../src/engine/engineDriver.ts'
+import type { GossipHost } from '../../../src/gossip/host.ts'
+import { generatePeerKey } from '../../../src/gossip/peerIdentity.ts'
+import type { Observability } from '../../../src/metrics/observability.ts'
+import { createNode, type NodeOptions, type OpGossipNode } from '../../../src/node.ts'
 import type { Logger } from '../../../src/util/logger.ts'
-import { realValidator, testHostInit } from '../../utils/mesh.ts'
+import { SEQUENCER_ADDRESS, testHostInit } from '../../utils/mesh.ts'
 
 /** Driver timings for tests: fast polls and reconnects. */
 export const FAST_SYNC = {
@@ -40,10 +37,13 @@ export function freshGenesis(secondsAgo: number): {
 }
 
 export interface ObservedNode {
+  node: OpGossipNode
   host: GossipHost
   engine: EngineDriver
   el: ElSim
   obs: Observability
+  /** The status RPC's URL, null when off */
+  rpcUrl: string | null
   address: string
   stop(): Promise<void>
 }
@@ -54,8 +54,8 @@ export interface ObservedNodeOptions {
   jwtSecret: Uint8Array
   /** The node's p2p key (32 bytes); a fresh one when absent */
   privateKey?: Uint8Array
-  rpc?: ObservabilityOptions['rpc']
-  metrics?: ObservabilityOptions['metrics']
+  rpc?: NodeOptions['rpc']
+  metrics?: NodeOptions['metrics']
 }
 
 export async function startObservedNode(opts: ObservedNodeOptions): Promise<ObservedNode> {
@@ -75,46 +75,36 @@ export async function startObservedNode(opts: ObservedNodeOptions): Promise<Obse
     },
     { log: opts.log.child({ module: 'el-sim' }) },
   )
-  const obs = createObservability(
+  const { chain: _chain, privateKey: _key, ...gossip } = testHostInit(chain)
+  const node = createNode(
     {
       chain,
+      peerKey: opts.privateKey ?? generatePeerKey(),
+      gossip,
+      signer: { configuredSigner: `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}` },
+      discovery: null,
+      engine: { engineUrl: el.url, jwtSecret: opts.jwtSecret, sync: FAST_SYNC },
       metrics: opts.metrics === undefined ? { host: '127.0.0.1', port: 0 } : opts.metrics,
       rpc: opts.rpc === undefined ? { host: '127.0.0.1', port: 0 } : opts.rpc,
-      engineEnabled: true,
     },
-    { log: opts.log },
+    { logger: opts.log },
   )
-  const client = obs.instrumentEngineClient(
-    createEngineClient({ url: el.url, jwtSecret: opts.jwtSecret, chain }),
-  )
-  const engine = createEngineDriver(
-    { chain, engineUrl: el.url, jwtSecret: opts.jwtSecret, sync: FAST_SYNC },
-    { log: opts.log, metricsRegistry: obs.registry, client },
-  )
-  const init = testHostInit(
-    chain,
-    opts.privateKey === undefined ? {} : { privateKey: opts.privateKey },
-  )
-  const host = createGossipHost(init, { validator: realValidator(chain), logger: opts.log })
-  host.addConsumer({
-    onBlock(block) {
-      obs.onAcceptedBlock(block)
-      engine.onBlock(block.envelope, block)
-    },
-  })
-  await engine.start()
-  await host.start()
-  await obs.start({ host, engine })
+  try {
+    await node.start()
+  } catch (err) {
+    await el.stop()
+    throw err
+  }
   return {
-    host,
-    engine,
+    node,
+    host: node.host,
+    engine: node.engine as EngineDriver,
     el,
-    obs,
-    address: host.listenAddresses()[0] as string,
+    obs: node.observability,
+    rpcUrl: node.rpc?.url ?? null,
+    address: node.host.listenAddresses()[0] as string,
     async stop() {
-      await obs.stop()
-      await host.stop()
-      await engine.stop()
+      await node.stop()
       await el.stop()
     },
   }

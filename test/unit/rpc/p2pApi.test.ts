@@ -3,10 +3,11 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import type { BanEntry } from '../../../src/gossip/types.ts'
-import type { P2pPeerInfo, P2pStatusSource } from '../../../src/metrics/statusSources.ts'
 import { handleJsonRpcBody, type RpcMethods } from '../../../src/rpc/jsonRpc.ts'
-import { Connectedness, createP2pApi, Direction } from '../../../src/rpc/p2pApi.ts'
+import { createP2pApi } from '../../../src/rpc/p2pApi.ts'
+import { Connectedness, Direction } from '../../../src/rpc/p2pJson.ts'
 import { nodeIdOfPeerId } from '../../../src/rpc/peerIds.ts'
+import type { P2pPeerInfo, P2pStatusSource } from '../../../src/status/statusSources.ts'
 import { allBlocksTopics } from '../../../src/wire/topics.ts'
 
 const CHAIN_ID = 901

@@ -1,22 +1,18 @@
 /**
  * op-node's address / subnet blocking, peer protection and discovery-table methods
- * (op-node/p2p/rpc_api.go, rpc_server.go) over a stub status source, plus the adapter that
- * turns a gossip host into that source.
+ * (op-node/p2p/rpc_api.go, rpc_server.go) over a stub status source (the adapter that turns a
+ * gossip host into that source is tested in test/unit/status/p2pStatusSource.test.ts).
  */
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import { AddressBlockList } from '../../../src/gossip/addressBlockList.ts'
-import type { PeerSummary } from '../../../src/gossip/types.ts'
-import type { P2pStatusSource } from '../../../src/metrics/statusSources.ts'
 import { handleJsonRpcBody, type RpcMethods } from '../../../src/rpc/jsonRpc.ts'
-import {
-  createP2pStatusSource,
-  MANUAL_BLOCK_DURATION_MS,
-  type P2pHostView,
-} from '../../../src/rpc/p2pAdapter.ts'
-import { createP2pApi, ipNetFromJson, ipNetJson } from '../../../src/rpc/p2pApi.ts'
+import { createP2pApi } from '../../../src/rpc/p2pApi.ts'
+import { ipNetFromJson, ipNetJson } from '../../../src/rpc/p2pJson.ts'
+import { MANUAL_BLOCK_DURATION_MS } from '../../../src/status/p2pStatusSource.ts'
+import type { P2pStatusSource } from '../../../src/status/statusSources.ts'
 
 const CHAIN_ID = 901
 const id = (label: string) => peerIdFromPrivateKey(privateKeyFromRaw(devnetKey(label))).toString()
@@ -264,94 +260,5 @@ describe('rpc / p2pApi: address blocks, protection, discovery table', () => {
       code: -32000,
       message: 'cannot block 1.2.3.4: 1000 IP addresses are blocked already (the limit)',
     })
-  })
-})
-
-describe('rpc / p2pAdapter: blocks and protection', () => {
-  function hostView() {
-    const calls: string[] = []
-    const blocks = new AddressBlockList()
-    const protectedIds = new Set<string>()
-    const peer: PeerSummary = {
-      peerId: A,
-      direction: 'inbound',
-      addresses: ['/ip4/192.0.2.1/tcp/9222'],
-      score: 0,
-      isStatic: false,
-      agentVersion: null,
-      protocols: [],
-      latencyMs: null,
-      meshTopics: [],
-    }
-    const host = {
-      peerId: SELF,
-      listenAddresses: () => [],
-      peers: () => [peer],
-      peerScores: () => ({ [A]: 0 }),
-      bans: () => [],
-      ban: () => ({ peerId: A, untilMs: 0, score: null }),
-      unban: () => false,
-      dial: async () => A,
-      routerSettings: () => {
-        throw new Error('not started')
-      },
-      blockedAddrs: () => blocks.listAddrs(),
-      blockAddr: (ip: string, durationMs: number) => {
-        calls.push(`blockAddr ${ip} ${durationMs}`)
-        return blocks.blockAddr(ip, Date.now() + durationMs)
-      },
-      unblockAddr: (ip: string) => blocks.unblockAddr(ip),
-      blockedSubnets: () => blocks.listSubnets(),
-      blockSubnet: (cidr: string, durationMs: number) => {
-        calls.push(`blockSubnet ${cidr} ${durationMs}`)
-        return blocks.blockSubnet(cidr, Date.now() + durationMs)
-      },
-      unblockSubnet: (cidr: string) => blocks.unblockSubnet(cidr),
-      protectPeer: (p: string) => void protectedIds.add(p),
-      unprotectPeer: (p: string) => protectedIds.delete(p),
-      protectedPeers: () => [...protectedIds],
-    } satisfies P2pHostView
-    return { host, calls }
-  }
-
-  it('blocks until unblocked and lists canonical addresses', async () => {
-    const { host, calls } = hostView()
-    const source = createP2pStatusSource(host)
-    await source.blockAddr?.('192.0.2.1')
-    await source.blockSubnet?.('10.0.0.0/8')
-    expect(calls).toEqual([
-      `blockAddr 192.0.2.1 ${MANUAL_BLOCK_DURATION_MS}`,
-      `blockSubnet 10.0.0.0/8 ${MANUAL_BLOCK_DURATION_MS}`,
-    ])
-    expect(source.blockedAddrs?.()).toEqual(['192.0.2.1'])
-    expect(source.blockedSubnets?.()).toEqual(['10.0.0.0/8'])
-    expect(await source.unblockAddr?.('192.0.2.1')).toBe(true)
-    expect(await source.unblockSubnet?.('10.0.0.0/8')).toBe(true)
-    expect(source.blockedAddrs?.()).toEqual([])
-  })
-
-  it("reports a peer protected through opp2p_protectPeer as op-node's `protected`", async () => {
-    const { host } = hostView()
-    const source = createP2pStatusSource(host)
-    expect((await source.peers())[0]?.isProtected).toBe(false)
-    await source.protectPeer?.(A)
-    expect((await source.peers())[0]?.isProtected).toBe(true)
-    await source.unprotectPeer?.(A)
-    expect((await source.peers())[0]?.isProtected).toBe(false)
-  })
-
-  it('lists every record of the discv5 table, or null when discovery is off', () => {
-    const { host } = hostView()
-    expect(createP2pStatusSource(host).discoveryTable?.()).toBeNull()
-    const discovery = {
-      enr: () => 'enr:-self',
-      tableSize: () => 2,
-      knownPeers: () => [{ multiaddr: '', peerId: A, nodeId: '00', enr: 'enr:-known', seq: 1n }],
-      tableEnrs: () => ['enr:-t1', 'enr:-t2'],
-    }
-    expect(createP2pStatusSource(host, { discovery }).discoveryTable?.()).toEqual([
-      'enr:-t1',
-      'enr:-t2',
-    ])
   })
 })

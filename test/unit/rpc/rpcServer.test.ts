@@ -3,16 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { HealthMonitor } from '../../../src/rpc/health.ts'
 import type { RpcMethods } from '../../../src/rpc/jsonRpc.ts'
 import {
+  createRpcServer,
   DEFAULT_RPC_ADDR,
   DEFAULT_RPC_PORT,
   MAX_RPC_REQUEST_BODY_SIZE_BYTES,
   type RpcServer,
-  startRpcServer,
 } from '../../../src/rpc/rpcServer.ts'
 
 const servers: RpcServer[] = []
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
+  await Promise.all(servers.splice(0).map((s) => s.stop()))
 })
 
 const methods: RpcMethods = {
@@ -28,7 +28,7 @@ const methods: RpcMethods = {
 }
 
 async function start(opts: { maxBodySizeBytes?: number; health?: HealthMonitor } = {}) {
-  const server = await startRpcServer(
+  const server = createRpcServer(
     {
       host: '127.0.0.1',
       port: 0,
@@ -37,7 +37,8 @@ async function start(opts: { maxBodySizeBytes?: number; health?: HealthMonitor }
     { methods, health: opts.health ?? null },
   )
   servers.push(server)
-  return server
+  await server.start()
+  return { url: server.url as string, stop: () => server.stop() }
 }
 
 function post(url: string, body: RequestInit['body'], headers: Record<string, string> = {}) {
@@ -184,7 +185,7 @@ describe('rpc / rpcServer', () => {
     )
     await new Promise((r) => setTimeout(r, 50))
     const t0 = Date.now()
-    await s.close()
+    await s.stop()
     servers.length = 0
     expect(Date.now() - t0).toBeLessThan(5_000)
     expect(await pending).toBe('connection closed')

@@ -12,7 +12,6 @@ import {
   type L1Origin,
 } from '../../../src/devnet/transactions.ts'
 import { bytesToHex } from '../../../src/metrics/blockTimeline.ts'
-import type { HeadRef, SyncStatusSnapshot } from '../../../src/metrics/statusSources.ts'
 import { handleJsonRpcBody } from '../../../src/rpc/jsonRpc.ts'
 import { depositCalldata, l1InfoOriginOf } from '../../../src/rpc/l1InfoOrigin.ts'
 import {
@@ -20,6 +19,7 @@ import {
   syncStatusJson,
   ZERO_HASH_HEX,
 } from '../../../src/rpc/syncStatusApi.ts'
+import type { HeadRef, SyncStatusSnapshot } from '../../../src/status/statusSources.ts'
 
 const origin: L1Origin = {
   number: 7_654_321n,

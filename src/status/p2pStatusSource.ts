@@ -10,8 +10,8 @@
  */
 import type { Discovery } from '../discovery/discovery.ts'
 import type { GossipHost } from '../gossip/host.ts'
-import type { P2pPeerInfo, P2pStatusSource } from '../metrics/statusSources.ts'
 import { AGENT_VERSION } from '../version.ts'
+import type { P2pPeerInfo, P2pStatusSource } from './statusSources.ts'
 
 /** A manual block lasts until unblocked; 100 years stands in for "forever". */
 export const MANUAL_BLOCK_DURATION_MS = 100 * 365 * 24 * 3_600_000
@@ -44,8 +44,9 @@ export type P2pHostView = Pick<
 
 export type DiscoveryView = Pick<Discovery, 'enr' | 'tableSize' | 'knownPeers' | 'tableEnrs'>
 
-export interface P2pAdapterModules {
-  discovery?: DiscoveryView | null
+export interface P2pStatusSourceModules {
+  /** The running discv5 discovery, read on each call (it starts after the host); absent: off */
+  discovery?: (() => DiscoveryView | null) | null
   /** Called after a manual unblock that lifted a ban (metrics: hostMetrics.noteManualUnban) */
   onManualUnban?: ((peerId: string) => void) | null
 }
@@ -56,12 +57,13 @@ function abortError(signal: AbortSignal): Error {
 
 export function createP2pStatusSource(
   host: P2pHostView,
-  modules: P2pAdapterModules = {},
+  modules: P2pStatusSourceModules = {},
 ): P2pStatusSource {
-  const discovery = modules.discovery ?? null
+  const discoveryOf = modules.discovery ?? (() => null)
 
   function enrByPeer(): Map<string, string> {
     const out = new Map<string, string>()
+    const discovery = discoveryOf()
     if (discovery === null) return out
     try {
       for (const p of discovery.knownPeers()) out.set(p.peerId, p.enr)
@@ -83,7 +85,7 @@ export function createP2pStatusSource(
       }
       let enr: string | null = null
       try {
-        enr = discovery?.enr() ?? null
+        enr = discoveryOf()?.enr() ?? null
       } catch {
         enr = null
       }
@@ -127,7 +129,7 @@ export function createP2pStatusSource(
 
     discoveryTableSize() {
       try {
-        return discovery?.tableSize() ?? 0
+        return discoveryOf()?.tableSize() ?? 0
       } catch {
         return 0
       }
@@ -161,6 +163,7 @@ export function createP2pStatusSource(
     },
 
     discoveryTable() {
+      const discovery = discoveryOf()
       if (discovery === null) return null
       try {
         return discovery.tableEnrs()

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { devnetPeerTargets } from '../../../src/devnet/devnet.ts'
+import { devnetGenesis, devnetPeerTargets } from '../../../src/devnet/devnetPlan.ts'
 import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../../../src/gossip/connectionTrimmer.ts'
 import { MAX_CONNECTIONS_PER_PEERS_HI } from '../../../src/gossip/options.ts'
 
-describe('devnet / peer targets', () => {
+describe('devnet / devnetPlan: peer targets and genesis', () => {
   it("gives followers op-node's targets, the low one capped at every other node", () => {
     expect(devnetPeerTargets(7).peers).toEqual({ lo: 6, hi: DEFAULT_PEERS_HI })
     expect(devnetPeerTargets(51).peers).toEqual({ lo: DEFAULT_PEERS_LO, hi: DEFAULT_PEERS_HI })
@@ -19,5 +19,13 @@ describe('devnet / peer targets', () => {
       expect(bootnodePeers.hi * MAX_CONNECTIONS_PER_PEERS_HI).toBeGreaterThan(total - 1)
       expect(bootnodePeers.hi).toBeGreaterThanOrEqual(DEFAULT_PEERS_HI)
     }
+  })
+
+  it('derives a distinct genesis hash per chain id and time', () => {
+    const a = devnetGenesis(901, 1)
+    expect(a?.l2Hash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(devnetGenesis(901, 2)?.l2Hash).not.toBe(a?.l2Hash)
+    expect(devnetGenesis(902, 1)?.l2Hash).not.toBe(a?.l2Hash)
+    expect(devnetGenesis(901, 1)).toEqual(a)
   })
 })

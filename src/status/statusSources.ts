@@ -1,8 +1,8 @@
 /**
- * The narrow views of the running node that metrics, the status RPC, the health check and the
- * terminal status line read. node.ts supplies them (see src/rpc/p2pAdapter.ts for the gossip
- * host); tests supply plain objects. Reads are called at scrape / request time and must be
- * cheap and never throw.
+ * The narrow read-only views of the running node that metrics, the status RPC, the health check
+ * and the terminal status line read. They live apart from metrics/ and rpc/ so neither imports
+ * the other; node.ts supplies them (./p2pStatusSource.ts for the gossip host), tests supply plain
+ * objects. Reads are called at scrape / request time and must be cheap and never throw.
  */
 import type { BanEntry, ConnectionDirection } from '../gossip/types.ts'
 import type { SignerStatus } from '../signer/signerSource.ts'

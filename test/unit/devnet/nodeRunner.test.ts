@@ -1,0 +1,58 @@
+/**
+ * A devnet node is the node `op-gossip run` builds: its NodeProcessConfig becomes plain
+ * NodeOptions for src/node.ts's createNode (no second wiring of the host).
+ */
+import { describe, expect, it } from 'vitest'
+import { createDevnetChain } from '../../../src/chains/devnet.ts'
+import type { NodeProcessConfig } from '../../../src/devnet/ipcProtocol.ts'
+import { devnetNodeOptions } from '../../../src/devnet/nodeRunner.ts'
+
+const signer = `0x${'ab'.repeat(20)}` as const
+const config: NodeProcessConfig = {
+  index: 2,
+  role: 'follower',
+  chain: createDevnetChain({ unsafeBlockSigner: signer }),
+  peerKey: `0x${'01'.repeat(64)}`,
+  signer,
+  listenIp: '127.0.0.1',
+  listenTcpPort: 0,
+  bootnodes: ['/ip4/127.0.0.1/tcp/1/p2p/12D3KooWboot'],
+  mesh: { d: 8, lo: 6, hi: 12 },
+  peers: { lo: 3, hi: 30 },
+  discoveryIntervalMs: 1000,
+  statsIntervalMs: 1000,
+  el: null,
+  logLevel: 'warn',
+}
+
+describe('devnet / nodeRunner', () => {
+  it('turns the process configuration into the NodeOptions of a gossip-only node', () => {
+    const opts = devnetNodeOptions(config, null)
+    expect(opts.peerKey).toEqual(new Uint8Array(64).fill(1))
+    expect(opts.peerKeyPath).toBeUndefined()
+    expect(opts.signer).toEqual({ configuredSigner: signer })
+    expect(opts.discovery).toBeNull()
+    expect(opts.engine).toBeNull()
+    expect(opts.metrics).toBeUndefined()
+    expect(opts.rpc).toBeUndefined()
+    expect(opts.gossip).toEqual({
+      listenIp: '127.0.0.1',
+      listenTcpPort: 0,
+      bootnodes: ['/ip4/127.0.0.1/tcp/1/p2p/12D3KooWboot'],
+      dht: true,
+      ipColocation: false,
+      peers: { lo: 3, hi: 30 },
+      router: { D: 8, Dlo: 6, Dhi: 12 },
+      inboundConnectionsPerIpPerSecond: 10_000,
+      timing: { discoveryIntervalMs: 1000 },
+    })
+  })
+
+  it('hands the el-sim to the Engine API driver when the node runs one', () => {
+    const withEl = { ...config, el: { jwtSecret: `0x${'02'.repeat(32)}`, upstream: null } } as const
+    expect(devnetNodeOptions(withEl, 'http://127.0.0.1:8551').engine).toEqual({
+      engineUrl: 'http://127.0.0.1:8551',
+      jwtSecret: new Uint8Array(32).fill(2),
+    })
+  })
+})
