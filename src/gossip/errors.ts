@@ -2,6 +2,7 @@
  * Typed errors of the gossip host (configuration, identity, publishing). Validation outcomes are
  * not errors: they are verdicts (src/wire/errors.ts, ./types.ts).
  */
+import { type ErrorKind, OpGossipError } from '../util/errors.ts'
 
 export const GossipHostErrorCode = {
   /** A multiaddr (static peer, bootnode, dial target) does not parse or lacks what it needs */
@@ -22,12 +23,24 @@ export const GossipHostErrorCode = {
 
 export type GossipHostErrorCode = keyof typeof GossipHostErrorCode
 
-export class GossipHostError extends Error {
+/** Whose mistake each code is: the user's settings (exit status 2) or the run (exit status 1). */
+export const GOSSIP_HOST_ERROR_KINDS = {
+  GOSSIP_BAD_MULTIADDR: 'configuration',
+  GOSSIP_BAD_PEER_KEY: 'configuration',
+  GOSSIP_BAD_OPTION: 'configuration',
+  GOSSIP_LISTEN_FAILED: 'configuration',
+  GOSSIP_PUBLISH_INVALID: 'runtime',
+  GOSSIP_PUBLISH_DUPLICATE: 'runtime',
+  GOSSIP_NOT_STARTED: 'runtime',
+} as const satisfies Record<GossipHostErrorCode, ErrorKind>
+
+export class GossipHostError extends OpGossipError<GossipHostErrorCode> {
   override readonly name = 'GossipHostError'
-  readonly code: GossipHostErrorCode
 
   constructor(code: GossipHostErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
+    super(code, message, {
+      kind: GOSSIP_HOST_ERROR_KINDS[code],
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    })
   }
 }

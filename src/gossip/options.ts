@@ -1,7 +1,7 @@
 /**
  * Gossip host options and their defaults. Router parameters are op-node's (op-gossip.md §5.1),
- * peer management op-node's (§7); each default names where it comes from. host.ts maps these onto
- * libp2p / gossipsub option names.
+ * peer management op-node's (§7); each default names where it comes from. libp2pOptions.ts maps
+ * these onto libp2p's options, routerOptions.ts onto gossipsub's (one table, both directions).
  */
 import type { ChainConfig } from '../chains/types.ts'
 import { DEFAULT_BAN_DURATION_MS, DEFAULT_BAN_THRESHOLD } from './banList.ts'
@@ -40,8 +40,14 @@ export const DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND = 5
  * trimming (connectionTrimmer.ts) decides, while a flood still hits a ceiling.
  */
 export const MAX_CONNECTIONS_PER_PEERS_HI = 2
+/**
+ * libp2p's connection monitor pings every peer this often: op-node's ping service period. (The
+ * monitor's 10 s default cost every devnet node a peer-store update, with a pure-JS public key
+ * decompression, per ping in each direction: most of an idle node's CPU.)
+ */
+export const PEER_PING_INTERVAL_MS = 3 * 60_000
 
-/** The gossipsub router parameters op-gossip sets (library names in host.ts). */
+/** The gossipsub router parameters op-gossip sets (library names in routerOptions.ts). */
 export interface GossipRouterParams {
   /** Mesh degree (op-node `p2p.gossip.mesh.d`). @default 8 */
   D: number
@@ -149,6 +155,8 @@ export interface GossipHostOptions {
     discoveryIdleIntervalMs: number
     discoveryDialFailureBackoffMs: number
     trimSilencePeriodMs: number
+    /** libp2p's connection monitor ping period. @default PEER_PING_INTERVAL_MS */
+    peerPingIntervalMs: number
   }
 }
 
@@ -192,6 +200,7 @@ export const defaultGossipHostOptions: Omit<GossipHostOptions, 'chain' | 'privat
     discoveryIdleIntervalMs: DISCOVERY_IDLE_INTERVAL_MS,
     discoveryDialFailureBackoffMs: DISCOVERY_DIAL_FAILURE_BACKOFF_MS,
     trimSilencePeriodMs: DEFAULT_TRIM_SILENCE_PERIOD_MS,
+    peerPingIntervalMs: PEER_PING_INTERVAL_MS,
   },
 }
 
@@ -246,6 +255,7 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
     bad(`validation.timeoutMs must be below the mcache window (${mcacheWindowMs} ms)`)
   }
   checkInt('inboundConnectionsPerIpPerSecond', opts.inboundConnectionsPerIpPerSecond, 1)
+  checkInt('timing.peerPingIntervalMs', opts.timing.peerPingIntervalMs, 1)
   if (opts.privateKey.length !== 32 && opts.privateKey.length !== 64) {
     bad('privateKey must be 32 bytes (secp256k1) or 64 (Ed25519)')
   }

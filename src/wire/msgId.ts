@@ -5,16 +5,12 @@
  * <= 10 MiB and a clean decode), else D is the raw data and domain 00000000.
  * (The spec text omits the topic and kona follows it; op-node, the majority client, includes it.)
  *
- * gossipsub computes the ID before it runs the topic validator, which needs the same decoded
- * bytes. To avoid decompressing twice, `MessageIdCache.compute` (the msgIdFn) remembers the
- * result for the exact data object, and the validator `take`s it. The cache is bounded by
- * entry count and by decoded bytes; a miss only costs a second decompression.
- *
- * gossipsub also computes the ID of every duplicate copy (5-6 per block on a devnet mesh) just to
+ * gossipsub computes the ID of every duplicate copy (5-6 per block on a devnet mesh) just to
  * find it in its seen cache. `RecentMessageIds` answers those from the raw bytes of recent
  * messages: a byte-for-byte comparison (memcmp, stops at the first differing byte) instead of a
  * decompression and a SHA-256. Exact comparison, not a hash of a prefix: a forged message that
- * shares a valid block's first bytes must never stand in for it.
+ * shares a valid block's first bytes must never stand in for it. The gossip host keeps its
+ * per-message records there (src/gossip/messageRecords.ts).
  */
 import { createHash } from 'node:crypto'
 import { MAX_GOSSIP_SIZE_BYTES, snappyDecodedLength, snappyUncompress } from './snappy.ts'
@@ -28,12 +24,6 @@ export interface MessageIdResult {
   id: Uint8Array
   /** Snappy-decoded data, or null when the data is not a valid (<= 10 MiB) Snappy block */
   decompressed: Uint8Array | null
-}
-
-/** A kept result: always a valid Snappy block, so the decoded bytes are present. */
-export interface CachedMessageId {
-  id: Uint8Array
-  decompressed: Uint8Array
 }
 
 /** Snappy-decodes `data` under op-node's msgId rule, or returns null where op-node hashes raw. */
@@ -72,22 +62,6 @@ export function computeMessageId(topic: string, data: Uint8Array): Uint8Array {
   return computeMessageIdWithData(topic, data).id
 }
 
-export interface MessageIdCacheOptions {
-  /**
-   * Results kept for `take` (oldest dropped first).
-   * @default 32
-   */
-  maxEntries?: number
-  /**
-   * Bytes kept alive by the cache (decoded plus raw data of each entry); a result larger than
-   * this is returned but not kept.
-   * @default 32 MiB
-   */
-  maxRetainedBytes?: number
-}
-
-export const MESSAGE_ID_CACHE_MAX_ENTRIES = 32
-export const MESSAGE_ID_CACHE_MAX_RETAINED_BYTES = 32 * 2 ** 20
 /**
  * Recent (raw data → ID) pairs kept to answer duplicate copies (the copies of a block arrive
  * within seconds of the first).
@@ -101,7 +75,7 @@ export const RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES = 16 * 2 ** 20
 
 /**
  * Entries kept oldest-first under a count and a byte bound (each entry says how many bytes it
- * keeps alive); adding past either bound drops the oldest. Both caches below are one of these.
+ * keeps alive); adding past either bound drops the oldest.
  */
 abstract class BoundedCache<E extends { retained: number }> {
   protected readonly entries: E[] = []
@@ -140,10 +114,10 @@ abstract class BoundedCache<E extends { retained: number }> {
   }
 }
 
-interface RecentId {
+interface RecentId<V> {
   topic: string
   data: Uint8Array
-  id: Uint8Array
+  value: V
   retained: number
 }
 
@@ -157,10 +131,11 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * The IDs of recently seen messages, found again by their exact raw bytes. Bounded by entry
- * count and retained bytes; the oldest pair goes first. A miss only costs the full computation.
+ * The IDs of recently seen messages (or whatever the caller keeps with each: `V`, the ID bytes by
+ * default), found again by their exact raw bytes. Bounded by entry count and retained bytes; the
+ * oldest pair goes first. A miss only costs the full computation.
  */
-export class RecentMessageIds extends BoundedCache<RecentId> {
+export class RecentMessageIds<V = Uint8Array> extends BoundedCache<RecentId<V>> {
   constructor(opts: { maxEntries?: number; maxRetainedBytes?: number } = {}) {
     super(
       opts.maxEntries ?? RECENT_MESSAGE_IDS_MAX_ENTRIES,
@@ -168,82 +143,16 @@ export class RecentMessageIds extends BoundedCache<RecentId> {
     )
   }
 
-  /** The ID computed earlier for byte-identical data on the same topic, newest first. */
-  find(topic: string, data: Uint8Array): Uint8Array | undefined {
+  /** What was kept for byte-identical data on the same topic, newest first. */
+  find(topic: string, data: Uint8Array): V | undefined {
     for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i] as RecentId
-      if (e.topic === topic && bytesEqual(e.data, data)) return e.id
+      const e = this.entries[i] as RecentId<V>
+      if (e.topic === topic && bytesEqual(e.data, data)) return e.value
     }
     return undefined
   }
 
-  add(topic: string, data: Uint8Array, id: Uint8Array): void {
-    this.keep({ topic, data, id, retained: data.buffer.byteLength })
-  }
-}
-
-interface CacheEntry {
-  topic: string
-  data: Uint8Array
-  id: Uint8Array
-  decompressed: Uint8Array
-  /** decoded plus raw bytes */
-  retained: number
-}
-
-/**
- * msgIdFn with a hand-off to the validator: `compute` returns the ID and remembers the decoded
- * bytes for that exact `data` object (identity, not content); `take(topic, data)` removes and
- * returns them. Only valid-Snappy results are kept (an invalid message is rejected anyway and
- * its error is cheap to reproduce). Entries are dropped oldest-first beyond the count or bytes.
- * Entries whose message never reaches the validator (a duplicate in another Snappy encoding,
- * whose raw bytes the recent IDs do not know) simply age out.
- */
-export class MessageIdCache extends BoundedCache<CacheEntry> {
-  /** Answers duplicate copies without decompressing them. */
-  readonly recent = new RecentMessageIds()
-  /** IDs answered by `recent` (duplicate copies) so far. */
-  reused = 0
-
-  constructor(opts: MessageIdCacheOptions = {}) {
-    super(
-      opts.maxEntries ?? MESSAGE_ID_CACHE_MAX_ENTRIES,
-      opts.maxRetainedBytes ?? MESSAGE_ID_CACHE_MAX_RETAINED_BYTES,
-    )
-  }
-
-  /**
-   * The message ID (as computeMessageId). A copy byte-identical to a recent message gets that
-   * message's ID at once; anything else is computed and its result kept for `take`.
-   */
-  compute(topic: string, data: Uint8Array): Uint8Array {
-    const known = this.recent.find(topic, data)
-    if (known !== undefined) {
-      this.reused++
-      return known
-    }
-    const { id, decompressed } = computeMessageIdWithData(topic, data)
-    this.recent.add(topic, data, id)
-    if (decompressed === null) return id
-    this.keep({
-      topic,
-      data,
-      id,
-      decompressed,
-      retained: decompressed.length + data.length,
-    })
-    return id
-  }
-
-  /** The valid-Snappy result `compute` kept for this exact data object and topic, removed. */
-  take(topic: string, data: Uint8Array): CachedMessageId | undefined {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i] as CacheEntry
-      if (e.data === data && e.topic === topic) {
-        this.removeAt(i)
-        return { id: e.id, decompressed: e.decompressed }
-      }
-    }
-    return undefined
+  add(topic: string, data: Uint8Array, value: V): void {
+    this.keep({ topic, data, value, retained: data.buffer.byteLength })
   }
 }

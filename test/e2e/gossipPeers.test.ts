@@ -5,11 +5,14 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2p } from 'libp2p'
 import { describe, expect, it } from 'vitest'
+import { libp2pOptions } from '../../src/gossip/libp2pOptions.ts'
+import { PEER_PING_INTERVAL_MS, resolveGossipHostOptions } from '../../src/gossip/options.ts'
 import { generatePeerKey } from '../../src/gossip/peerIdentity.ts'
 import {
   connect,
@@ -25,6 +28,8 @@ import {
 const chain = testChain()
 /** libp2p's connection monitor pings every 10 s by default; op-node (and we) every 3 min. */
 const LIBP2P_DEFAULT_PING_INTERVAL_MS = 10_000
+/** A ping period short enough that a host given it pings a new peer within a second. */
+const QUICK_PING_INTERVAL_MS = 200
 /** Options of a bare libp2p node that only dials out (TCP, noise, yamux). */
 const dialOnly = () => ({
   addresses: { listen: [] },
@@ -33,6 +38,17 @@ const dialOnly = () => ({
   streamMuxers: [yamux()],
 })
 const portOf = (address: string) => Number(address.split('/tcp/')[1]?.split('/')[0])
+
+/** A dial-only libp2p node that records every ping stream opened to it. */
+async function pingCounter(): Promise<{ node: Libp2p; pings: number[] }> {
+  const node = await createLibp2p(dialOnly())
+  const pings: number[] = []
+  await node.handle('/ipfs/ping/1.0.0', (stream) => {
+    pings.push(Date.now())
+    stream.abort(new Error('counted'))
+  })
+  return { node, pings }
+}
 
 describe('e2e / gossip peers', () => {
   it('a node that knows one bootstrap peer finds the others through the DHT and meshes with >= Dlo', async () => {
@@ -117,22 +133,37 @@ describe('e2e / gossip peers', () => {
   })
 
   it('pings a peer every 3 minutes like op-node, not every 10 s like a default libp2p node', async () => {
-    const node: MeshNode = await startNode({ chain })
-    const peer = await createLibp2p(dialOnly())
-    const pings: number[] = []
-    await peer.handle('/ipfs/ping/1.0.0', (stream) => {
-      pings.push(Date.now())
-      stream.abort(new Error('counted'))
+    // The period the host gives libp2p's connection monitor: op-node's, not libp2p's default.
+    const defaults = resolveGossipHostOptions({ chain, privateKey: generatePeerKey() })
+    expect(PEER_PING_INTERVAL_MS).toBe(3 * 60_000)
+    expect(PEER_PING_INTERVAL_MS).toBeGreaterThan(LIBP2P_DEFAULT_PING_INTERVAL_MS)
+    expect(defaults.timing.peerPingIntervalMs).toBe(PEER_PING_INTERVAL_MS)
+    const built = libp2pOptions(defaults, {
+      privateKey: privateKeyFromRaw(defaults.privateKey),
+      connectionGater: {},
+      gossipsub: {},
     })
+    expect(built.connectionMonitor.pingInterval).toBe(PEER_PING_INTERVAL_MS)
+    // And the option really drives libp2p's monitor: a host given a short period pings a new
+    // peer within a second, while a host with the default period has not.
+    const quick = await startNode({
+      chain,
+      init: { timing: { peerPingIntervalMs: QUICK_PING_INTERVAL_MS } },
+    })
+    const node: MeshNode = await startNode({ chain })
+    const quickPeer = await pingCounter()
+    const peer = await pingCounter()
     try {
-      await peer.dial(multiaddr(node.address))
-      // Past one default period: a default libp2p node would have pinged us by now.
-      await new Promise((resolve) => setTimeout(resolve, LIBP2P_DEFAULT_PING_INTERVAL_MS + 2000))
-      expect(pings).toEqual([])
-      expect(node.host.peers().map((p) => p.peerId)).toContain(peer.peerId.toString())
+      await quickPeer.node.dial(multiaddr(quick.address))
+      await peer.node.dial(multiaddr(node.address))
+      await waitFor('a ping from the short-period host', () => quickPeer.pings.length > 0, 1000)
+      await waitFor('the peer listed by the default host', () =>
+        node.host.peers().some((p) => p.peerId === peer.node.peerId.toString()),
+      )
+      expect(peer.pings).toEqual([])
     } finally {
-      await peer.stop()
-      await stopAll([node])
+      await Promise.all([quickPeer.node.stop(), peer.node.stop()])
+      await stopAll([quick, node])
     }
   })
 

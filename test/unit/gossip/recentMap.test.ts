@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_DIAL_CANDIDATES } from '../../../src/gossip/host.ts'
 import { MAX_DIAL_FAILURE_RECORDS } from '../../../src/gossip/peerDialer.ts'
+import { MAX_DIAL_CANDIDATES } from '../../../src/gossip/peerManager.ts'
 import { RecentMap } from '../../../src/gossip/recentMap.ts'
 
 describe('gossip / recentMap', () => {

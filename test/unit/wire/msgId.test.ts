@@ -3,9 +3,6 @@ import { describe, expect, it } from 'vitest'
 import {
   computeMessageId,
   computeMessageIdWithData,
-  MESSAGE_ID_CACHE_MAX_ENTRIES,
-  MESSAGE_ID_CACHE_MAX_RETAINED_BYTES,
-  MessageIdCache,
   RECENT_MESSAGE_IDS_MAX_ENTRIES,
   RECENT_MESSAGE_IDS_MAX_RETAINED_BYTES,
   RecentMessageIds,
@@ -90,76 +87,6 @@ describe('wire / msgId', () => {
   })
 })
 
-describe('wire / msgId cache', () => {
-  const msg = (n: number): Uint8Array => snappyCompress(new Uint8Array(100).fill(n))
-  /** What one cached message keeps alive: its 100 decoded bytes plus the raw data. */
-  const retained = (data: Uint8Array): number => 100 + data.length
-
-  it('hands the decompressed bytes of the exact data object to take(), once', () => {
-    const cache = new MessageIdCache()
-    const data = msg(1)
-    const id = cache.compute(TOPIC, data)
-    expect(hex(id)).toBe(hex(computeMessageId(TOPIC, data)))
-    expect(cache.retainedBytes).toBe(retained(data))
-    expect(cache.take(TOPIC, data.slice())).toBeUndefined() // same content, other object
-    expect(cache.take('/optimism/10/2/blocks', data)).toBeUndefined() // other topic
-    const taken = cache.take(TOPIC, data)
-    expect(hex(taken?.id as Uint8Array)).toBe(hex(id))
-    expect(taken?.decompressed).toEqual(new Uint8Array(100).fill(1))
-    expect(cache.take(TOPIC, data)).toBeUndefined()
-    expect(cache.size).toBe(0)
-    expect(cache.retainedBytes).toBe(0)
-  })
-
-  it('does not keep invalid-snappy results (the validator re-derives the error)', () => {
-    const cache = new MessageIdCache()
-    const data = Uint8Array.of(5, 0xff)
-    expect(hex(cache.compute(TOPIC, data))).toBe(expectedId(0, TOPIC, data))
-    expect(cache.size).toBe(0)
-    expect(cache.take(TOPIC, data)).toBeUndefined()
-  })
-
-  it('drops the oldest entry beyond maxEntries (default and custom)', () => {
-    expect(MESSAGE_ID_CACHE_MAX_ENTRIES).toBe(32)
-    const cache = new MessageIdCache({ maxEntries: 3 })
-    const datas = [1, 2, 3, 4].map(msg)
-    for (const d of datas) cache.compute(TOPIC, d)
-    expect(cache.size).toBe(3)
-    expect(cache.take(TOPIC, datas[0] as Uint8Array)).toBeUndefined()
-    expect(cache.take(TOPIC, datas[3] as Uint8Array)).toBeDefined()
-
-    const def = new MessageIdCache()
-    const many = Array.from({ length: MESSAGE_ID_CACHE_MAX_ENTRIES + 1 }, (_, i) => msg(i))
-    for (const d of many) def.compute(TOPIC, d)
-    expect(def.size).toBe(MESSAGE_ID_CACHE_MAX_ENTRIES)
-    expect(def.take(TOPIC, many[0] as Uint8Array)).toBeUndefined()
-    expect(def.take(TOPIC, many[1] as Uint8Array)).toBeDefined()
-  })
-
-  it('bounds the retained bytes: exactly at the limit kept, past it the oldest go', () => {
-    expect(MESSAGE_ID_CACHE_MAX_RETAINED_BYTES).toBe(32 * 2 ** 20)
-    const [a, b, c] = [1, 2, 3].map(msg) as [Uint8Array, Uint8Array, Uint8Array]
-    const exact = new MessageIdCache({ maxRetainedBytes: retained(a) + retained(b) })
-    exact.compute(TOPIC, a)
-    exact.compute(TOPIC, b)
-    expect(exact.size).toBe(2) // exactly at the limit: both kept
-    expect(exact.retainedBytes).toBe(retained(a) + retained(b))
-    exact.compute(TOPIC, c) // one past: the oldest (a) is dropped
-    expect(exact.retainedBytes).toBe(retained(b) + retained(c))
-    expect(exact.take(TOPIC, a)).toBeUndefined()
-    expect(exact.take(TOPIC, b)).toBeDefined()
-    expect(exact.take(TOPIC, c)).toBeDefined()
-  })
-
-  it('does not keep a result larger than the byte bound, but still returns its id', () => {
-    const big = msg(9)
-    const cache = new MessageIdCache({ maxRetainedBytes: retained(big) - 1 })
-    expect(hex(cache.compute(TOPIC, big))).toBe(hex(computeMessageId(TOPIC, big)))
-    expect(cache.size).toBe(0)
-    expect(cache.take(TOPIC, big)).toBeUndefined()
-  })
-})
-
 describe('wire / msgId recent IDs (duplicate copies)', () => {
   const block = (n: number, size = 1000): Uint8Array => {
     const raw = new Uint8Array(size)
@@ -168,32 +95,6 @@ describe('wire / msgId recent IDs (duplicate copies)', () => {
   }
   /** A fresh buffer of exactly these bytes (what a second peer's copy looks like). */
   const copy = (d: Uint8Array): Uint8Array => new Uint8Array(d)
-
-  it("answers a byte-identical copy with the first copy's ID, without recomputing", () => {
-    const cache = new MessageIdCache()
-    const first = block(1)
-    const id = cache.compute(TOPIC, first)
-    expect(cache.reused).toBe(0)
-    const again = cache.compute(TOPIC, copy(first))
-    expect(hex(again)).toBe(hex(id))
-    expect(cache.reused).toBe(1)
-    // The copy is a duplicate: nothing is kept for the validator under it.
-    expect(cache.size).toBe(1)
-  })
-
-  it('never answers data that differs in any byte, however long the shared prefix', () => {
-    const cache = new MessageIdCache()
-    const real = block(2)
-    cache.compute(TOPIC, real)
-    const forged = copy(real)
-    forged[forged.length - 1] = (forged.at(-1) as number) ^ 1
-    expect(hex(cache.compute(TOPIC, forged))).toBe(hex(computeMessageId(TOPIC, forged)))
-    expect(hex(cache.compute(TOPIC, forged))).not.toBe(hex(computeMessageId(TOPIC, real)))
-    // Same bytes on another topic: the topic is part of the ID.
-    const other = '/optimism/10/2/blocks'
-    expect(hex(cache.compute(other, copy(real)))).toBe(hex(computeMessageId(other, real)))
-    expect(cache.reused).toBe(1) // only the second `forged`
-  })
 
   it('keeps at most RECENT_MESSAGE_IDS_MAX_ENTRIES pairs: at the limit all answer, past it the oldest goes', () => {
     const recent = new RecentMessageIds()

@@ -1,6 +1,6 @@
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { describe, expect, it } from 'vitest'
-import { quietEmptyLengthPrefixReads } from '../../../src/gossip/lengthPrefixReads.ts'
+import { quietEmptyLengthPrefixReads } from '../../../src/patches/lengthPrefixReads.ts'
 
 quietEmptyLengthPrefixReads()
 
@@ -27,7 +27,7 @@ function decodeChunks(decoder: LengthPrefixedDecoder, chunks: Uint8Array[]): Uin
   return chunks.flatMap((c) => [...decoder.decode(c)].map((f) => Uint8Array.from(f.subarray())))
 }
 
-describe('quietEmptyLengthPrefixReads', () => {
+describe('patches / lengthPrefixReads', () => {
   const { wire, frames } = uint16Frames([5, 300, 1, 70])
 
   it('decodes reads that end on a frame boundary without calling the length decoder on nothing', () => {

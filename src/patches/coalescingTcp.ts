@@ -5,9 +5,16 @@
  * every frame (two frames for a 77 KB block). @libp2p/tcp writes each piece with its own
  * `socket.write`, and with Nagle off (libp2p's default) each becomes its own syscall and TCP
  * segment, waking the receiver for a 2-byte prefix. Joining the pieces first (a copy of at most
- * one send, microseconds) took a 12-node devnet follower from 144 to 46 socket writes per block
- * (strace). @libp2p/tcp has no option for this and its connection class is not exported, so
+ * one send) cuts a follower's socket writes per block to about a third (strace on a devnet).
+ * @libp2p/tcp has no option for this and its connection class is not exported, so
  * the wrapper replaces `sendData` on each connection as the transport hands it to the upgrader.
+ *
+ * Upstream: no upstream issue found (searched 2026-12-05). To be filed against libp2p/js-libp2p
+ * (@libp2p/tcp): "tcp: write a multi-buffer send as one socket write" — noise hands each send to
+ * the connection as [length prefix, ciphertext, ...] and `sendData` writes every piece with its
+ * own `socket.write` (one syscall and TCP segment each with Nagle off); join the pieces (or cork
+ * the socket) per send. Related: ChainSafe/js-libp2p-noise#387 (merged 2023) joined prefix and
+ * ciphertext inside noise under the stream API of that time.
  */
 
 import type {
@@ -19,6 +26,7 @@ import type {
 } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { LibraryPatch } from './libraryPatch.ts'
 
 type TcpInit = Parameters<typeof tcp>[0]
 type TcpComponents = Parameters<ReturnType<typeof tcp>>[0]
@@ -92,4 +100,16 @@ export function coalescingTcp(init?: TcpInit): (components: TcpComponents) => Tr
       createListener({ ...options, upgrader: coalescingUpgrader(options.upgrader) })
     return transport
   }
+}
+
+export const coalescingTcpPatch: LibraryPatch = {
+  name: 'coalescingTcp',
+  packageName: '@libp2p/tcp',
+  writtenForVersion: '11.0.28',
+  scope: 'connection',
+  upstream: 'no upstream issue found (searched 2026-12-05); related ChainSafe/js-libp2p-noise#387',
+  // The connection class is not exported: coalesceSends checks each connection for sendData
+  // (test/e2e/transportWrites.test.ts proves the effect on real sockets).
+  applies: () => typeof tcp === 'function',
+  install: () => typeof tcp === 'function',
 }

@@ -1,0 +1,254 @@
+/**
+ * The per-message path (op-gossip.md §4-5): gossipsub decodes an RPC → our message-ID function
+ * (op-node's, §4.1) creates the message's record (messageRecords.ts) → gossipsub de-duplicates
+ * and dispatches the message (asyncValidation: it waits in the mcache, unforwarded) → the record
+ * joins the bounded validation queue, which runs the wire validator → the verdict goes back to
+ * gossipsub, which forwards or penalises (P4) → accepted blocks go to the consumers. Every
+ * dispatched message gets one verdict event. No libp2p import: the host hands gossipsub's
+ * events in and the verdicts out.
+ *
+ * Hot path: one record per message, created in the ID function and carried as the queued job
+ * to the accepted block; no per-message allocation beyond it and the library's own.
+ */
+import type { EventEmitter } from 'node:events'
+import type { Logger } from '../util/logger.ts'
+import type { GossipReasonCode, Verdict } from '../wire/errors.ts'
+import type { SignedEnvelope } from '../wire/types.ts'
+import type {
+  GossipHostCounters,
+  GossipHostEvents,
+  HostValidationResult,
+  HostValidator,
+} from './hostApi.ts'
+import { type MessageRecord, MessageRecords } from './messageRecords.ts'
+import type { GossipHostOptions } from './options.ts'
+import { routerVerdict } from './scoring.ts'
+import {
+  type AcceptedBlock,
+  type BlockConsumer,
+  HostReason,
+  type HostReasonCode,
+  type VerdictEvent,
+} from './types.ts'
+import { createValidationQueue, type JobOutcome } from './validationQueue.ts'
+
+export interface MessagePipelineOptions {
+  validation: GossipHostOptions['validation']
+}
+
+export interface MessagePipelineModules {
+  validator: HostValidator
+  log: Logger
+  /** Wall clock for firstSeenMs / validatedMs */
+  now: () => number
+  events: EventEmitter<GossipHostEvents>
+  /** Tells gossipsub the verdict on a message (its msgId string and propagation source). */
+  reportToRouter(msgId: string, fromPeer: string, verdict: Verdict): void
+}
+
+/** gossipsub's 'gossipsub:message' detail, as far as the pipeline reads it. */
+export interface DispatchedMessage {
+  msgId: string
+  propagationSource: { toString(): string }
+  msg: { topic: string; data: Uint8Array }
+}
+
+export interface MessagePipeline {
+  /** gossipsub's msgIdFn: op-node's ID; the first sight of a message creates its record */
+  messageId(msg: { topic: string; data: Uint8Array }): Uint8Array
+  /** gossipsub's msgIdToStrFn */
+  messageIdToString(id: Uint8Array): string
+  /** The 'gossipsub:message' handler: queues the message for validation */
+  onMessage(detail: DispatchedMessage): void
+  /** Our own message's record and decoded bytes, for publishing (see MessageRecords.own) */
+  ownMessage(topic: string, data: Uint8Array): ReturnType<MessageRecords['own']>
+  /** Counts a publish, whose message-ID call is not a received copy */
+  notePublished(): void
+  /** Adds a consumer of accepted blocks; returns its removal function */
+  addConsumer(consumer: BlockConsumer): () => void
+  /** Messages waiting for validation */
+  readonly backlog: number
+  counters(): GossipHostCounters
+  /** Drops waiting messages; verdicts of running ones are no longer reported */
+  stop(): void
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+export function createMessagePipeline(
+  opts: MessagePipelineOptions,
+  modules: MessagePipelineModules,
+): MessagePipeline {
+  const { log, events, validator } = modules
+  const records = new MessageRecords({}, { now: modules.now })
+  const consumers = new Set<BlockConsumer>()
+  const counters = {
+    idComputed: 0,
+    published: 0,
+    dispatched: 0,
+    accepted: 0,
+    rejected: 0,
+    ignored: 0,
+  }
+  let stopped = false
+
+  /**
+   * Tells gossipsub to forward an accepted message once the sockets have been polled again: the
+   * IDONTWANTs mesh peers sent while it was being validated are read first, so gossipsub skips
+   * those peers. Two setImmediates because one scheduled from the poll phase would run before
+   * the next poll. Consumers get the block at once all the same (see deliver).
+   */
+  function acceptAfterNextPoll(record: MessageRecord): void {
+    setImmediate(() =>
+      setImmediate(() => {
+        if (!stopped) modules.reportToRouter(record.idHex, record.fromPeer, 'accept')
+      }),
+    )
+  }
+
+  function report(
+    record: MessageRecord,
+    verdict: Verdict,
+    reason: GossipReasonCode | HostReasonCode | null,
+    envelope: SignedEnvelope | null,
+    timing: { startedMs: number | null; finishedMs: number },
+  ): void {
+    if (verdict === 'accept') {
+      acceptAfterNextPoll(record)
+      counters.accepted++
+    } else {
+      modules.reportToRouter(record.idHex, record.fromPeer, routerVerdict(verdict, reason))
+      if (verdict === 'reject') counters.rejected++
+      else counters.ignored++
+    }
+    const payload = envelope?.payload
+    const event: VerdictEvent = {
+      topic: record.topic,
+      messageId: record.idHex,
+      fromPeer: record.fromPeer,
+      verdict,
+      reason,
+      blockNumber: payload?.blockNumber ?? null,
+      blockHash: payload === undefined ? null : `0x${toHex(payload.blockHash)}`,
+      firstSeenMs: record.firstSeenMs,
+      queueMs: (timing.startedMs ?? timing.finishedMs) - record.enqueuedMono,
+      validationMs: timing.startedMs === null ? 0 : timing.finishedMs - timing.startedMs,
+      totalMs: timing.finishedMs - record.firstSeenMono,
+    }
+    if (verdict !== 'accept') {
+      log.debug(
+        { topic: record.topic, peer: record.fromPeer, verdict, reason },
+        'gossip message refused',
+      )
+    }
+    events.emit('verdict', event)
+  }
+
+  function deliver(block: AcceptedBlock): void {
+    events.emit('block', block)
+    for (const consumer of consumers) {
+      try {
+        const pending = consumer.onBlock(block)
+        if (pending instanceof Promise) {
+          pending.catch((err: unknown) => log.error({ err }, 'block consumer failed'))
+        }
+      } catch (err) {
+        log.error({ err }, 'block consumer failed')
+      }
+    }
+  }
+
+  function onOutcome(record: MessageRecord, outcome: JobOutcome<HostValidationResult>): void {
+    if (outcome.kind === 'timeout') {
+      // Expired while waiting: the validator never took its decoded bytes.
+      if (outcome.startedMs === null) records.release(record)
+      report(record, HostReason.VALIDATION_TIMEOUT, 'VALIDATION_TIMEOUT', null, outcome)
+      return
+    }
+    if (outcome.kind === 'error') {
+      log.error({ err: outcome.error, topic: record.topic }, 'validator threw')
+      report(record, HostReason.VALIDATOR_ERROR, 'VALIDATOR_ERROR', null, outcome)
+      return
+    }
+    const result = outcome.result
+    report(record, result.verdict, result.reason, result.envelope, outcome)
+    if (result.verdict === 'accept') {
+      deliver({
+        envelope: result.envelope,
+        topic: record.topic,
+        messageId: record.id,
+        fromPeer: record.fromPeer,
+        firstSeenMs: record.firstSeenMs,
+        validatedMs: modules.now(),
+      })
+    }
+  }
+
+  const queue = createValidationQueue<MessageRecord, HostValidationResult>(
+    { maxLength: opts.validation.queueMaxLength, concurrency: opts.validation.concurrency },
+    {
+      run(record) {
+        // The message-ID function already decompressed this exact data object: reuse it.
+        const decompressed = records.takeDecompressed(record)
+        return validator.validate(
+          record.topic,
+          record.data,
+          decompressed === null ? undefined : { decompressed },
+        )
+      },
+      onOutcome,
+      // Deadlines and durations on the monotonic clock.
+      now: () => performance.now(),
+    },
+  )
+
+  return {
+    messageId(msg) {
+      counters.idComputed++
+      return records.messageId(msg.topic, msg.data)
+    },
+    messageIdToString: (id) => records.idToString(id),
+    onMessage({ msgId, propagationSource, msg }) {
+      const mono = performance.now()
+      counters.dispatched++
+      const record = records.forDispatch(msgId, msg.topic, msg.data)
+      record.fromPeer = propagationSource.toString()
+      record.enqueuedMono = mono
+      record.deadlineMs = record.firstSeenMono + opts.validation.timeoutMs
+      if (!queue.push(record)) {
+        records.release(record)
+        report(record, HostReason.VALIDATION_QUEUE_FULL, 'VALIDATION_QUEUE_FULL', null, {
+          startedMs: null,
+          finishedMs: performance.now(),
+        })
+      }
+    },
+    ownMessage: (topic, data) => records.own(topic, data),
+    notePublished() {
+      counters.published++
+    },
+    addConsumer(consumer) {
+      consumers.add(consumer)
+      return () => consumers.delete(consumer)
+    },
+    get backlog() {
+      return queue.length
+    },
+    counters() {
+      const received = counters.idComputed - counters.published
+      return {
+        received,
+        duplicates: Math.max(0, received - counters.dispatched),
+        accepted: counters.accepted,
+        rejected: counters.rejected,
+        ignored: counters.ignored,
+      }
+    },
+    stop() {
+      stopped = true
+      queue.stop()
+    },
+  }
+}

@@ -1,0 +1,167 @@
+import { EventEmitter } from 'node:events'
+import { describe, expect, it, vi } from 'vitest'
+import type {
+  GossipHostEvents,
+  HostValidationResult,
+  HostValidator,
+} from '../../../src/gossip/hostApi.ts'
+import { createMessagePipeline } from '../../../src/gossip/messagePipeline.ts'
+import type { AcceptedBlock, VerdictEvent } from '../../../src/gossip/types.ts'
+import { silentLogger } from '../../../src/util/logger.ts'
+import type { Verdict } from '../../../src/wire/errors.ts'
+import { computeMessageId } from '../../../src/wire/msgId.ts'
+import { snappyCompress } from '../../../src/wire/snappy.ts'
+import type { SignedEnvelope } from '../../../src/wire/types.ts'
+
+const TOPIC = '/optimism/901/3/blocks'
+const PEER = '16Uiu2HAmTestPeer'
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+const body = (n: number) => new Uint8Array(200).fill(n)
+const envelope = {
+  payload: { blockNumber: 7n, blockHash: new Uint8Array(32).fill(0xab) },
+} as unknown as SignedEnvelope
+const accept: HostValidationResult = { verdict: 'accept', reason: null, envelope }
+
+/** Runs the event loop past the double setImmediate of a deferred accept. */
+const afterPolls = () =>
+  new Promise<void>((r) => setImmediate(() => setImmediate(() => setImmediate(r))))
+
+function setup(
+  validate: HostValidator['validate'],
+  validation = { queueMaxLength: 16, concurrency: 1, timeoutMs: 3000 },
+) {
+  const events = new EventEmitter<GossipHostEvents>()
+  const reports: { msgId: string; fromPeer: string; verdict: Verdict }[] = []
+  const verdicts: VerdictEvent[] = []
+  const blocks: AcceptedBlock[] = []
+  const validator = { validate: vi.fn(validate) }
+  let wall = 1_000
+  const pipeline = createMessagePipeline(
+    { validation },
+    {
+      validator,
+      log: silentLogger,
+      now: () => wall++,
+      events,
+      reportToRouter: (msgId, fromPeer, verdict) => reports.push({ msgId, fromPeer, verdict }),
+    },
+  )
+  events.on('verdict', (v) => verdicts.push(v))
+  pipeline.addConsumer({ onBlock: (b) => void blocks.push(b) })
+  /** What gossipsub does with a received copy: ID, string, then (first copy only) dispatch. */
+  function receive(data: Uint8Array, dispatch = true): string {
+    const msg = { topic: TOPIC, data }
+    const msgId = pipeline.messageIdToString(pipeline.messageId(msg))
+    if (dispatch) pipeline.onMessage({ msgId, propagationSource: PEER, msg })
+    return msgId
+  }
+  return { pipeline, validator, reports, verdicts, blocks, receive }
+}
+
+describe('gossip / messagePipeline', () => {
+  it('carries one record from the ID function to the accepted block', async () => {
+    const t = setup(() => accept)
+    const data = snappyCompress(body(1))
+    const msgId = t.receive(data)
+    expect(msgId).toBe(hex(computeMessageId(TOPIC, data)))
+    await afterPolls()
+    // The validator got the bytes the ID function decoded.
+    expect(t.validator.validate).toHaveBeenCalledWith(TOPIC, data, { decompressed: body(1) })
+    expect(t.verdicts).toHaveLength(1)
+    expect(t.verdicts[0]).toMatchObject({
+      topic: TOPIC,
+      messageId: msgId,
+      fromPeer: PEER,
+      verdict: 'accept',
+      reason: null,
+      blockNumber: 7n,
+      blockHash: `0x${'ab'.repeat(32)}`,
+      firstSeenMs: 1000,
+    })
+    expect(t.blocks).toHaveLength(1)
+    const block = t.blocks[0] as AcceptedBlock
+    expect(hex(block.messageId)).toBe(msgId)
+    expect(block).toMatchObject({ topic: TOPIC, fromPeer: PEER, firstSeenMs: 1000 })
+    expect(block.validatedMs).toBeGreaterThan(block.firstSeenMs)
+    expect(t.reports).toEqual([{ msgId, fromPeer: PEER, verdict: 'accept' }])
+    expect(t.pipeline.counters()).toEqual({
+      received: 1,
+      duplicates: 0,
+      accepted: 1,
+      rejected: 0,
+      ignored: 0,
+    })
+  })
+
+  it('forwards an accepted message only after the sockets were polled again', async () => {
+    const t = setup(() => accept)
+    t.receive(snappyCompress(body(2)))
+    await new Promise<void>((r) => queueMicrotask(r))
+    expect(t.blocks).toHaveLength(1) // consumers at once
+    expect(t.reports).toEqual([])
+    await afterPolls()
+    expect(t.reports).toHaveLength(1)
+  })
+
+  it('tells gossipsub REJECT only for penalised reasons; other rejects become IGNORE', async () => {
+    let reason: 'SNAPPY_CORRUPT' | 'TIMESTAMP_TOO_NEW' = 'SNAPPY_CORRUPT'
+    const t = setup(() => ({ verdict: 'reject', reason, envelope: null }))
+    t.receive(snappyCompress(body(3)))
+    await afterPolls()
+    reason = 'TIMESTAMP_TOO_NEW'
+    t.receive(snappyCompress(body(4)))
+    await afterPolls()
+    expect(t.reports.map((r) => r.verdict)).toEqual(['reject', 'ignore'])
+    expect(t.verdicts.map((v) => [v.verdict, v.reason])).toEqual([
+      ['reject', 'SNAPPY_CORRUPT'],
+      ['reject', 'TIMESTAMP_TOO_NEW'],
+    ])
+    expect(t.blocks).toEqual([])
+    expect(t.pipeline.counters().rejected).toBe(2)
+  })
+
+  it('counts duplicate copies and our own publishes apart from received messages', async () => {
+    const t = setup(() => accept)
+    const data = snappyCompress(body(5))
+    t.receive(data)
+    t.receive(new Uint8Array(data), false) // a second peer's copy: gossipsub drops it
+    const own = snappyCompress(body(6))
+    t.pipeline.ownMessage(TOPIC, own)
+    t.pipeline.notePublished()
+    t.pipeline.messageId({ topic: TOPIC, data: own }) // gossipsub's call on publish
+    await afterPolls()
+    expect(t.pipeline.counters()).toMatchObject({ received: 2, duplicates: 1, accepted: 1 })
+  })
+
+  it('a full queue gives IGNORE at once, a throwing validator IGNORE', async () => {
+    const t = setup(
+      () => {
+        throw new Error('boom')
+      },
+      { queueMaxLength: 1, concurrency: 1, timeoutMs: 3000 },
+    )
+    t.receive(snappyCompress(body(7))) // starts at once
+    t.receive(snappyCompress(body(8))) // waits
+    t.receive(snappyCompress(body(10))) // nowhere to wait
+    expect(t.verdicts.map((v) => v.reason)).toEqual(['VALIDATION_QUEUE_FULL'])
+    await afterPolls()
+    await afterPolls()
+    expect(t.verdicts.map((v) => v.reason)).toEqual([
+      'VALIDATION_QUEUE_FULL',
+      'VALIDATOR_ERROR',
+      'VALIDATOR_ERROR',
+    ])
+    expect(t.reports.map((r) => r.verdict)).toEqual(['ignore', 'ignore', 'ignore'])
+    expect(t.pipeline.counters().ignored).toBe(3)
+  })
+
+  it('reports nothing once stopped', async () => {
+    const t = setup(() => accept)
+    t.receive(snappyCompress(body(9)))
+    await new Promise<void>((r) => queueMicrotask(r))
+    t.pipeline.stop()
+    await afterPolls()
+    expect(t.reports).toEqual([])
+    expect(t.pipeline.backlog).toBe(0)
+  })
+})
