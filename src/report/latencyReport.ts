@@ -1,27 +1,38 @@
 /**
  * The HTML report of `op-gossip bench latency --report DIR`: one self-contained page (inline
- * SVG and CSS, no script, nothing fetched at view time) with, per block size, the headline
- * numbers, a CDF of end-to-end delivery latency, a histogram of per-hop latency, where a hop's
- * time goes, and per-node and per-block tables. The JSON result is written next to it.
+ * SVG and CSS, no script, nothing fetched at view time). It leads with the headline figures of
+ * each block size in large type, then latency against block size (when several ran), then per
+ * size: the e2e and per-hop CDF, latency per block in send order, a per-hop histogram, where a
+ * hop's time goes, and per-node and per-block tables. result.json is written next to it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LatencyBenchRun } from '../devnet/latencyBench.ts'
+import type { LatencyBenchResult, LatencyBenchRun } from '../devnet/latencyBench.ts'
 import type { Percentiles } from '../devnet/latencyStats.ts'
-import { escapeXml, renderCdfSvg, renderHistogramSvg } from './svgCharts.ts'
-
-export interface LatencyReportMeta {
-  /** The command line that produced the report */
-  command: string
-  /** ISO time */
-  generatedAt: string
-  /** e.g. "2 cores, Linux 6.1, Node v22.x" */
-  machine: string
-}
-
-const CDF_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'] as const
+import {
+  type HeadlineFigure,
+  renderFigure,
+  renderHeadline,
+  renderPage,
+  renderTable,
+} from './htmlPage.ts'
+import { blockLatencyChart, latencyCdfChart, sizeLatencyChart } from './latencyCharts.ts'
+import {
+  blockLatencySeries,
+  cpuMsPerSecond,
+  hasSeveralSizes,
+  resourceFigures,
+} from './latencyFigures.ts'
+import { type LatencyReportMeta, serializeResultFile } from './latencyResultFile.ts'
+import { renderHistogramSvg } from './svgCharts.ts'
+import { escapeXml, formatNumber } from './svgFrame.ts'
 
 const h = escapeXml
+
+const CDF_CAPTION =
+  'End-to-end: publish → first seen at a node. The wide dashed line is per hop; markers at p50, p90 and p99.'
+const PER_BLOCK_CAPTION =
+  'Warm-up and stalls show as raised points; the band spans the first to the last node per block.'
 
 function p4(p: Percentiles): string {
   return `${p.p50} / ${p.p90} / ${p.p99} / ${p.max}`
@@ -35,15 +46,47 @@ function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(0)
 }
 
-function table(header: string[], rows: string[][]): string {
-  const th = header.map((c) => `<th>${h(c)}</th>`).join('')
-  const tr = rows.map((r) => `<tr>${r.map((c) => `<td>${h(c)}</td>`).join('')}</tr>`).join('')
-  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`
+/** The large-type figures of one block size. */
+export function headlineFigures(r: LatencyBenchResult): HeadlineFigure[] {
+  const resources = resourceFigures(r)
+  const pairs = r.nodes * r.blocks
+  return [
+    {
+      name: 'delivery ratio',
+      value: r.delivery.toFixed(3),
+      detail: `${Math.round(r.delivery * pairs)} / ${pairs} deliveries`,
+    },
+    { name: 'end-to-end p50', value: formatNumber(r.e2eMs.p50), unit: 'ms' },
+    {
+      name: 'end-to-end p99',
+      value: formatNumber(r.e2eMs.p99),
+      unit: 'ms',
+      detail: `max ${r.e2eMs.max} ms`,
+    },
+    {
+      name: 'per-hop p50',
+      value: formatNumber(r.hopMs.p50),
+      unit: 'ms',
+      detail: `p99 ${r.hopMs.p99} ms`,
+    },
+    {
+      name: 'CPU per follower',
+      value: formatNumber(resources.cpuMsPerSecond.mean),
+      unit: 'ms/s',
+      detail: `busiest node ${resources.cpuMsPerSecond.max} ms/s`,
+    },
+    {
+      name: 'max RSS per node',
+      value: resources.rssMb.max.toFixed(0),
+      unit: 'MB',
+      detail: `mean ${resources.rssMb.mean.toFixed(0)} MB`,
+    },
+  ]
 }
 
 function section(run: LatencyBenchRun): string {
   const r = run.result
-  const headline = table(
+  const details = renderTable(
     ['metric', 'value'],
     [
       ['follower nodes', String(r.nodes)],
@@ -75,7 +118,7 @@ function section(run: LatencyBenchRun): string {
       ['max follower RSS', `${mb(Math.max(0, ...r.perNode.map((n) => n.rssBytes)))} MB`],
     ],
   )
-  const breakdown = table(
+  const breakdown = renderTable(
     ['part of a hop (medians)', 'ms'],
     [
       [
@@ -93,17 +136,12 @@ function section(run: LatencyBenchRun): string {
       ],
     ],
   )
-  const cdf = renderCdfSvg(
-    [
-      { name: 'end-to-end', values: run.samples.e2eMs, color: CDF_COLORS[0] },
-      { name: 'per hop', values: run.samples.hopMs, color: CDF_COLORS[1] },
-    ],
-    {
-      title: `Delivery latency CDF (${kb(r.blockBytes)} KB blocks)`,
-      unit: 'ms (log scale)',
-      logX: true,
-    },
-  )
+  const cdf = latencyCdfChart(run)
+  const { undelivered } = blockLatencySeries(r)
+  const perBlockCaption =
+    undelivered === 0
+      ? PER_BLOCK_CAPTION
+      : `${PER_BLOCK_CAPTION} ${undelivered} block(s) reached no node and are not drawn.`
   const hist = renderHistogramSvg(run.samples.hopMs, {
     title: 'Per-hop latency',
     unit: 'ms',
@@ -111,7 +149,7 @@ function section(run: LatencyBenchRun): string {
     // the tail beyond p99 goes into the last bar, so the body of the distribution stays visible
     clipAt: r.hopMs.p99,
   })
-  const nodes = table(
+  const nodes = renderTable(
     [
       'node',
       'peer',
@@ -123,6 +161,7 @@ function section(run: LatencyBenchRun): string {
       'KB recv/block',
       'RSS MB',
       'CPU s',
+      'CPU ms/s',
     ],
     r.perNode.map((n) => [
       String(n.index),
@@ -135,9 +174,10 @@ function section(run: LatencyBenchRun): string {
       kb(n.bytesPerBlock.received),
       mb(n.rssBytes),
       n.cpuSeconds.toFixed(2),
+      cpuMsPerSecond(n.cpuSeconds, r.blocks * r.blockTime).toFixed(1),
     ]),
   )
-  const blocks = table(
+  const blocks = renderTable(
     ['block', 'KB', 'snappy KB', 'nodes', 'first ms', 'median ms', 'last ms'],
     r.perBlock.map((b) => [
       String(b.number),
@@ -151,11 +191,12 @@ function section(run: LatencyBenchRun): string {
   )
   return `<section>
 <h2>${h(`${kb(r.blockBytes)} KB blocks`)}</h2>
-<div class="row"><div>${headline}</div><div>${breakdown}
+<div class="row">${renderFigure(cdf, CDF_CAPTION)}${renderFigure(blockLatencyChart(r), perBlockCaption)}</div>
+<div class="row">${renderFigure(hist)}<div>${breakdown}
 <p class="note">A hop is: first seen at a node minus first seen at the peer it got the block from
 (the publish time when that peer is the sequencer). gossipsub forwards a block only after it was
 validated, so the sender's queue wait and validation are part of the next hop.</p></div></div>
-<div class="row"><figure>${cdf}</figure><figure>${hist}</figure></div>
+<h3>Details</h3>${details}
 <h3>Per node</h3>${nodes}
 <details><summary>Per block</summary>${blocks}</details>
 </section>`
@@ -166,24 +207,21 @@ export function renderLatencyReport(
   runs: readonly LatencyBenchRun[],
   meta: LatencyReportMeta,
 ): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>op-gossip bench latency</title>
-<style>
-body{font-family:sans-serif;margin:24px;color:#222;max-width:1400px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-.row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
-figure{margin:0}.note{font-size:12px;color:#555;max-width:520px}
-section{border-top:2px solid #ddd;margin-top:24px}
-</style></head><body>
-<h1>op-gossip gossip-latency benchmark</h1>
+  const results = runs.map((r) => r.result)
+  const headlines = results
+    .map((r) => renderHeadline(`${kb(r.blockBytes)} KB blocks`, headlineFigures(r)))
+    .join('\n')
+  const sizes = hasSeveralSizes(results)
+    ? `<div class="row">${renderFigure(sizeLatencyChart(results))}</div>`
+    : ''
+  return renderPage(
+    'op-gossip bench latency',
+    `<h1>op-gossip gossip-latency benchmark</h1>
 <p><code>${h(meta.command)}</code><br>${h(meta.generatedAt)} · ${h(meta.machine)}</p>
-${runs.map(section).join('\n')}
-</body></html>
-`
+${headlines}
+${sizes}
+${runs.map(section).join('\n')}`,
+  )
 }
 
 /** Writes index.html and result.json into `dir` (created); returns the HTML path. */
@@ -195,9 +233,6 @@ export function writeLatencyReport(
   mkdirSync(dir, { recursive: true })
   const html = join(dir, 'index.html')
   writeFileSync(html, renderLatencyReport(runs, meta))
-  writeFileSync(
-    join(dir, 'result.json'),
-    `${JSON.stringify({ ...meta, results: runs.map((r) => r.result) }, null, 2)}\n`,
-  )
+  writeFileSync(join(dir, 'result.json'), serializeResultFile(runs, meta))
   return html
 }

@@ -1,22 +1,37 @@
 /**
- * Two small self-contained SVG charts for benchmark reports: an empirical CDF and a histogram.
- * Written by hand because the report must open offline with no script or network access, and a
- * charting library would either need a runtime in the page or a headless browser to render.
+ * The report's distribution charts: an empirical CDF of one or more samples, and a histogram.
+ * Frame, scales and legend come from svgFrame.ts.
  */
+import {
+  type ChartSize,
+  createFrame,
+  escapeXml,
+  type Frame,
+  formatNumber,
+  linearScaleFor,
+  logScaleFor,
+  MARGIN,
+  maxOf,
+  niceCeil,
+  renderAxes,
+  renderLegend,
+  renderMarker,
+  type Scale,
+  type SeriesStyle,
+  scaleStart,
+  strokeAttributes,
+  wrapSvg,
+} from './svgFrame.ts'
 
-export interface ChartSize {
-  /** @default 640 px */
-  width?: number
-  /** @default 320 px */
-  height?: number
-}
-
-export interface CdfSeries {
+export interface CdfSeries extends SeriesStyle {
   name: string
   /** Samples (any order) */
   values: readonly number[]
-  /** CSS colour */
-  color: string
+  /**
+   * Known points of the distribution instead of samples (a saved result without its samples):
+   * drawn as straight segments with a marker at each, when `values` is empty
+   */
+  quantiles?: ReadonlyArray<{ fraction: number; value: number }>
 }
 
 export interface CdfChartOptions extends ChartSize {
@@ -38,156 +53,84 @@ export interface HistogramOptions extends ChartSize {
   clipAt?: number
 }
 
-const MARGIN = { left: 56, right: 16, top: 32, bottom: 44 } as const
-const TICKS = 5
 /** Points drawn per CDF series at most (larger samples are thinned evenly). */
 export const MAX_CDF_POINTS = 2000
+/** Where a series with a marker shape gets its markers on a CDF. */
+export const CDF_MARKER_QUANTILES = [0.5, 0.9, 0.99] as const
 
-/** Escapes text for SVG/HTML content and attribute values. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
+/** Nearest-rank index of quantile `q` in a sorted sample of `n` values. */
+function rankIndex(n: number, q: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))
 }
 
-/** A "nice" axis maximum (1, 2, 2.5 or 5 times a power of ten) at or above `x`. */
-export function niceCeil(x: number): number {
-  if (!(x > 0)) return 1
-  const p = 10 ** Math.floor(Math.log10(x))
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= x) return m * p
-  return 10 * p
-}
-
-function fmt(x: number): string {
-  if (x === 0) return '0'
-  if (Math.abs(x) >= 100) return x.toFixed(0)
-  if (Math.abs(x) >= 10) return x.toFixed(1).replace(/\.0$/, '')
-  return x.toFixed(2).replace(/0+$/, '').replace(/\.$/, '')
-}
-
-interface Frame {
-  width: number
-  height: number
-  plotW: number
-  plotH: number
-  /** x-axis tick values */
-  xTicks: number[]
-  yMax: number
-  x(v: number): number
-  y(v: number): number
-}
-
-/** The x scale: linear from 0 to xMax, or logarithmic over whole decades around [min, max]. */
-type XScale = { kind: 'linear'; max: number } | { kind: 'log'; min: number; max: number }
-
-/** A log scale covering `values` (non-positive values are drawn at the left edge). */
-export function logScaleFor(values: readonly number[]): { kind: 'log'; min: number; max: number } {
-  const positive = values.filter((v) => v > 0)
-  const lo = positive.length === 0 ? 0.1 : Math.min(...positive)
-  const hi = positive.length === 0 ? 1 : Math.max(...positive)
-  const min = 10 ** Math.floor(Math.log10(lo))
-  const max = 10 ** Math.ceil(Math.log10(hi))
-  return { kind: 'log', min, max: max > min ? max : min * 10 }
-}
-
-function frame(size: ChartSize, scale: XScale, yMax: number): Frame {
-  const width = size.width ?? 640
-  const height = size.height ?? 320
-  const plotW = width - MARGIN.left - MARGIN.right
-  const plotH = height - MARGIN.top - MARGIN.bottom
-  let x: (v: number) => number
-  let xTicks: number[]
-  if (scale.kind === 'linear') {
-    x = (v) => MARGIN.left + (v / scale.max) * plotW
-    xTicks = Array.from({ length: TICKS + 1 }, (_, i) => (scale.max * i) / TICKS)
-  } else {
-    const l0 = Math.log10(scale.min)
-    const span = Math.log10(scale.max) - l0
-    x = (v) => MARGIN.left + ((Math.log10(Math.max(v, scale.min)) - l0) / span) * plotW
-    xTicks = Array.from({ length: Math.round(span) + 1 }, (_, i) => 10 ** (l0 + i))
+/** The step path of one sorted sample. */
+function cdfPath(sorted: readonly number[], x: (v: number) => number, y: (v: number) => number) {
+  const n = sorted.length
+  const step = Math.max(1, Math.ceil(n / MAX_CDF_POINTS))
+  let d = ''
+  for (let i = 0; i < n; i += step) {
+    const px = x(sorted[i] as number).toFixed(1)
+    d += ` L${px},${y(i / n).toFixed(1)} L${px},${y(Math.min(i + step, n) / n).toFixed(1)}`
   }
-  return {
-    width,
-    height,
-    plotW,
-    plotH,
-    xTicks,
-    yMax,
-    x,
-    y: (v) => MARGIN.top + plotH - (v / yMax) * plotH,
-  }
+  return d
 }
 
-function axes(
+function renderQuantileLine(
+  s: CdfSeries,
+  quantiles: NonNullable<CdfSeries['quantiles']>,
   f: Frame,
-  title: string,
-  xLabel: string,
-  yLabel: string,
-  yFmt: (v: number) => string,
-) {
-  const parts: string[] = []
-  parts.push(
-    `<text x="${f.width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  unit: string,
+): string {
+  const points = quantiles.map((q) => `${f.x(q.value).toFixed(1)},${f.y(q.fraction).toFixed(1)}`)
+  const markers = quantiles.map((q) =>
+    s.marker === undefined
+      ? ''
+      : `<g>${renderMarker(s.marker, f.x(q.value), f.y(q.fraction), s.color)}<title>${escapeXml(`${s.name} ${q.fraction * 100}%: ${formatNumber(q.value)} ${unit}`)}</title></g>`,
   )
-  for (const xv of f.xTicks) {
-    const x = f.x(xv).toFixed(1)
-    parts.push(
-      `<line x1="${x}" y1="${MARGIN.top}" x2="${x}" y2="${MARGIN.top + f.plotH}" stroke="#e5e5e5"/>`,
-      `<text x="${x}" y="${MARGIN.top + f.plotH + 16}" text-anchor="middle" font-size="11">${fmt(xv)}</text>`,
-    )
-  }
-  for (let i = 0; i <= TICKS; i++) {
-    const yv = (f.yMax * i) / TICKS
-    const y = f.y(yv).toFixed(1)
-    parts.push(
-      `<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + f.plotW}" y2="${y}" stroke="#e5e5e5"/>`,
-      `<text x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${yFmt(yv)}</text>`,
-    )
-  }
-  parts.push(
-    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${f.plotW}" height="${f.plotH}" fill="none" stroke="#888"/>`,
-    `<text x="${MARGIN.left + f.plotW / 2}" y="${f.height - 8}" text-anchor="middle" font-size="12">${escapeXml(xLabel)}</text>`,
-    `<text x="14" y="${MARGIN.top + f.plotH / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${MARGIN.top + f.plotH / 2})">${escapeXml(yLabel)}</text>`,
-  )
-  return parts.join('')
+  return `<polyline points="${points.join(' ')}" fill="none" ${strokeAttributes(s)}/>${markers.join('')}`
 }
 
-function svg(f: Frame, body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" font-family="sans-serif">${body}</svg>`
-}
-
-/** Empirical CDF (a step line per series) of one or more samples on a shared x axis. */
+/**
+ * Empirical CDF (a step line per series) of one or more samples on a shared x axis. Later
+ * series are drawn on top; each keeps its colour, dash and (at p50, p90, p99) marker, so two
+ * series that coincide stay distinguishable when the lower one is drawn wider.
+ */
 export function renderCdfSvg(series: readonly CdfSeries[], opts: CdfChartOptions): string {
-  const all = series.flatMap((s) => s.values)
-  const scale: XScale =
-    opts.logX === true
-      ? logScaleFor(all)
-      : { kind: 'linear', max: niceCeil(all.length === 0 ? 1 : Math.max(...all)) }
-  const f = frame(opts, scale, 1)
-  const parts = [axes(f, opts.title, opts.unit, 'fraction of deliveries', (v) => fmt(v))]
-  series.forEach((s, k) => {
-    const sorted = Array.from(Float64Array.from(s.values).sort())
-    if (sorted.length > 0) {
-      const step = Math.max(1, Math.ceil(sorted.length / MAX_CDF_POINTS))
-      let d = `M${f.x(scale.kind === 'log' ? scale.min : 0).toFixed(1)},${f.y(0).toFixed(1)}`
-      for (let i = 0; i < sorted.length; i += step) {
-        const v = sorted[i] as number
-        d += ` L${f.x(v).toFixed(1)},${f.y(i / sorted.length).toFixed(1)}`
-        d += ` L${f.x(v).toFixed(1)},${f.y(Math.min(i + step, sorted.length) / sorted.length).toFixed(1)}`
-      }
-      parts.push(`<path d="${d}" fill="none" stroke="${escapeXml(s.color)}" stroke-width="2"/>`)
+  const all = series.flatMap((s) =>
+    s.values.length > 0 ? s.values : (s.quantiles ?? []).map((q) => q.value),
+  )
+  const scale: Scale = opts.logX === true ? logScaleFor(all) : linearScaleFor(all)
+  const legend = series.map((s) => ({
+    label:
+      s.values.length === 0 && s.quantiles !== undefined
+        ? s.name
+        : `${s.name} (n=${s.values.length})`,
+    style: s,
+  }))
+  const f = createFrame(opts, scale, { kind: 'linear', max: 1 }, legend)
+  const parts = [renderAxes(f, { title: opts.title, x: opts.unit, y: 'fraction of deliveries' })]
+  for (const s of series) {
+    if (s.values.length === 0 && s.quantiles !== undefined) {
+      parts.push(renderQuantileLine(s, s.quantiles, f, opts.unit))
+      continue
     }
-    const ly = MARGIN.top + 14 + k * 16
-    const lx = MARGIN.left + f.plotW - 150
+    const sorted = Array.from(Float64Array.from(s.values).sort())
+    if (sorted.length === 0) continue
+    const start = `M${f.x(scaleStart(scale)).toFixed(1)},${f.y(0).toFixed(1)}`
     parts.push(
-      `<rect x="${lx}" y="${ly - 8}" width="12" height="4" fill="${escapeXml(s.color)}"/>`,
-      `<text x="${lx + 18}" y="${ly - 4}" dominant-baseline="middle" font-size="11">${escapeXml(`${s.name} (n=${s.values.length})`)}</text>`,
+      `<path d="${start}${cdfPath(sorted, f.x, f.y)}" fill="none" ${strokeAttributes(s)}/>`,
     )
-  })
-  return svg(f, parts.join(''))
+    if (s.marker === undefined) continue
+    for (const q of CDF_MARKER_QUANTILES) {
+      const i = rankIndex(sorted.length, q)
+      const v = sorted[i] as number
+      parts.push(
+        `<g>${renderMarker(s.marker, f.x(v), f.y((i + 1) / sorted.length), s.color)}<title>${escapeXml(`${s.name} p${q * 100}: ${formatNumber(v)} ${opts.unit}`)}</title></g>`,
+      )
+    }
+  }
+  parts.push(renderLegend(f))
+  return wrapSvg(f, parts.join(''), opts.title)
 }
 
 /** Bin counts of `values` over [0, xMax) in `bins` equal bins; the last bin includes xMax. */
@@ -206,13 +149,13 @@ export function histogramCounts(values: readonly number[], xMax: number, bins: n
  */
 export function renderHistogramSvg(values: readonly number[], opts: HistogramOptions): string {
   const bins = opts.bins ?? 30
-  const top = values.length === 0 ? 1 : Math.max(...values)
+  const top = values.length === 0 ? 1 : maxOf(values)
   const xMax = niceCeil(opts.clipAt === undefined ? top : Math.min(top, opts.clipAt))
   const clipped = values.filter((v) => v > xMax).length
   const counts = histogramCounts(values, xMax, bins)
   const yMax = niceCeil(Math.max(1, ...counts))
-  const f = frame(opts, { kind: 'linear', max: xMax }, yMax)
-  const parts = [axes(f, opts.title, opts.unit, 'count', (v) => fmt(v))]
+  const f = createFrame(opts, { kind: 'linear', max: xMax }, { kind: 'linear', max: yMax })
+  const parts = [renderAxes(f, { title: opts.title, x: opts.unit, y: 'count' })]
   const color = escapeXml(opts.color ?? '#3b7dd8')
   const binW = f.plotW / bins
   counts.forEach((c, i) => {
@@ -220,16 +163,16 @@ export function renderHistogramSvg(values: readonly number[], opts: HistogramOpt
     const y = f.y(c)
     const range =
       i === bins - 1 && clipped > 0
-        ? `≥ ${fmt((i * xMax) / bins)}`
-        : `${fmt((i * xMax) / bins)}–${fmt(((i + 1) * xMax) / bins)}`
+        ? `≥ ${formatNumber((i * xMax) / bins)}`
+        : `${formatNumber((i * xMax) / bins)}–${formatNumber(((i + 1) * xMax) / bins)}`
     parts.push(
       `<rect x="${(MARGIN.left + i * binW + 0.5).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, binW - 1).toFixed(1)}" height="${(MARGIN.top + f.plotH - y).toFixed(1)}" fill="${color}"><title>${range} ${escapeXml(opts.unit)}: ${c}</title></rect>`,
     )
   })
   if (clipped > 0) {
     parts.push(
-      `<text x="${MARGIN.left + f.plotW - 4}" y="${MARGIN.top + 14}" text-anchor="end" font-size="11">${clipped} above ${fmt(xMax)} ${escapeXml(opts.unit)} in the last bar</text>`,
+      `<text x="${MARGIN.left + f.plotW - 4}" y="${MARGIN.top + 14}" text-anchor="end" font-size="11">${clipped} above ${formatNumber(xMax)} ${escapeXml(opts.unit)} in the last bar</text>`,
     )
   }
-  return svg(f, parts.join(''))
+  return wrapSvg(f, parts.join(''), opts.title)
 }

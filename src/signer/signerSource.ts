@@ -19,7 +19,7 @@
  * first); zero → C opens no window and leaves an earlier one as it was. The first value read from
  * L1 opens no window, whatever the last known value was. A fixed signer never rotates.
  */
-import { createPublicClient, http, type PublicClient } from 'viem'
+import type { PublicClient } from 'viem'
 import type { ChainConfig } from '../chains/types.ts'
 import { OpGossipError } from '../util/errors.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
@@ -143,6 +143,25 @@ export interface SignerSource {
   onChange(listener: (change: SignerChange) => void): () => void
 }
 
+/**
+ * viem's public client on `url`, loaded on first use: viem is large, and a node that reads no L1
+ * (a fixed signer, every devnet node) should not pay its memory and start-up time.
+ */
+function viemL1Client(url: string, timeoutMs: number): SignerL1Client {
+  let client: Promise<PublicClient> | undefined
+  const get = () =>
+    (client ??= import('viem').then(
+      ({ createPublicClient, http }) =>
+        createPublicClient({
+          transport: http(url, { timeout: timeoutMs, retryCount: 1 }),
+        }) as PublicClient,
+    ))
+  return {
+    getStorageAt: async (args) => (await get()).getStorageAt(args),
+    getChainId: async () => (await get()).getChainId(),
+  }
+}
+
 /** Options for a chain plus the operator's flags (the chain gives SystemConfig, L1 id, fallback). */
 export function signerOptionsForChain(
   chain: ChainConfig,
@@ -222,12 +241,7 @@ export function createSignerSource(
     }
     l1 =
       modules.l1Client ??
-      (createPublicClient({
-        transport: http(opts.l1Url, {
-          timeout: opts.l1RequestTimeoutMs ?? DEFAULT_L1_REQUEST_TIMEOUT_MS,
-          retryCount: 1,
-        }),
-      }) as PublicClient)
+      viemL1Client(opts.l1Url as string, opts.l1RequestTimeoutMs ?? DEFAULT_L1_REQUEST_TIMEOUT_MS)
   }
 
   let current: Uint8Array | null = null

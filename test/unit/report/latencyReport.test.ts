@@ -4,16 +4,20 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { LatencyBenchRun } from '../../../src/devnet/latencyBench.ts'
 import { summarizeLatency } from '../../../src/devnet/latencyStats.ts'
-import { renderLatencyReport, writeLatencyReport } from '../../../src/report/latencyReport.ts'
+import { E2E_STYLE, HOP_STYLE } from '../../../src/report/latencyCharts.ts'
 import {
-  escapeXml,
+  headlineFigures,
+  renderLatencyReport,
+  writeLatencyReport,
+} from '../../../src/report/latencyReport.ts'
+import {
   histogramCounts,
-  logScaleFor,
   MAX_CDF_POINTS,
-  niceCeil,
   renderCdfSvg,
   renderHistogramSvg,
 } from '../../../src/report/svgCharts.ts'
+import { escapeXml, logScaleFor, niceCeil } from '../../../src/report/svgFrame.ts'
+import { syntheticLatencyRun } from './syntheticLatencyRun.ts'
 
 function run(): LatencyBenchRun {
   const { summary, samples } = summarizeLatency({
@@ -132,6 +136,77 @@ describe('report / latencyReport', () => {
       const json = JSON.parse(readFileSync(join(dir, 'r', 'result.json'), 'utf8'))
       expect(json.results[0].nodes).toBe(2)
       expect(json.results[0].e2eMs.max).toBe(7)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  const meta = { command: 'c', generatedAt: 'g', machine: 'm' }
+
+  it('leads with the headline figures of each size in large type', () => {
+    const r = syntheticLatencyRun().result
+    const figures = headlineFigures(r)
+    expect(figures.map((f) => f.name)).toEqual([
+      'delivery ratio',
+      'end-to-end p50',
+      'end-to-end p99',
+      'per-hop p50',
+      'CPU per follower',
+      'max RSS per node',
+    ])
+    expect(figures[0]).toMatchObject({ value: '0.999', detail: '719 / 720 deliveries' })
+    const html = renderLatencyReport([syntheticLatencyRun()], meta)
+    const headline = html.indexOf('class="headline"')
+    expect(headline).toBeGreaterThan(0)
+    expect(headline).toBeLessThan(html.indexOf('<svg'))
+    expect(html).toContain(`<div class="value">${figures[1]?.value}<span class="unit">ms</span>`)
+  })
+
+  it('draws per-hop first (wide, dashed) and end-to-end last, so neither hides the other', () => {
+    const html = renderLatencyReport([syntheticLatencyRun({ directPeers: 12 })], meta)
+    const cdf = html.slice(html.indexOf('aria-label="Delivery latency CDF'))
+    const hop = cdf.indexOf(`stroke="${HOP_STYLE.color}" stroke-width="5" stroke-dasharray="9 5"`)
+    const e2e = cdf.indexOf(`stroke="${E2E_STYLE.color}" stroke-width="2"/>`)
+    expect(hop).toBeGreaterThan(0)
+    expect(e2e).toBeGreaterThan(hop)
+    expect(cdf).toContain('>per hop (n=')
+    expect(cdf).toContain('>end-to-end (n=')
+  })
+
+  it('draws latency per block in send order, and against size only when sizes differ', () => {
+    const one = renderLatencyReport([syntheticLatencyRun()], meta)
+    expect(one).toContain('Latency per block (send order)')
+    const perBlock = one.slice(one.indexOf('aria-label="Latency per block'))
+    const points = /<polyline points="([^"]+)"/.exec(perBlock)?.[1]?.split(' ') ?? []
+    expect(points).toHaveLength(60)
+    expect(one).not.toContain('Latency against block size')
+    const sizes = renderLatencyReport(
+      [syntheticLatencyRun(), syntheticLatencyRun({ blockBytes: 1_000_000 })],
+      meta,
+    )
+    expect(sizes).toContain('Latency against block size')
+    expect(sizes.indexOf('Latency against block size')).toBeLessThan(
+      sizes.indexOf('Delivery latency CDF'),
+    )
+  })
+
+  it('says how many blocks reached no node', () => {
+    const run = syntheticLatencyRun()
+    const perBlock = run.result.perBlock.map((b, i) =>
+      i === 0 ? { ...b, received: 0, firstMs: null, medianMs: null, lastMs: null } : b,
+    )
+    const html = renderLatencyReport([{ ...run, result: { ...run.result, perBlock } }], meta)
+    expect(html).toContain('1 block(s) reached no node and are not drawn.')
+  })
+
+  it('keeps the raw samples in result.json for bench compare', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opg-report-'))
+    try {
+      const run = syntheticLatencyRun()
+      writeLatencyReport(dir, [run], meta)
+      const json = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'))
+      expect(json.samples[0].e2eMs).toHaveLength(run.samples.e2eMs.length)
+      expect(json.samples[0].hopMs).toHaveLength(run.samples.hopMs.length)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
