@@ -19,14 +19,36 @@
  * first); zero → C opens no window and leaves an earlier one as it was. The first value read from
  * L1 opens no window, whatever the last known value was. A fixed signer never rotates.
  */
-import type { PublicClient } from 'viem'
 import type { ChainConfig } from '../chains/types.ts'
-import { OpGossipError } from '../util/errors.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
+import {
+  afterCurrentSignerVerified,
+  afterReload,
+  type GraceWindowState,
+  NO_GRACE_WINDOW,
+  previousInGrace,
+} from './graceWindow.ts'
+import { type SignerL1Client, viemL1Client } from './l1Reader.ts'
+import {
+  addressFromStorageWord,
+  addressHex,
+  parseSignerAddress,
+  redactUrl,
+  SignerSourceError,
+  SignerSourceErrorCode,
+  sameAddress,
+  UNSAFE_BLOCK_SIGNER_SLOT,
+} from './signerAddress.ts'
 
-/** `keccak256("systemconfig.unsafeblocksigner")`: SystemConfig's storage slot for the signer. */
-export const UNSAFE_BLOCK_SIGNER_SLOT =
-  '0x65a7ed542fb37fe237fdfbdd70b31598523fe5b32879e307bae27a0bd9581c08' as const
+export type { SignerL1Client } from './l1Reader.ts'
+export {
+  addressFromStorageWord,
+  parseSignerAddress,
+  redactUrl,
+  SignerSourceError,
+  SignerSourceErrorCode,
+  UNSAFE_BLOCK_SIGNER_SLOT,
+} from './signerAddress.ts'
 
 /** op-node `l1.runtime-config-reload-interval` default. */
 export const DEFAULT_RUNTIME_CONFIG_RELOAD_INTERVAL_MS = 10 * 60 * 1000
@@ -37,46 +59,7 @@ export const DEFAULT_SIGNER_GRACE_PERIOD_MS = 3 * 60 * 60_000
 /** Per-request timeout for L1 reads. */
 export const DEFAULT_L1_REQUEST_TIMEOUT_MS = 10_000
 
-const ADDRESS_LENGTH_BYTES = 20
-const ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/
-
 export type SignerOrigin = 'flag' | 'l1' | 'last-known' | 'none'
-
-export const SignerSourceErrorCode = {
-  /** `--p2p.unsafe-block-signer` is not a 20-byte address */
-  BAD_ADDRESS: 'SIGNER_BAD_ADDRESS',
-  /** `--l1` given but the chain has no SystemConfig address to read */
-  NO_SYSTEM_CONFIG: 'SIGNER_NO_SYSTEM_CONFIG',
-  /** The L1 RPC answers for a different chain than the rollup's L1 */
-  L1_WRONG_CHAIN: 'SIGNER_L1_WRONG_CHAIN',
-} as const
-export type SignerSourceErrorCode =
-  (typeof SignerSourceErrorCode)[keyof typeof SignerSourceErrorCode]
-
-/** The flag each code is about (its messages name it too), when there is one. */
-const SIGNER_SOURCE_ERROR_FLAGS: Partial<Record<SignerSourceErrorCode, string>> = {
-  [SignerSourceErrorCode.NO_SYSTEM_CONFIG]: '--l1',
-  [SignerSourceErrorCode.L1_WRONG_CHAIN]: '--l1',
-}
-
-/** Every code is a configuration problem: a bad address, or an `--l1` that cannot serve. */
-export class SignerSourceError extends OpGossipError<SignerSourceErrorCode> {
-  override readonly name = 'SignerSourceError'
-  constructor(code: SignerSourceErrorCode, message: string) {
-    const flag = SIGNER_SOURCE_ERROR_FLAGS[code]
-    super(code, message, { kind: 'configuration', ...(flag === undefined ? {} : { flag }) })
-  }
-}
-
-/** The two L1 calls the source makes; viem's public client satisfies it, tests may stub it. */
-export interface SignerL1Client {
-  getStorageAt(args: {
-    address: `0x${string}`
-    slot: `0x${string}`
-    blockTag: 'latest'
-  }): Promise<`0x${string}` | undefined>
-  getChainId(): Promise<number>
-}
 
 export interface SignerSourceOptions {
   /** `--p2p.unsafe-block-signer`: wins over everything and is never reloaded */
@@ -143,25 +126,6 @@ export interface SignerSource {
   onChange(listener: (change: SignerChange) => void): () => void
 }
 
-/**
- * viem's public client on `url`, loaded on first use: viem is large, and a node that reads no L1
- * (a fixed signer, every devnet node) should not pay its memory and start-up time.
- */
-function viemL1Client(url: string, timeoutMs: number): SignerL1Client {
-  let client: Promise<PublicClient> | undefined
-  const get = () =>
-    (client ??= import('viem').then(
-      ({ createPublicClient, http }) =>
-        createPublicClient({
-          transport: http(url, { timeout: timeoutMs, retryCount: 1 }),
-        }) as PublicClient,
-    ))
-  return {
-    getStorageAt: async (args) => (await get()).getStorageAt(args),
-    getChainId: async () => (await get()).getChainId(),
-  }
-}
-
 /** Options for a chain plus the operator's flags (the chain gives SystemConfig, L1 id, fallback). */
 export function signerOptionsForChain(
   chain: ChainConfig,
@@ -175,43 +139,6 @@ export function signerOptionsForChain(
   if (chain.l1ChainId !== undefined) opts.l1ChainId = chain.l1ChainId
   if (chain.unsafeBlockSigner !== undefined) opts.lastKnownSigner = chain.unsafeBlockSigner
   return opts
-}
-
-/** Parses a 0x-hex 20-byte address; throws SignerSourceError BAD_ADDRESS. */
-export function parseSignerAddress(text: string): Uint8Array {
-  if (!ADDRESS_PATTERN.test(text)) {
-    throw new SignerSourceError(
-      SignerSourceErrorCode.BAD_ADDRESS,
-      `unsafe block signer must be a 0x-prefixed 20-byte hex address, got ${JSON.stringify(text)}`,
-    )
-  }
-  return new Uint8Array(Buffer.from(text.slice(2), 'hex'))
-}
-
-/** The address in a 32-byte storage word (right-aligned), or null for the zero word. */
-export function addressFromStorageWord(word: `0x${string}` | undefined): Uint8Array | null {
-  if (word === undefined || word === '0x') return null
-  const bytes = Buffer.from(word.slice(2).padStart(64, '0'), 'hex')
-  const address = new Uint8Array(bytes.subarray(bytes.length - ADDRESS_LENGTH_BYTES))
-  return address.every((b) => b === 0) ? null : address
-}
-
-function addressHex(address: Uint8Array | null): `0x${string}` | null {
-  return address === null ? null : `0x${Buffer.from(address).toString('hex')}`
-}
-
-function sameAddress(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === null || b === null) return a === b
-  return Buffer.from(a).equals(Buffer.from(b))
-}
-
-/** The URL's origin only: paths and query strings of RPC URLs often hold API keys. */
-export function redactUrl(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return '[unparseable url]'
-  }
 }
 
 export function createSignerSource(
@@ -246,10 +173,7 @@ export function createSignerSource(
 
   let current: Uint8Array | null = null
   let origin: SignerOrigin = 'none'
-  // The rotated-out signer and when the rotation was seen (op-node's prevP2PBlockSignerAddr and
-  // signerChangeTime); the window's end is derived, so it closes without a timer.
-  let previous: Uint8Array | null = null
-  let rotatedAtMs = 0
+  let grace: GraceWindowState = NO_GRACE_WINDOW
   let timer: NodeJS.Timeout | undefined
   let warnedNone = false
   let loadedFromL1 = false
@@ -271,32 +195,23 @@ export function createSignerSource(
     for (const listener of listeners) listener({ signer, previous, origin })
   }
 
-  function graceEndsAtMs(): number | null {
-    return previous === null ? null : rotatedAtMs + gracePeriodMs
-  }
+  const previousSigner = () => previousInGrace(grace, now(), gracePeriodMs)
 
-  function previousInGrace(): Uint8Array | null {
-    if (previous === null) return null
-    // op-node: `time.Since(change) > grace` ends it, so the window is still open at its end.
-    if (now() - rotatedAtMs > gracePeriodMs) return null
-    return previous
-  }
-
-  /** op-node's rotateSigner: only a change away from a non-zero L1 value opens a window. */
+  /** A reload read `next`: the first L1 value opens no window, whatever was there before it. */
   function rotate(next: Uint8Array | null): void {
-    if (loadedFromL1 && current !== null && !sameAddress(current, next)) {
-      previous = current
-      rotatedAtMs = now()
-      log.info(
-        {
-          signer: addressHex(next),
-          previousSigner: addressHex(previous),
-          graceWindowEndsAt: new Date(rotatedAtMs + gracePeriodMs).toISOString(),
-          systemConfig,
-        },
-        'unsafe block signer rotated on L1: the previous signer is accepted until its grace window ends or a block of the new signer verifies',
-      )
-    }
+    if (!loadedFromL1) return
+    const before = grace
+    grace = afterReload(grace, current, next, now())
+    if (grace === before) return
+    log.info(
+      {
+        signer: addressHex(next),
+        previousSigner: addressHex(grace.previous),
+        graceWindowEndsAt: new Date(grace.rotatedAtMs + gracePeriodMs).toISOString(),
+        systemConfig,
+      },
+      'unsafe block signer rotated on L1: the previous signer is accepted until its grace window ends or a block of the new signer verifies',
+    )
   }
 
   async function readL1(): Promise<Uint8Array | null> {
@@ -350,22 +265,23 @@ export function createSignerSource(
 
   return {
     current: () => current,
-    previousInGrace,
+    previousInGrace: previousSigner,
     currentSignerVerified() {
-      if (previous === null || current === null) return
+      const before = grace
+      grace = afterCurrentSignerVerified(grace, current)
+      if (grace === before) return
       log.info(
-        { signer: addressHex(current), previousSigner: addressHex(previous) },
+        { signer: addressHex(current), previousSigner: addressHex(before.previous) },
         'a block of the current signer verified: the previous signer grace window is closed',
       )
-      previous = null
     },
     status() {
-      const open = previousInGrace()
+      const open = previousSigner()
       return {
         signer: addressHex(current),
         origin,
         previousSigner: addressHex(open),
-        graceWindowEndsAtMs: open === null ? null : graceEndsAtMs(),
+        graceWindowEndsAtMs: open === null ? null : grace.rotatedAtMs + gracePeriodMs,
         gracePeriodMs,
       }
     },
