@@ -16,7 +16,7 @@ import type { P2pPeerInfo, P2pStatusSource } from './statusSources.ts'
 /** A manual block lasts until unblocked; 100 years stands in for "forever". */
 export const MANUAL_BLOCK_DURATION_MS = 100 * 365 * 24 * 3_600_000
 
-/** The host members the adapter reads. `disconnect` is optional until the host offers it. */
+/** The host members the adapter reads. */
 export type P2pHostView = Pick<
   GossipHost,
   | 'peerId'
@@ -37,10 +37,8 @@ export type P2pHostView = Pick<
   | 'protectPeer'
   | 'unprotectPeer'
   | 'protectedPeers'
-> & {
-  /** Closes every connection to the peer */
-  disconnect?(peerId: string): Promise<void>
-}
+  | 'disconnect'
+>
 
 export type DiscoveryView = Pick<Discovery, 'enr' | 'tableSize' | 'knownPeers' | 'tableEnrs'>
 
@@ -186,10 +184,9 @@ export function createP2pStatusSource(
       }
     },
 
+    /** op-node's disconnectPeer also lifts a block on the peer (`rpc_server.go` DisconnectPeer). */
     async disconnectPeer(peerId) {
-      if (host.disconnect === undefined) {
-        throw new Error('disconnecting a peer is not supported by this gossip host')
-      }
+      if (host.unban(peerId)) modules.onManualUnban?.(peerId)
       await host.disconnect(peerId)
     },
   }

@@ -219,16 +219,13 @@ describe('e2e / rpc', () => {
     expect(metricValue(s, 'op_gossip_peer_unbans_total', { reason: 'manual' })).toBe(1)
   })
 
-  it('opp2p_disconnectPeer validates its param and needs the host to offer disconnect', async () => {
+  it('opp2p_disconnectPeer validates its param, hangs up and lifts a block like op-node', async () => {
     expect((await call('opp2p_disconnectPeer', ['not-a-peer'])).error?.code).toBe(-32602)
-    // host.ts has no disconnect(peerId) yet; src/status/p2pStatusSource.ts uses it once it does.
-    const res = await call('opp2p_disconnectPeer', [c.host.peerId])
-    if ('disconnect' in b.host) expect(res.result).toBeNull()
-    else
-      expect(res.error).toEqual({
-        code: -32000,
-        message: 'disconnecting a peer is not supported by this gossip host',
-      })
+    expect((await call('opp2p_blockPeer', [c.host.peerId])).result).toBeNull()
+    expect((await call('opp2p_listBlockedPeers', [])).result).toContain(c.host.peerId)
+    expect((await call('opp2p_disconnectPeer', [c.host.peerId])).result).toBeNull()
+    expect((await call('opp2p_listBlockedPeers', [])).result).not.toContain(c.host.peerId)
+    expect(b.host.peers().map((p) => p.peerId)).not.toContain(c.host.peerId)
   })
 
   it('answers bad requests to the running node with JSON-RPC errors', async () => {

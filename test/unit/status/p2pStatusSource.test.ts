@@ -41,7 +41,10 @@ describe('status / p2pStatusSource: blocks and protection', () => {
       peerScores: () => ({ [A]: 0 }),
       bans: () => [],
       ban: () => ({ peerId: A, untilMs: 0, score: null }),
-      unban: () => false,
+      unban: (p: string) => {
+        calls.push(`unban ${p}`)
+        return true
+      },
       dial: async () => A,
       routerSettings: () => {
         throw new Error('not started')
@@ -61,6 +64,7 @@ describe('status / p2pStatusSource: blocks and protection', () => {
       protectPeer: (p: string) => void protectedIds.add(p),
       unprotectPeer: (p: string) => protectedIds.delete(p),
       protectedPeers: () => [...protectedIds],
+      disconnect: async (p: string) => void calls.push(`disconnect ${p}`),
     } satisfies P2pHostView
     return { host, calls }
   }
@@ -89,6 +93,15 @@ describe('status / p2pStatusSource: blocks and protection', () => {
     expect((await source.peers())[0]?.isProtected).toBe(true)
     await source.unprotectPeer?.(A)
     expect((await source.peers())[0]?.isProtected).toBe(false)
+  })
+
+  it("disconnectPeer lifts the peer's block and hangs up, like op-node", async () => {
+    const { host, calls } = hostView()
+    const unbanned: string[] = []
+    const source = createP2pStatusSource(host, { onManualUnban: (p) => unbanned.push(p) })
+    await source.disconnectPeer(A)
+    expect(calls).toEqual([`unban ${A}`, `disconnect ${A}`])
+    expect(unbanned).toEqual([A])
   })
 
   it('lists every record of the discv5 table, or null when discovery is off', () => {
