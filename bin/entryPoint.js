@@ -3,7 +3,7 @@
 // extraction time, so mtimes say nothing. In a checkout: the compiled one (`npm run build`) when
 // it is at least as new as every source file, otherwise the TypeScript sources (Node 22.18+
 // strips types natively). Compiled processes skip the type stripper, which stays loaded in each process
-// (~10 MB of RSS per devnet node) and costs start-up CPU. A build older than the sources is
+// (memory per devnet node) and costs start-up CPU. A build older than the sources is
 // never run: that would silently run code that no longer matches them.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'

@@ -355,11 +355,10 @@ function simdBatchFunction(unroll: number): string {
 }
 
 /**
- * Rounds written out per loop iteration (24 = fully unrolled). Measured on x64 (Node 22, AMD
- * EPYC): one round per iteration is fastest for both builds: 100 KB scalar ~0.30 ms vs ~0.58 ms
- * fully unrolled, 456 leaves SIMD ~0.26 ms vs ~0.60 ms (2 and 4 rounds fall in between). The
- * unrolled code (~50 KB of wasm, far more machine code) no longer fits the CPU's decoded-
- * instruction cache, and the loop costs nothing next to ~150 operations per round.
+ * Rounds written out per loop iteration (24 = fully unrolled). On x64 one round per iteration
+ * measured fastest for both builds (docs/performance.md): the fully unrolled code no longer
+ * fits the CPU's decoded-instruction cache, and the loop costs nothing next to the ~150
+ * operations of a round.
  */
 export interface UnrollOptions {
   scalarUnroll: number

@@ -84,7 +84,7 @@ export interface BlockBuilderOptions {
   /**
    * Reuse a pool of this many signed transactions across blocks instead of signing new ones
    * (see TxGeneratorOptions.poolSize): for big blocks at short block times, where signing
-   * (~75 us per transaction) would not keep up. Make it at least the transactions per block.
+   * every transaction would not keep up. Make it at least the transactions per block.
    * @default unlimited: every transaction freshly signed
    */
   txPoolSize?: number

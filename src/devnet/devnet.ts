@@ -53,8 +53,8 @@ export const FOLLOWER_WAVE_CONNECT_TIMEOUT_MS = 20_000
 /**
  * Node.js flags of every node process unless `nodeFlags` says otherwise: a 2 MB young-generation
  * semi-space (V8's default grows to 16 MB) and one V8 helper thread. Together with
- * MALLOC_ARENA_MAX=2 they take ~35 MB off each node's RSS (≈150 → ≈115 MB idle) on a
- * many-process devnet; measured latency is unchanged within noise. A production node can use
+ * MALLOC_ARENA_MAX=2 they take tens of MB off each node's RSS on a many-process devnet, with
+ * latency unchanged within noise (docs/performance.md). A production node can use
  * the same through NODE_OPTIONS.
  */
 export const DEFAULT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--v8-pool-size=1']
@@ -128,7 +128,7 @@ export interface Devnet {
 
 /**
  * Whether node processes run compiled JavaScript (this module runs from dist/, see
- * bin/entryPoint.js) rather than the TypeScript sources; compiled ones use ~10 MB less RSS.
+ * bin/entryPoint.js) rather than the TypeScript sources; compiled ones use less memory.
  */
 export const NODES_RUN_COMPILED = import.meta.url.endsWith('.js')
 

@@ -1,8 +1,8 @@
 /**
  * The devnet sequencer's clock: one block per slot (genesis time + k × blockTime seconds),
  * published when the wall clock reaches the slot, like op-node's sequencer seals a block at its
- * timestamp. A block is built (transactions signed, hashed, signed, compressed: ~70 ms for
- * 100 KB) well before its slot, in the quiet middle of the previous slot, so building never
+ * timestamp. A block is built (transactions signed, hashed, signed, compressed: tens of
+ * milliseconds for 100 KB) well before its slot, in the quiet middle of the previous slot, so building never
  * competes with the previous block's outgoing gossip nor delays the publish itself.
  */
 import type { ChainConfig } from '../chains/types.ts'

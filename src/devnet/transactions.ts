@@ -10,9 +10,9 @@
  * - Senders are a small set of keys derived from a seed, with per-sender nonces counting up
  *   across blocks, so every transaction in a run is distinct. Senders hold no funds on any real
  *   chain: an execution client would reject these transactions; gossip validation never looks.
- * - Signing uses the native `secp256k1` addon (~75 us per transaction here), so a 1 MB block
- *   (~3.8k transactions) takes ~0.5 s and a 9 MB block (~34k) ~3.5 s to build. Where that is too
- *   slow (big blocks every 2 s), `poolSize` replays a pool of already signed transactions.
+ * - Every transaction is signed (the native `secp256k1` addon), so big blocks take a noticeable
+ *   time to build; where that is too slow (big blocks at short block times), `poolSize` replays
+ *   a pool of already signed transactions.
  */
 import secp256k1 from 'secp256k1'
 import { keccak256 } from '../wire/keccak.ts'

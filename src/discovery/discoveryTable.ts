@@ -10,7 +10,7 @@ import { type Logger, silentLogger } from '../util/logger.ts'
 
 /**
  * Records kept in the file. A discv5 table rarely holds more than ~200 (only the closest
- * buckets fill up); each record's signature check costs 2-5 ms of pure-JS secp256k1.
+ * buckets fill up); each record's signature check is a pure-JS secp256k1 verification.
  */
 export const MAX_PERSISTED_ENRS = 500
 

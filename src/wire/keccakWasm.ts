@@ -3,12 +3,12 @@
  * instance with a growable memory, a single-message path and a batch path.
  *
  * Why our own module instead of hash-wasm or the `keccak` addon: the transaction trie needs
- * hundreds of small hashes per block, and per-call JS↔wasm/N-API overhead (1-3 us) cost more
- * than the hashing. Here the trie writes all node encodings into this memory and hashes a
+ * hundreds of small hashes per block, and per-call JS↔wasm/N-API overhead cost more than the
+ * hashing. Here the trie writes all node encodings into this memory and hashes a
  * whole tree level with ONE call (`hashBatch`), with digests written straight into the parent
  * encodings. Where WebAssembly SIMD is available the batch runs two messages at once in the two
- * 64-bit lanes of v128 registers (measured ~1.5x the scalar batch on x64); otherwise the scalar
- * module does the same work.
+ * 64-bit lanes of v128 registers (faster than the scalar batch: docs/performance.md); otherwise
+ * the scalar module does the same work.
  *
  * Memory layout (byte addresses):
  *   [0, KECCAK_WASM_RESERVED_BYTES)  module-owned: scalar state, round-constant table
@@ -39,7 +39,7 @@ export const KECCAK_WASM_INPUT_WINDOW_BYTES = KECCAK_WASM_RATE_BYTES * 480
 /**
  * After a batch leaves the memory larger than this, the instance is replaced by a fresh one so
  * a single huge call (a 10 MiB block needs ~16 MiB) does not pin its memory for the process
- * lifetime. wasm memories cannot shrink; a new instance costs ~0.1 ms.
+ * lifetime. wasm memories cannot shrink; a new instance is cheap.
  */
 export const KECCAK_WASM_RETAINED_MEMORY_MAX_BYTES = 32 * 2 ** 20
 

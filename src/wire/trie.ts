@@ -6,7 +6,7 @@
  * Written by hand because no small, fast library does only this: general trie libraries
  * (@ethereumjs/trie, ...) keep a node database, async APIs and re-encode nodes per insert.
  *
- * How (built for speed: ~450 leaves per 100 KB block, ~42k per 9 MB block):
+ * How (built for speed: a 100 KB block has hundreds of leaves, a 9 MB block tens of thousands):
  * 1. Keys are generated already sorted, and one recursive pass lays out every node's final
  *    RLP encoding directly in the keccak wasm memory (the sizes of all encodings are known
  *    without any hash: a child is either embedded or a 33-byte hash reference). Each node gets
@@ -16,10 +16,8 @@
  *    each level is hashed with ONE wasm batch call that writes every digest straight into its
  *    parent's placeholder. So a block costs a handful of JS→wasm calls instead of one per node,
  *    and the SIMD build hashes two nodes at a time.
- * Measured (scripts/bench/primitives.bench.ts, best of runs on a shared 2-core x64 machine):
- * 100 KB / 1 MB / 9 MB of 150-300 B transactions in ~0.37 / ~5 / ~46 ms, where one keccak
- * call per node (the previous design) took ~0.93 / ~11 / ~115 ms. About 70% of the time is
- * the hashing itself.
+ * scripts/bench/primitives.bench.ts compares it with one keccak call per node (the previous
+ * design, scripts/bench/legacy/): figures in docs/performance.md.
  *
  * Rules followed:
  * - keys are RLP(i), which are prefix-free, so no branch ever holds a value (slot 17 = 0x80);
