@@ -52,6 +52,7 @@ import { createP2pStatusSource } from './status/p2pStatusSource.ts'
 import { OpGossipError } from './util/errors.ts'
 import { type NamedStartable, type Startable, stopInReverse } from './util/lifecycle.ts'
 import { type Logger, silentLogger } from './util/logger.ts'
+import { secp256k1Backend } from './wire/secp256k1.ts'
 
 export interface NodeOptions {
   chain: ChainConfig
@@ -364,6 +365,8 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
           engine: engineUrl,
           rpc: rpc?.url ?? null,
           metrics: obs.metricsUrl,
+          // libsecp256k1, or the pure-JS fallback on platforms without a native build.
+          secp256k1: secp256k1Backend.name,
         },
         'op-gossip node started',
       )

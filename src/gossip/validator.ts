@@ -86,7 +86,7 @@ export interface BlockValidatorOptions {
 export interface ValidateOptions {
   /**
    * The Snappy-decoded `data`, when the caller already has it (the message-ID function decodes
-   * too: see `MessageIdCache.take`). The size checks on the header still run; decoding is skipped.
+   * too: see `MessageRecords.takeDecompressed`). The size checks on the header still run; decoding is skipped.
    */
   decompressed?: Uint8Array | null
   /** Keep decoding after the verdict is decided (see module doc). @default false */

@@ -20,6 +20,7 @@ import {
   type GossipReasonCode,
   type Verdict,
 } from '../wire/errors.ts'
+import { secp256k1Backend } from '../wire/secp256k1.ts'
 import { topicLabel } from './libp2pMetrics.ts'
 
 /** Block topic labels (`blocksV1`..`blocksV4`), as the style guide names the topics. */
@@ -41,8 +42,13 @@ export type UnbanReason = 'expired' | 'manual'
 export const BLOCK_STAGES = ['validated', 'new_payload', 'forkchoice'] as const
 export type BlockStage = (typeof BLOCK_STAGES)[number]
 
-/** Seconds from the block timestamp (a 1 s resolution value) to first seen / a later stage. */
-export const BLOCK_DELAY_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300]
+/**
+ * Seconds from the block timestamp to first seen / a later stage: from 1 ms, so that fast
+ * deliveries (and sub-second block times) do not all land in one bucket, up to minutes.
+ */
+export const BLOCK_DELAY_BUCKETS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+]
 /** Validator run time / queue wait. */
 export const VALIDATION_BUCKETS_SECONDS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3,
@@ -114,11 +120,19 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
 
   const info = new Gauge({
     name: 'op_gossip_info',
-    help: 'Always 1; labels carry the version and the chain',
-    labelNames: ['version', 'chain', 'chain_id'],
+    help: 'Always 1; labels carry the version, the chain and the secp256k1 backend',
+    labelNames: ['version', 'chain', 'chain_id', 'secp256k1'],
     registers,
   })
-  info.set({ version: opts.version, chain: opts.chainName, chain_id: String(opts.chainId) }, 1)
+  info.set(
+    {
+      version: opts.version,
+      chain: opts.chainName,
+      chain_id: String(opts.chainId),
+      secp256k1: secp256k1Backend.name,
+    },
+    1,
+  )
 
   // --- peers (scrape time) ---
   const peers = new Gauge({

@@ -13,6 +13,7 @@ import type {
   SyncStatusSnapshot,
 } from '../../../src/status/statusSources.ts'
 import { GOSSIP_REASON_CODES } from '../../../src/wire/errors.ts'
+import { secp256k1Backend } from '../../../src/wire/secp256k1.ts'
 import { blocksTopic } from '../../../src/wire/topics.ts'
 import { metricValue, parseMetrics } from './promText.ts'
 
@@ -112,8 +113,10 @@ describe('metrics / nodeMetrics', () => {
         version: '1.2.3',
         chain: 'devnet',
         chain_id: '901',
+        secp256k1: secp256k1Backend.name,
       }),
     ).toBe(1)
+    expect(['libsecp256k1', 'noble']).toContain(secp256k1Backend.name)
   })
 
   it('counts verdicts by topic, verdict and reason, and times validation and queueing', async () => {
@@ -254,6 +257,8 @@ describe('metrics / nodeMetrics', () => {
     const { metrics, scrape } = setup()
     metrics.observeArrivalDelay(0.8)
     metrics.observeArrivalDelay(2.5)
+    metrics.observeArrivalDelay(0.0008)
+    metrics.observeArrivalDelay(0.004)
     metrics.observeStageDelay('validated', 0.81)
     metrics.observeStageDelay('new_payload', 0.9)
     metrics.observeStageDelay('forkchoice', 0.95)
@@ -261,9 +266,12 @@ describe('metrics / nodeMetrics', () => {
     metrics.observeEngineRequest('engine_forkchoiceUpdatedV3', 'SYNCING', 0.004)
     metrics.observeEngineRequest('engine_newPayloadV3', 'ENGINE_TIMEOUT', 8)
     const s = await scrape()
-    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_count')).toBe(2)
-    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_bucket', { le: '1' })).toBe(1)
-    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_bucket', { le: '3' })).toBe(2)
+    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_count')).toBe(4)
+    // Millisecond deliveries get buckets of their own, not one bucket below 100 ms.
+    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_bucket', { le: '0.001' })).toBe(1)
+    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_bucket', { le: '0.005' })).toBe(2)
+    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_bucket', { le: '1' })).toBe(3)
+    expect(metricValue(s, 'op_gossip_block_arrival_delay_seconds_bucket', { le: '5' })).toBe(4)
     for (const stage of ['validated', 'new_payload', 'forkchoice']) {
       expect(metricValue(s, 'op_gossip_block_stage_delay_seconds_count', { stage })).toBe(1)
     }
