@@ -12,15 +12,17 @@ import type { ChainConfig } from '../chains/types.ts'
 import { OpGossipError } from '../util/errors.ts'
 import { computeBlockHash } from '../wire/blockHash.ts'
 import { blockVersionAt } from '../wire/topics.ts'
-import type { BlockVersion, ExecutionPayload, Withdrawal } from '../wire/types.ts'
+import type { BlockVersion, ExecutionPayload } from '../wire/types.ts'
 import {
   ADDRESS_SIZE_BYTES,
+  asObject,
   EXTRA_DATA_MAX_SIZE_BYTES,
   HASH_SIZE_BYTES,
   LOGS_BLOOM_SIZE_BYTES,
   parseData,
   parseQuantity,
   SchemaError,
+  withdrawalFromJson,
 } from './schema.ts'
 
 /** op-node's payload limit: a block with more transactions than gossip carries is refused. */
@@ -44,13 +46,6 @@ export interface RpcBlockPayload {
   payload: ExecutionPayload
   /** V3+ */
   parentBeaconBlockRoot?: Uint8Array
-}
-
-function asObject(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SchemaError(field, 'expected an object')
-  }
-  return value as Record<string, unknown>
 }
 
 /** The exact EIP-2718 bytes of one RPC transaction object. */
@@ -90,16 +85,6 @@ export function rawTransaction(value: unknown, field: string): Uint8Array {
   return new Uint8Array(Buffer.from(serialized.slice(2), 'hex'))
 }
 
-function withdrawalFromRpc(value: unknown, field: string): Withdrawal {
-  const o = asObject(value, field)
-  return {
-    index: parseQuantity(o.index, `${field}.index`),
-    validatorIndex: parseQuantity(o.validatorIndex, `${field}.validatorIndex`),
-    address: parseData(o.address, `${field}.address`, { exact: ADDRESS_SIZE_BYTES }),
-    amount: parseQuantity(o.amount, `${field}.amount`),
-  }
-}
-
 /**
  * The ExecutionPayload of `block` for the fork `chain` has at its timestamp. Fields a later fork
  * adds are taken exactly from that fork on: a block that lacks one its fork needs is a bad shape.
@@ -136,7 +121,7 @@ export function payloadFromRpcBlock(block: unknown, chain: ChainConfig): RpcBloc
       if (!Array.isArray(o.withdrawals))
         throw new SchemaError('block.withdrawals', 'expected an array')
       payload.withdrawals = o.withdrawals.map((w, i) =>
-        withdrawalFromRpc(w, `block.withdrawals[${i}]`),
+        withdrawalFromJson(w, `block.withdrawals[${i}]`),
       )
     }
     const out: RpcBlockPayload = { version, payload }

@@ -239,7 +239,7 @@ export function payloadToJson(
   return json
 }
 
-function asObject(value: unknown, field: string): Record<string, unknown> {
+export function asObject(value: unknown, field: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SchemaError(field, 'expected an object')
   }
@@ -251,7 +251,7 @@ function asArray(value: unknown, field: string): unknown[] {
   return value
 }
 
-function withdrawalFromJson(value: unknown, field: string): Withdrawal {
+export function withdrawalFromJson(value: unknown, field: string): Withdrawal {
   const o = asObject(value, field)
   return {
     index: parseQuantity(o.index, `${field}.index`),

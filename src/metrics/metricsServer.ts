@@ -91,13 +91,3 @@ export function createMetricsServer(
     },
   }
 }
-
-/** createMetricsServer, started. */
-export async function startMetricsServer(
-  opts: MetricsServerOptions,
-  modules: MetricsServerModules,
-): Promise<MetricsServer> {
-  const server = createMetricsServer(opts, modules)
-  await server.start()
-  return server
-}

@@ -195,13 +195,3 @@ export function createRpcServer(opts: RpcServerOptions, modules: RpcServerModule
     },
   }
 }
-
-/** createRpcServer, started. */
-export async function startRpcServer(
-  opts: RpcServerOptions,
-  modules: RpcServerModules,
-): Promise<RpcServer> {
-  const server = createRpcServer(opts, modules)
-  await server.start()
-  return server
-}

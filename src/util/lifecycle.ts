@@ -16,6 +16,12 @@ export interface NamedStartable {
   part: Startable
 }
 
+/** Starts `part` and hands it back: `await started(createX(...))`. */
+export async function started<T extends Startable>(part: T): Promise<T> {
+  await part.start()
+  return part
+}
+
 /** Stops `parts` last to first; every failure is logged with the part's name, none is thrown. */
 export async function stopInReverse(parts: readonly NamedStartable[], log: Logger): Promise<void> {
   for (const { name, part } of [...parts].reverse()) {

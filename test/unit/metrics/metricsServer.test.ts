@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMetricsRegistry } from '../../../src/metrics/metricsRegistry.ts'
-import { type MetricsServer, startMetricsServer } from '../../../src/metrics/metricsServer.ts'
+import { createMetricsServer, type MetricsServer } from '../../../src/metrics/metricsServer.ts'
 import { createNodeMetrics } from '../../../src/metrics/nodeMetrics.ts'
+import { started } from '../../../src/util/lifecycle.ts'
 import { metricValue, parseMetrics } from './promText.ts'
 
 const servers: MetricsServer[] = []
@@ -12,7 +13,7 @@ afterEach(async () => {
 async function start() {
   const registry = createMetricsRegistry({ processMetrics: false })
   const metrics = createNodeMetrics(registry, { chainName: 'devnet', chainId: 901, version: 't' })
-  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, { registry })
+  const server = await started(createMetricsServer({ host: '127.0.0.1', port: 0 }, { registry }))
   servers.push(server)
   return { server, metrics, registry }
 }
@@ -65,7 +66,12 @@ describe('metrics / metricsServer', () => {
   it('refuses a port already in use with the listen error', async () => {
     const { server, registry } = await start()
     await expect(
-      startMetricsServer({ host: '127.0.0.1', port: Number(server.address?.port) }, { registry }),
+      started(
+        createMetricsServer(
+          { host: '127.0.0.1', port: Number(server.address?.port) },
+          { registry },
+        ),
+      ),
     ).rejects.toMatchObject({
       code: 'EADDRINUSE',
     })
