@@ -42,6 +42,8 @@ interface ElSimFlags extends LogFlagValues {
   genesis?: string
   upstream?: string
   upstreamJwtSecret?: string
+  /** false with --no-peers (commander's negated flag) */
+  peers: boolean
   syncDelayMs: string
   invalid: string[]
 }
@@ -111,11 +113,30 @@ export function resolveElSimChain(
   return chain
 }
 
+/**
+ * Where el-sim's EL sync gets blocks: `--upstream URL`, or no peers at all (`--no-peers`, which
+ * is also what no `--upstream` means). Both together are a usage error.
+ */
+export function resolveElSimPeers(
+  flags: Pick<ElSimFlags, 'upstream' | 'peers'>,
+): { upstream: string } | { noPeers: true } {
+  const upstream = flags.upstream
+  if (upstream === undefined) return { noPeers: true }
+  if (!flags.peers) {
+    const message = '--no-peers cannot be used with --upstream (no peers: nothing to sync from)'
+    throw new UsageError(message, { flag: '--no-peers' })
+  }
+  if (!/^https?:\/\//.test(upstream)) {
+    throw new UsageError('--upstream must be an http:// or https:// URL', { flag: '--upstream' })
+  }
+  return { upstream }
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('el-sim')
     .description(
-      'run el-sim, an execution-client test double (Engine API + eth reads, JWT, EL sync from an upstream); not a real EL',
+      'run el-sim, an execution-client test double (Engine API + eth reads, JWT, EL sync from an upstream or none with --no-peers); not a real EL',
     )
     .option('--host <addr>', 'listen address', DEFAULT_ELSIM_HOST)
     .option('--port <n>', 'Engine API port (JWT-authenticated)', String(DEFAULT_ELSIM_ENGINE_PORT))
@@ -131,6 +152,10 @@ export function register(program: Command): void {
     .option(
       '--upstream <url>',
       'another el-sim to sync missing blocks from (its elsim_getPayloadByHash)',
+    )
+    .option(
+      '--no-peers',
+      'an EL that cannot EL-sync: nothing is fetched, an FCU to a missing head stays SYNCING until newPayload brings the blocks (the default without --upstream)',
     )
     .option(
       '--upstream-jwt-secret <file>',
@@ -159,9 +184,7 @@ export function register(program: Command): void {
     }
     const jwtSecret = loadSecret(flags.jwtSecret, '--jwt-secret')
     const chain = resolveElSimChain(flags)
-    if (flags.upstream !== undefined && !/^https?:\/\//.test(flags.upstream)) {
-      throw new UsageError('--upstream must be an http:// or https:// URL', { flag: '--upstream' })
-    }
+    const peers = resolveElSimPeers(flags)
     const log = createLogger({
       level: flags['log.level'] as LogLevel,
       format: flags['log.format'] as LogFormat,
@@ -178,7 +201,7 @@ export function register(program: Command): void {
           ? {}
           : { httpPort: parsePort(flags.httpPort, '--http-port') }),
         ...(flags.genesis === undefined ? {} : { genesis: parseGenesisFlag(flags.genesis) }),
-        ...(flags.upstream === undefined ? {} : { upstream: flags.upstream }),
+        ...peers,
         ...(flags.upstreamJwtSecret === undefined
           ? {}
           : { upstreamJwtSecret: loadSecret(flags.upstreamJwtSecret, '--upstream-jwt-secret') }),

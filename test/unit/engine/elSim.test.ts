@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ELSIM_MAX_REQUEST_SIZE_BYTES, type ElSim, startElSim } from '../../../src/engine/elSim.ts'
+import { ELSIM_MAX_REQUEST_SIZE_BYTES, ElSim, startElSim } from '../../../src/engine/elSim.ts'
 import { createEngineClient } from '../../../src/engine/engineClient.ts'
 import type { EngineError } from '../../../src/engine/errors.ts'
 import { createJwtToken } from '../../../src/engine/jwt.ts'
@@ -248,6 +248,46 @@ describe('engine / elSim', () => {
     expect((await client.getBlockByNumber('latest'))?.hash).toBe(hashOf(tip))
     expect((await client.forkchoiceUpdated(fcu)).payloadStatus.status).toBe('VALID')
     expect(up.callsOf('elsim_getPayloadByHash').length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('no peers: FCU to a head with an unknown parent stays SYNCING until newPayload brings the gap', async () => {
+    const s = await sim({ noPeers: true, syncDelayMs: 20 })
+    const client = createEngineClient({ url: s.url, jwtSecret: JWT_SECRET, chain: t.chain })
+    for (const b of t.blocks.slice(0, 2))
+      expect((await client.newPayload(b.envelope)).status).toBe('VALID')
+    const fcuTo = (n: number) => ({
+      headBlockHash: hashOf(t.blocks[n - 1]!),
+      safeBlockHash: ZERO_HASH,
+      finalizedBlockHash: ZERO_HASH,
+    })
+    expect((await client.forkchoiceUpdated(fcuTo(2))).payloadStatus.status).toBe('VALID')
+    const tip = t.blocks[5]! // block 6: its parent 5 (and 3, 4) never reached this EL
+    expect((await client.newPayload(tip.envelope)).status).toBe('SYNCING')
+    expect((await client.forkchoiceUpdated(fcuTo(6))).payloadStatus.status).toBe('SYNCING')
+    await new Promise((r) => setTimeout(r, 5 * 20)) // several sync delays: nothing is fetched
+    expect((await client.forkchoiceUpdated(fcuTo(6))).payloadStatus.status).toBe('SYNCING')
+    expect(await client.syncing()).toEqual({ startingBlock: 2, currentBlock: 2, highestBlock: 6 })
+    expect(await client.blockNumber()).toBe(2)
+
+    for (const b of t.blocks.slice(2, 6))
+      expect((await client.newPayload(b.envelope)).status).toBe('VALID')
+    expect((await client.forkchoiceUpdated(fcuTo(6))).payloadStatus.status).toBe('VALID')
+    expect(await client.blockNumber()).toBe(6)
+    expect(await client.syncing()).toBe(false)
+  })
+
+  it('noPeers with an upstream is a configuration error', () => {
+    const both = () =>
+      new ElSim({
+        chain: t.chain,
+        jwtSecret: JWT_SECRET,
+        noPeers: true,
+        upstream: 'http://127.0.0.1:1',
+      })
+    expect(both).toThrow(/noPeers and upstream exclude each other/)
+    expect(both).toThrow(
+      expect.objectContaining({ code: 'ENGINE_CONFIG_INVALID', kind: 'configuration' }),
+    )
   })
 
   it('restarts on the same port, losing in-memory state as asked', async () => {

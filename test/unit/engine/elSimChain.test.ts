@@ -129,6 +129,29 @@ describe('engine / elSimChain', () => {
     expect(sim.syncProgress).toBeNull()
   })
 
+  it('no peers: SYNCING until newPayload brings the missing blocks; the FCU that reaches the target ends the sync', async () => {
+    const sim = newChain({ syncDelayMs: 5 })
+    withChain(sim, 2)
+    expect(sim.upstream).toBeNull()
+    expect(sim.newPayload(elSimPayload(block(6))).status).toBe('SYNCING')
+    expect(sim.forkchoiceUpdated(fcu(hashOf(block(6)))).status).toBe('SYNCING')
+    await new Promise((r) => setTimeout(r, 50))
+    expect(sim.forkchoiceUpdated(fcu(hashOf(block(6)))).status).toBe('SYNCING')
+    expect(sim.syncProgress).toMatchObject({
+      target: hashOf(block(6)),
+      startingBlock: 2,
+      highestBlock: 6,
+    })
+    expect(sim.head.number).toBe(2)
+    for (let n = 3; n <= 6; n++) expect(sim.newPayload(elSimPayload(block(n))).status).toBe('VALID')
+    expect(sim.forkchoiceUpdated(fcu(hashOf(block(6)))).status).toBe('VALID')
+    expect(sim.syncProgress).toBeNull()
+    // the next head right away: the finished sync must not move the head back to its target
+    expect(sim.insertCanonical(elSimPayload(block(7))).status).toBe('VALID')
+    await new Promise((r) => setTimeout(r, 50))
+    expect(sim.head.hash).toBe(hashOf(block(7)))
+  })
+
   it('-38002 for a safe / finalized that is unknown or not canonical, after applying the head', () => {
     const sim = newChain()
     withChain(sim, 5)

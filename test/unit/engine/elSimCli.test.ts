@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseGenesisFlag, resolveElSimChain } from '../../../src/cli/commands/elSim.ts'
+import {
+  parseGenesisFlag,
+  resolveElSimChain,
+  resolveElSimPeers,
+} from '../../../src/cli/commands/elSim.ts'
 import { UsageError } from '../../../src/cli/usageError.ts'
 import { createEngineClient } from '../../../src/engine/engineClient.ts'
 import { buildTestChain, hashOf, JWT_SECRET } from './helpers.ts'
@@ -84,6 +88,10 @@ describe('engine / op-gossip el-sim (CLI)', () => {
         /--jwt-secret: JWT secret file .* must be 64 hex characters/,
       ],
       [['--jwt-secret', secretFile, '--chain-id', '901', '--genesis', '0x12'], /--genesis hash/],
+      [
+        ['--jwt-secret', secretFile, '--chain-id', '901', '--no-peers', '--upstream', 'http://x:1'],
+        /--no-peers cannot be used with --upstream/,
+      ],
     ]
     const runs = cases.map(([args]) => spawnCli(args))
     const codes = await Promise.all(runs.map((r) => r.exited))
@@ -109,6 +117,20 @@ describe('engine / op-gossip el-sim (CLI)', () => {
     )
     expect(() => resolveElSimChain({ 'rollup.config': join(dir, 'missing.json') })).toThrow(
       UsageError,
+    )
+  })
+
+  it('--no-peers, or no --upstream: an EL without peers; both together are a usage error', () => {
+    expect(resolveElSimPeers({ peers: false })).toEqual({ noPeers: true })
+    expect(resolveElSimPeers({ peers: true })).toEqual({ noPeers: true })
+    expect(resolveElSimPeers({ peers: true, upstream: 'http://127.0.0.1:8551' })).toEqual({
+      upstream: 'http://127.0.0.1:8551',
+    })
+    expect(() => resolveElSimPeers({ peers: false, upstream: 'http://127.0.0.1:8551' })).toThrow(
+      expect.objectContaining({ flag: '--no-peers', kind: 'configuration' }),
+    )
+    expect(() => resolveElSimPeers({ peers: true, upstream: 'ftp://x' })).toThrow(
+      /--upstream must be an http/,
     )
   })
 
