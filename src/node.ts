@@ -36,12 +36,16 @@ import {
 import type { GossipHostInit } from './gossip/options.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
 import type { AcceptedBlock, BlockConsumer } from './gossip/types.ts'
-import { createBlockValidator } from './gossip/validator.ts'
+import { createBlockValidator, DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from './gossip/validator.ts'
+import { createLatencyLog, type LatencyLogOptions } from './metrics/latencyLog.ts'
 import {
   createObservability,
   type Observability,
   type ObservabilityOptions,
 } from './metrics/observability.ts'
+import { attachRedisPublisher, createNodeRedis } from './redis/nodeRedis.ts'
+import type { RedisOptions } from './redis/redisOptions.ts'
+import type { RedisRoad } from './redis/redisRoad.ts'
 import { createStatusRpc, type StatusRpc } from './rpc/statusRpc.ts'
 import {
   createSignerSource,
@@ -49,6 +53,7 @@ import {
   type SignerSourceOptions,
 } from './signer/signerSource.ts'
 import { createP2pStatusSource } from './status/p2pStatusSource.ts'
+import { createRelayHead } from './status/relayHead.ts'
 import { OpGossipError } from './util/errors.ts'
 import { type NamedStartable, type Startable, stopInReverse } from './util/lifecycle.ts'
 import { type Logger, silentLogger } from './util/logger.ts'
@@ -94,6 +99,16 @@ export interface NodeOptions {
    * @default null
    */
   peerstorePath?: string | null
+  /**
+   * `--p2p.latency.log` / `--p2p.latency.region`: base-consensus's latency CSV, one row per
+   * accepted block (src/metrics/latencyLog.ts); null or absent: none. @default null
+   */
+  latencyLog?: Pick<LatencyLogOptions, 'path' | 'region'> | null
+  /**
+   * The Redis road (`--redis.*`, docs/redis.md): publish accepted and own blocks to a stream and/or
+   * consume it; null or absent: none. @default null
+   */
+  redis?: RedisOptions | null
 }
 
 export interface NodeModules {
@@ -128,6 +143,8 @@ export interface OpGossipNode extends Startable {
   readonly engine: EngineDriver | null
   /** The status RPC and /healthz (its URL once started), null when off */
   readonly rpc: StatusRpc | null
+  /** The Redis publisher / subscriber, null when `redis` is off */
+  readonly redis: RedisRoad | null
   /** Starts the parts in order; on a failure stops those started and rejects */
   start(): Promise<void>
   /** Stops the started parts in reverse order; a failing stop is logged, never thrown */
@@ -228,7 +245,21 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       ? {}
       : { timestampThresholdSeconds: opts.timestampThresholdSeconds }),
   })
-  const validator = modules.wrapValidator?.(blockValidator) ?? blockValidator
+  // Redis road (docs/redis.md): its blocks reach the same consumers as gossip blocks.
+  const redisConsumers = new Set<BlockConsumer>(modules.consumers)
+  const redis = createNodeRedis(opts.redis, {
+    chain: opts.chain,
+    timestampThresholdSeconds:
+      opts.timestampThresholdSeconds ?? DEFAULT_TIMESTAMP_THRESHOLD_SECONDS,
+    validator: blockValidator,
+    signer,
+    engine,
+    obs,
+    log,
+    consumers: redisConsumers,
+  })
+  const wrappedValidator = modules.wrapValidator?.(blockValidator) ?? blockValidator
+  const validator = redis?.captureGossipBytes(wrappedValidator) ?? wrappedValidator
   const libp2pMetrics = obs.libp2pMetrics()
   const gossipsubMetrics = obs.gossipsubMetrics()
   const hostMetrics: Pick<GossipHostModules, 'libp2pMetrics' | 'gossipsubMetrics'> =
@@ -255,7 +286,15 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       engine?.onBlock(block.envelope, block)
     },
   })
+  // Without an EL the newest accepted block is the unsafe head (src/status/relayHead.ts).
+  const relayHead = engine === null ? createRelayHead() : null
+  if (relayHead !== null) host.addConsumer(relayHead)
+  const sync = engine ?? relayHead
   for (const consumer of modules.consumers ?? []) host.addConsumer(consumer)
+  if (redis !== null) attachRedisPublisher(host, redis)
+  // --p2p.latency.log: opened before the host starts, so no accepted block is missed.
+  const latencyLog = opts.latencyLog ? createLatencyLog(opts.latencyLog, { logger: log }) : null
+  if (latencyLog !== null) host.addConsumer(latencyLog)
 
   let discovery: Discovery | null = null
   const discoverySettings = opts.discovery
@@ -299,7 +338,7 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     discovery: () => discovery,
     onManualUnban: (peerId) => obs.noteManualUnban(peerId),
   })
-  obs.observe({ host, p2p, sync: engine, signer })
+  obs.observe({ host, p2p, sync, signer })
   const rpc =
     opts.rpc === undefined || opts.rpc === null
       ? null
@@ -307,7 +346,7 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
           { ...opts.rpc, chainId: opts.chain.chainId },
           {
             p2p,
-            sync: engine,
+            sync,
             signer,
             lastBlock() {
               const last = obs.timeline.last()
@@ -321,7 +360,9 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
   const parts: NamedStartable[] = [
     { name: 'signer', part: signer },
     ...(engine === null ? [] : [{ name: 'engine', part: engine }]),
+    ...(latencyLog === null ? [] : [{ name: 'latency log', part: latencyLog }]),
     { name: 'gossip host', part: host },
+    ...(redis === null ? [] : [{ name: 'redis', part: redis }]),
     { name: 'discovery', part: discoveryPart },
     { name: 'observability', part: obs },
     ...(rpc === null ? [] : [{ name: 'status rpc', part: rpc }]),
@@ -342,6 +383,7 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     observability: obs,
     engine,
     rpc,
+    redis,
     async start() {
       if (opts.chain.verificationWarning !== undefined) {
         log.warn({ chain: opts.chain.name }, opts.chain.verificationWarning)
@@ -375,7 +417,15 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
       await stopStarted()
       log.info({}, 'op-gossip node stopped')
     },
-    addConsumer: (consumer) => host.addConsumer(consumer),
+    addConsumer(consumer) {
+      redisConsumers.add(consumer)
+      const removeFromHost = host.addConsumer(consumer)
+      return () => {
+        redisConsumers.delete(consumer)
+        removeFromHost()
+      }
+    },
     discovery: () => discovery,
   }
 }
+

@@ -36,9 +36,47 @@ export function describeFailure(err: unknown, debug = false): Failure {
     return { status: exitStatusOf(fromCommander(err)), text: '' }
   }
   const error = err instanceof CommanderError ? fromCommander(err) : err
-  const line = `${FAILURE_PREFIX}${oneLine(error)}\n`
+  const line = `${FAILURE_PREFIX}${withSystemReason(oneLine(error), error)}\n`
   const stack = debug && err instanceof Error && err.stack !== undefined ? `${err.stack}\n` : ''
   return { status: exitStatusOf(error), text: line + stack }
+}
+
+/** How far down an error's `cause` chain the system error behind it is looked for. */
+export const MAX_CAUSE_DEPTH = 5
+
+/** Our words for the system errors a file or port flag runs into. */
+const SYSTEM_ERROR_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ENOENT: 'no such file or directory',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+}
+
+/** The system error code (`EACCES`) in `err`'s cause chain, if any. */
+function systemErrorCode(err: unknown): string | undefined {
+  let current: unknown = err
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
+    current = current.cause
+  }
+  return undefined
+}
+
+/**
+ * `line`, followed by why the system refused (`: permission denied (EACCES)`) when a system error
+ * caused it and the line does not already say: "cannot read peer key file X" alone does not
+ * tell the user what to fix.
+ */
+export function withSystemReason(line: string, err: unknown): string {
+  const code = systemErrorCode(err)
+  if (code === undefined || line.includes(code)) return line
+  const reason = SYSTEM_ERROR_REASONS[code]
+  return reason === undefined ? `${line} (${code})` : `${line}: ${reason} (${code})`
 }
 
 /** Whether commander ended on purpose (--help, --version): exit 0, nothing more to print. */

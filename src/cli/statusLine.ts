@@ -1,7 +1,7 @@
 /**
  * The terminal status line: when stdout is a terminal and logs are text, `run` prints one
  * compact line every STATUS_LINE_INTERVAL_MS:
- *   peers 12 (mesh 8) | head 1234567 / EL 1234567 | last block +0.84 s | EL in sync
+ *   peers 12 (mesh 8) | head 1234567 / EL 1234567 | last block +840 ms | EL in sync
  * Formatting is pure (tested); the timer only reads the sources and writes.
  */
 import type { LastBlockInfo } from '../metrics/blockTimeline.ts'
@@ -25,10 +25,20 @@ export interface StatusSnapshot {
   elState: string
 }
 
-function formatDelay(ms: number): string {
+/** Delays below this are shown in whole milliseconds (`+84 ms`), where blocks usually arrive. */
+export const STATUS_DELAY_MS_BELOW_MS = 1_000
+/** Delays below this (and from STATUS_DELAY_MS_BELOW_MS) get two decimals (`+1.25 s`). */
+export const STATUS_DELAY_DECIMALS_BELOW_MS = 10_000
+
+/** A block delay, signed: `+84 ms`, `+1.25 s`, `+12 s`. */
+export function formatDelay(ms: number): string {
   const sign = ms < 0 ? '-' : '+'
   const abs = Math.abs(ms)
-  return abs < 10_000 ? `${sign}${(abs / 1000).toFixed(2)} s` : `${sign}${Math.round(abs / 1000)} s`
+  const wholeMs = Math.round(abs)
+  if (wholeMs < STATUS_DELAY_MS_BELOW_MS) return `${sign}${wholeMs} ms`
+  return abs < STATUS_DELAY_DECIMALS_BELOW_MS
+    ? `${sign}${(abs / 1000).toFixed(2)} s`
+    : `${sign}${Math.round(abs / 1000)} s`
 }
 
 export function formatElState(

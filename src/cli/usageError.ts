@@ -45,3 +45,14 @@ export function withFlag<T>(flag: string | undefined, parse: () => T): T {
     throw namingFlag(err, flag)
   }
 }
+
+/**
+ * `err` naming the environment variable its flag's value came from (`sources`: flag → variable),
+ * so the user looks where the bad value is; anything else unchanged.
+ */
+export function namingVariable(err: unknown, sources: Readonly<Record<string, string>>): unknown {
+  if (!(err instanceof OpGossipError) || err.kind !== 'configuration') return err
+  const variable = err.flag === undefined ? undefined : sources[err.flag]
+  if (variable === undefined) return err
+  return new UsageError(err.message, { flag: variable, code: err.code, cause: err })
+}

@@ -70,6 +70,8 @@ export interface DevnetOptions {
   dir?: string
   /** Run an el-sim behind every node (Engine API driver included). @default false */
   withEl?: boolean
+  /** With withEl: `rpc` = followers' ELs have no peers and fill gaps from the sequencer's el-sim. @default 'el' */
+  gapFill?: 'el' | 'rpc'
   /** gossipsub mesh degrees. @default op-node's 8 / 6 / 12 */
   mesh?: { d: number; lo: number; hi: number }
   /** Where nodes listen and how they are launched. @default plain loopback */
@@ -162,6 +164,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     mesh,
     ...(opts.chainId === undefined ? {} : { chainId: opts.chainId }),
     withEl: opts.withEl === true,
+    ...(opts.gapFill === undefined ? {} : { gapFill: opts.gapFill }),
     ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
     ...(opts.statsIntervalMs === undefined ? {} : { statsIntervalMs: opts.statsIntervalMs }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
@@ -258,6 +261,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
           const config = plan.nodeConfig(first + k, network.listenIp(first + k), {
             bootnode,
             elUpstream: sequencerChild.node.elUrl,
+            elBackupRpc: sequencerChild.node.elHttpUrl ?? null,
           })
           const child = spawned[first + k] as NodeChild
           return child.init(config, readyTimeout).then(() => child)

@@ -18,7 +18,7 @@
  * the peer IDs change per run).
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { serializeRollupConfig } from '../chains/rollupConfig.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import { blocksTopic, blockVersionAt } from '../wire/topics.ts'
@@ -65,7 +65,20 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }
 
-function joinText(c: DevnetDirectoryContents): string {
+/** Characters a shell word may hold unquoted. */
+const SHELL_SAFE = /^[\w@%+=:,./-]+$/
+
+/** `path` as one shell word (single-quoted when it needs quoting). */
+export function shellWord(path: string): string {
+  return SHELL_SAFE.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`
+}
+
+/**
+ * JOIN.md: commands that work when pasted, with this directory's real (absolute) path, and the
+ * status RPC on any free port (`--rpc.port 0`): the devnet's own nodes may hold the default.
+ */
+export function joinText(dir: string, c: DevnetDirectoryContents): string {
+  const at = (file: string) => shellWord(join(resolve(dir), file))
   return `# Join this devnet
 
 Chain id ${c.chain.chainId}, ${c.chain.blockTime} s blocks, unsafe-block signer \`${c.signer}\`.
@@ -75,26 +88,27 @@ Bootnode (the sequencer, also the DHT bootstrap node):
 
 ## With op-gossip (gossip only, DHT discovery)
 
-    op-gossip run --rollup.config ${'$'}DEVNET/rollup.json \\
+    op-gossip run --rollup.config ${at('rollup.json')} \\
       --p2p.unsafe-block-signer ${c.signer} \\
       --p2p.bootnodes ${c.bootnode} \\
       --p2p.dht --p2p.no-discovery --p2p.scoring.ip-colocation false \\
-      --p2p.listen.ip 127.0.0.1 --p2p.listen.tcp 0 --p2p.priv.path ${'$'}DEVNET/keys/external.key
+      --p2p.listen.ip 127.0.0.1 --p2p.listen.tcp 0 --p2p.priv.path ${at('keys/external.key')} \\
+      --p2p.peerstore.path memory --rpc.port 0
 
-(\`DEVNET\` = this directory. Every devnet node runs on 127.0.0.1, so the IP-colocation
-penalty is off, as on the devnet's own nodes.)
+(Every devnet node runs on 127.0.0.1, so the IP-colocation penalty is off, as on the devnet's own
+nodes. \`--rpc.port 0\` picks a free port for the status RPC; the bound address is logged.)
 
 ## With op-node
 
 op-node finds peers with discv5, which this devnet does not run: give it the nodes as static
 peers and turn discovery off:
 
-    op-node --rollup.config ${'$'}DEVNET/rollup.json --p2p.no-discovery \\
+    op-node --rollup.config ${at('rollup.json')} --p2p.no-discovery \\
       --p2p.static ${c.bootnode} ...
 
 op-node reads the unsafe-block signer from L1 (SystemConfig); this devnet has no L1, so
 op-node will not accept its blocks unless its signer source is pointed at \`${c.signer}\`.
-All nodes: \`peers.txt\`.
+All nodes: \`${at('peers.txt')}\`.
 `
 }
 
@@ -124,7 +138,7 @@ export function writeDevnetDirectory(dir: string, c: DevnetDirectoryContents): s
   write(join(dir, 'devnet.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   write(join(dir, 'peers.txt'), `${c.nodes.map((n) => n.address).join('\n')}\n`)
   write(join(dir, 'unsafe-block-signer.txt'), `${c.signer}\n`)
-  write(join(dir, 'JOIN.md'), joinText(c))
+  write(join(dir, 'JOIN.md'), joinText(dir, c))
   write(join(keysDir, 'sequencer.key'), hex(c.signerKey), KEY_FILE_MODE)
   for (const n of c.nodes) {
     const name = n.role === 'sequencer' ? 'node-0.key' : `node-${n.index}.key`

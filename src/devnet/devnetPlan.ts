@@ -35,6 +35,11 @@ export interface DevnetPlanOptions {
   chainId?: number
   /** Run an el-sim behind every node. @default false */
   withEl?: boolean
+  /**
+   * With withEl, how followers' ELs close gaps: `el` = EL sync from the sequencer's el-sim;
+   * `rpc` = no EL peers, the sequencer's el-sim is their backup RPC. @default 'el'
+   */
+  gapFill?: 'el' | 'rpc'
   /** @default 'warn' */
   logLevel?: NodeProcessConfig['logLevel']
   /** @default DEFAULT_STATS_INTERVAL_MS */
@@ -61,7 +66,7 @@ export interface DevnetPlan {
   nodeConfig(
     index: number,
     listenIp: string,
-    running: { bootnode: string | null; elUpstream: string | null },
+    running: { bootnode: string | null; elUpstream: string | null; elBackupRpc?: string | null },
   ): NodeProcessConfig
 }
 
@@ -116,11 +121,12 @@ export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
     new Uint8Array(keccak256(new TextEncoder().encode(`jwt ${genesis?.l2Hash}`))),
   )
   const withEl = opts.withEl === true
+  const gapFillRpc = withEl && opts.gapFill === 'rpc'
 
   function nodeConfig(
     index: number,
     listenIp: string,
-    running: { bootnode: string | null; elUpstream: string | null },
+    running: { bootnode: string | null; elUpstream: string | null; elBackupRpc?: string | null },
   ): NodeProcessConfig {
     const base: NodeProcessConfig = {
       index,
@@ -145,13 +151,19 @@ export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
       return {
         ...base,
         sequencer: { signerKey: toHex(signerKey), seed: opts.seed ?? 1 },
-        ...(withEl ? { el: { jwtSecret, upstream: null } } : {}),
+        ...(withEl ? { el: { jwtSecret, upstream: null, serveHttp: gapFillRpc } } : {}),
       }
     }
     return {
       ...base,
       bootnodes: running.bootnode === null ? [] : [running.bootnode],
-      ...(withEl ? { el: { jwtSecret, upstream: running.elUpstream } } : {}),
+      ...(withEl
+        ? {
+            el: gapFillRpc
+              ? { jwtSecret, upstream: null, backupRpc: running.elBackupRpc ?? null }
+              : { jwtSecret, upstream: running.elUpstream },
+          }
+        : {}),
     }
   }
 

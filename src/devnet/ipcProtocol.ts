@@ -43,6 +43,10 @@ export interface ElConfig {
   jwtSecret: `0x${string}`
   /** Engine API URL of an el-sim to sync missing blocks from (the sequencer's); null for none */
   upstream: string | null
+  /** Serve eth_* without a JWT too (the sequencer's el-sim as the followers' backup RPC) */
+  serveHttp?: boolean
+  /** devnet --gap-fill rpc: an EL without peers, gaps filled from this RPC (the sequencer's eth_*) */
+  backupRpc?: string | null
 }
 
 export interface SequencerConfig {
@@ -158,6 +162,8 @@ export type ChildMessage =
       pid: number
       /** Engine API URL of the el-sim behind this node, when withEl */
       elUrl: string | null
+      /** Its eth_* URL without a JWT, when it serves one (ElConfig.serveHttp) */
+      elHttpUrl?: string | null
     }
   | { type: 'block'; index: number; block: BlockEvent }
   | { type: 'refused'; index: number; event: VerdictCountEvent }

@@ -6,11 +6,18 @@
  * slot before the first measured publish and half a slot after the last one, so the window holds
  * exactly `blocks` slots. Arrivals of measured blocks are collected until `settleMs` after the
  * last publish, so a late delivery still counts (with its real latency).
+ *
+ * CPU per block: once the mesh formed and before the first block, every node's CPU is read over
+ * an idle window (`idleWindowMs`); a node's `cpuMsPerBlock` is its CPU over the measured window
+ * minus that idle rate over the same time, per block (src/devnet/cpuPerBlock.ts). Latency is also
+ * reported per minute of the window (src/devnet/latencyPerMinute.ts), so warm-up is visible.
  */
 
 import { cpus, loadavg } from 'node:os'
+import { type CpuReading, cpuMsPerBlock, cpuMsPerSecond, hasStoppedFalling } from './cpuPerBlock.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
+import { latencyPerMinute, type MinuteLatency } from './latencyPerMinute.ts'
 import {
   type BlockArrival,
   type LatencySamples,
@@ -36,6 +43,16 @@ export const DEFAULT_WARMUP_BLOCKS = 3
 export const DEFAULT_SETTLE_MS = 3000
 /** How long to wait for every node's mesh before measuring anyway, ms */
 export const MESH_WAIT_MS = 60_000
+/** @default quiet window (mesh formed, no blocks) over which idle CPU is measured, ms */
+export const DEFAULT_IDLE_CPU_WINDOW_MS = 5000
+/**
+ * Start-up work (handshakes, identify, JIT) goes on for a while after the mesh forms, so the
+ * nodes' CPU rate is probed this often until it stops falling, at most IDLE_CPU_QUIET_MAX_MS,
+ * before the idle window starts, ms
+ */
+export const IDLE_CPU_PROBE_MS = 2000
+/** Longest wait for the CPU rate to stop falling before measuring idle anyway, ms */
+export const IDLE_CPU_QUIET_MAX_MS = 30_000
 
 export interface LatencyBenchOptions {
   /** Decompressed sizes, one measured run each */
@@ -45,6 +62,8 @@ export interface LatencyBenchOptions {
   warmupBlocks?: number
   /** @default DEFAULT_SETTLE_MS */
   settleMs?: number
+  /** @default DEFAULT_IDLE_CPU_WINDOW_MS */
+  idleWindowMs?: number
   /** Called with one-line progress messages */
   onProgress?: (message: string) => void
 }
@@ -62,9 +81,23 @@ export interface LatencyBenchResult
   compiled: boolean
   /** CPU cores and the 1-minute load average when the window started and ended */
   machine: { cores: number; loadAverage: { start: number; end: number } }
-  perNode: Array<LatencySummary['perNode'][number] & { index: number }>
+  perNode: Array<LatencySummary['perNode'][number] & { index: number } & NodeCpuCost>
+  /** Mean over followers of their CPU ms per block (idle taken out); null when not measured */
+  cpuMsPerBlock: number | null
+  /** Mean over followers of their idle CPU ms per second; null when not measured */
+  idleCpuMsPerSecond: number | null
+  /** e2e latency per minute of the measured window (warm-up shows in the first minutes) */
+  perMinute: MinuteLatency[]
   sequencer: { rssBytes: number; cpuSeconds: number; bytesSentPerBlock: number | null }
   perBlock: LatencySummary['perBlock']
+}
+
+/** A follower's CPU cost (src/devnet/cpuPerBlock.ts) */
+export interface NodeCpuCost {
+  /** CPU ms per block with blocks flowing, minus the idle rate; null when not measured */
+  cpuMsPerBlock: number | null
+  /** CPU ms per second over the idle window before the first block; null when not measured */
+  idleCpuMsPerSecond: number | null
 }
 
 export interface LatencyBenchRun {
@@ -79,6 +112,66 @@ interface Window {
   blocks: PublishedBlock[]
   start: Map<number, NodeStats>
   end: Map<number, NodeStats>
+  /** When the start / end snapshots were requested (performance.now()) */
+  startAtMs: number
+  endAtMs: number
+}
+
+function cpuReading(stats: NodeStats | undefined, atMs: number): CpuReading | null {
+  return stats === undefined ? null : { cpuSeconds: stats.counters.cpuSeconds, atMs }
+}
+
+interface StatsReading {
+  atMs: number
+  stats: Map<number, NodeStats>
+}
+
+async function readStats(devnet: Devnet): Promise<StatsReading> {
+  const atMs = performance.now()
+  return { atMs, stats: await devnet.snapshot() }
+}
+
+/** Every node's CPU ms per second between two readings, by node index. */
+function cpuRates(a: StatsReading, b: StatsReading): Map<number, number> {
+  const rates = new Map<number, number>()
+  for (const [index, s] of a.stats) {
+    const start = cpuReading(s, a.atMs)
+    const end = cpuReading(b.stats.get(index), b.atMs)
+    const rate = start === null || end === null ? null : cpuMsPerSecond(start, end)
+    if (rate !== null) rates.set(index, rate)
+  }
+  return rates
+}
+
+const meanRate = (rates: Map<number, number>) =>
+  [...rates.values()].reduce((a, b) => a + b, 0) / Math.max(1, rates.size)
+
+/**
+ * Every node's CPU rate over a quiet window (no blocks), by node index: once the nodes' mean
+ * rate stops falling (start-up work done) or IDLE_CPU_QUIET_MAX_MS passed.
+ */
+async function measureIdleCpu(
+  devnet: Devnet,
+  windowMs: number,
+  progress: (line: string) => void,
+): Promise<Map<number, number>> {
+  const t0 = performance.now()
+  let last = await readStats(devnet)
+  let lastRate: number | null = null
+  for (;;) {
+    await sleep(IDLE_CPU_PROBE_MS)
+    const next = await readStats(devnet)
+    const rate = meanRate(cpuRates(last, next))
+    last = next
+    if (lastRate !== null && hasStoppedFalling(lastRate, rate)) break
+    if (performance.now() - t0 >= IDLE_CPU_QUIET_MAX_MS) break
+    lastRate = rate
+  }
+  progress(
+    `idle CPU: settled after ${((performance.now() - t0) / 1000).toFixed(0)} s; measuring ${windowMs / 1000} s without blocks`,
+  )
+  await sleep(windowMs)
+  return cpuRates(last, await readStats(devnet))
 }
 
 const EMPTY_COUNTERS: NodeCounters = {
@@ -94,6 +187,13 @@ function counters(s: NodeStats | undefined): NodeCounters {
     bytesReceived: s.counters.bytesReceived ?? 0,
     duplicates: s.counters.duplicates ?? 0,
   }
+}
+
+/** Mean rounded to 3 decimals; null when any value is unknown (or there is none). */
+function meanOrNull(values: ReadonlyArray<number | null>): number | null {
+  if (values.length === 0 || values.some((v) => v === null)) return null
+  const sum = (values as number[]).reduce((a, b) => a + b, 0)
+  return Math.round((sum / values.length) * 1000) / 1000
 }
 
 function sleep(ms: number): Promise<void> {
@@ -113,6 +213,7 @@ export async function runLatencyBench(
   if (!Number.isInteger(warmup) || warmup < 1) throw new RangeError('warmupBlocks must be >= 1')
   if (!Number.isInteger(opts.blocks) || opts.blocks < 1) throw new RangeError('blocks must be >= 1')
   const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS
+  const idleWindowMs = opts.idleWindowMs ?? DEFAULT_IDLE_CPU_WINDOW_MS
   const slotMs = devnet.chain.blockTime * 1000
   const followers = devnet.followers
   const arrivals = new Map<number, BlockArrival[]>(followers.map((n) => [n.index, []]))
@@ -135,7 +236,9 @@ export async function runLatencyBench(
   )
 
   const windows: Window[] = []
+  let idleCpu = new Map<number, number>()
   try {
+    idleCpu = await measureIdleCpu(devnet, idleWindowMs, progress)
     for (const size of opts.blockBytes) {
       windows.push(await measureSize(size))
     }
@@ -149,6 +252,8 @@ export async function runLatencyBench(
     const blocks: PublishedBlock[] = []
     let seen = 0
     let start: Promise<Map<number, NodeStats>> | null = null
+    let startAtMs = 0
+    let endAtMs = 0
     let loadStart = 0
     let done: (end: Promise<Map<number, NodeStats>>) => void = () => {}
     const finished = new Promise<Promise<Map<number, NodeStats>>>((resolve) => {
@@ -159,6 +264,7 @@ export async function runLatencyBench(
       if (seen === warmup) {
         setTimeout(() => {
           loadStart = loadavg()[0] as number
+          startAtMs = performance.now()
           start = devnet.snapshot()
         }, slotMs / 2)
       } else if (seen > warmup && seen <= warmup + opts.blocks) {
@@ -175,7 +281,10 @@ export async function runLatencyBench(
           progress(`${size} B: ${blocks.length}/${opts.blocks} blocks`)
         }
         if (seen === warmup + opts.blocks) {
-          setTimeout(() => done(devnet.snapshot()), slotMs / 2)
+          setTimeout(() => {
+            endAtMs = performance.now()
+            done(devnet.snapshot())
+          }, slotMs / 2)
         }
       }
     }
@@ -185,7 +294,29 @@ export async function runLatencyBench(
     const end = await finished
     const loadEnd = loadavg()[0] as number
     devnet.events.off('published', onPublished)
-    return { size, blocks, loadStart, loadEnd, start: await (start ?? new Map()), end: await end }
+    return {
+      size,
+      blocks,
+      loadStart,
+      loadEnd,
+      start: await (start ?? new Map()),
+      end: await end,
+      startAtMs,
+      endAtMs,
+    }
+  }
+
+  function cpuCost(w: Window, index: number): NodeCpuCost {
+    const idle = idleCpu.get(index) ?? null
+    const start = cpuReading(w.start.get(index), w.startAtMs)
+    const end = cpuReading(w.end.get(index), w.endAtMs)
+    return {
+      cpuMsPerBlock:
+        start === null || end === null
+          ? null
+          : cpuMsPerBlock({ start, end, blocks: w.blocks.length }, idle),
+      idleCpuMsPerSecond: idle,
+    }
   }
 
   return windows.map((w) => {
@@ -218,6 +349,7 @@ export async function runLatencyBench(
     const duplicatesCounted = followers.every(
       (n) => w.end.get(n.index)?.counters.duplicates != null,
     )
+    const costs = followers.map((n) => cpuCost(w, n.index))
     const result: LatencyBenchResult = {
       ...rest,
       duplicatesPerNodePerBlock: duplicatesCounted ? rest.duplicatesPerNodePerBlock : null,
@@ -226,7 +358,14 @@ export async function runLatencyBench(
       network: opts.network,
       compiled: NODES_RUN_COMPILED,
       machine: { cores: cpus().length, loadAverage: { start: w.loadStart, end: w.loadEnd } },
-      perNode: perNode.map((p, k) => ({ index: (followers[k] as DevnetNode).index, ...p })),
+      perNode: perNode.map((p, k) => ({
+        index: (followers[k] as DevnetNode).index,
+        ...p,
+        ...(costs[k] as NodeCpuCost),
+      })),
+      cpuMsPerBlock: meanOrNull(costs.map((c) => c.cpuMsPerBlock)),
+      idleCpuMsPerSecond: meanOrNull(costs.map((c) => c.idleCpuMsPerSecond)),
+      perMinute: latencyPerMinute(w.blocks, nodes),
       sequencer: {
         rssBytes: Math.max(devnet.sequencer.peakRssBytes, se?.counters.rssBytes ?? 0),
         cpuSeconds:

@@ -24,6 +24,8 @@ export interface DevnetNode {
   addresses: string[]
   pid: number
   elUrl: string | null
+  /** The el-sim's eth_* URL without a JWT (the sequencer's, with --gap-fill rpc) */
+  elHttpUrl?: string | null
   /** Head the node's el-sim confirmed (with an EL), null before the first report */
   elHead: number | null
   /** Latest periodic stats, null before the first */
@@ -90,6 +92,7 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
     addresses: [],
     pid: proc.pid ?? -1,
     elUrl: null,
+    elHttpUrl: null,
     elHead: null,
     stats: null,
     peakRssBytes: 0,
@@ -125,6 +128,7 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
       node.addresses = msg.addresses
       node.pid = msg.pid
       node.elUrl = msg.elUrl
+      node.elHttpUrl = msg.elHttpUrl ?? null
       starting?.(null)
       return
     }

@@ -84,7 +84,13 @@ export function devnetNodeOptions(config: NodeProcessConfig, elUrl: string | nul
     engine:
       config.el === null || elUrl === null
         ? null
-        : { engineUrl: elUrl, jwtSecret: hexToBytes(config.el.jwtSecret) },
+        : {
+            engineUrl: elUrl,
+            jwtSecret: hexToBytes(config.el.jwtSecret),
+            ...(typeof config.el.backupRpc === 'string'
+              ? { backupUnsafeSyncRpcUrl: config.el.backupRpc, gapFill: 'rpc' as const }
+              : {}),
+          },
   }
 }
 
@@ -242,6 +248,8 @@ export function createNodeRunner(
           chain,
           jwtSecret: hexToBytes(config.el.jwtSecret),
           ...(upstream === null ? {} : { upstream }),
+          ...(config.el.serveHttp === true ? { httpPort: 0 } : {}),
+          ...(typeof config.el.backupRpc === 'string' ? { noPeers: true } : {}),
         },
         { log },
       )
@@ -298,6 +306,7 @@ export function createNodeRunner(
       addresses: running.host.listenAddresses(),
       pid: process.pid,
       elUrl: elSim?.url ?? null,
+      elHttpUrl: elSim?.httpUrl ?? null,
     })
   }
 

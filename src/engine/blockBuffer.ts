@@ -31,6 +31,8 @@ export interface BufferedBlock {
   sent: SentState
   /** Whether the last newPayload went out while the parent was known valid to the EL */
   sentWithParentKnown: boolean
+  /** Fetched from the backup RPC to fill a gap (not gossip): it may be sent below the target */
+  fetched: boolean
 }
 
 export interface BlockBufferLimits {
@@ -43,6 +45,7 @@ export class BlockBuffer {
   private readonly byHash = new Map<Hex, BufferedBlock>()
   private totalBytes = 0
   private seq = 0
+  private fetchedBlocks = 0
 
   constructor(limits: BlockBufferLimits) {
     if (limits.maxBlocks < 1) throw new RangeError('maxBlocks must be at least 1')
@@ -55,6 +58,11 @@ export class BlockBuffer {
 
   get bytes(): number {
     return this.totalBytes
+  }
+
+  /** Buffered blocks fetched from the backup RPC */
+  get fetchedCount(): number {
+    return this.fetchedBlocks
   }
 
   has(hash: Hex): boolean {
@@ -78,19 +86,22 @@ export class BlockBuffer {
     ref: BlockRef,
     envelope: SignedEnvelope,
     meta: BlockMeta | undefined,
+    fetched?: { sizeBytes: number },
   ): { added: BufferedBlock | undefined; evicted: BufferedBlock[] } {
     if (this.byHash.has(ref.hash)) return { added: undefined, evicted: [] }
     const entry: BufferedBlock = {
       ref,
       envelope,
       meta,
-      sizeBytes: envelope.signedBytes.byteLength,
+      sizeBytes: fetched?.sizeBytes ?? envelope.signedBytes.byteLength,
       seq: this.seq++,
       sent: 'none',
       sentWithParentKnown: false,
+      fetched: fetched !== undefined,
     }
     this.byHash.set(ref.hash, entry)
     this.totalBytes += entry.sizeBytes
+    if (entry.fetched) this.fetchedBlocks++
     const evicted: BufferedBlock[] = []
     while (
       this.byHash.size > 1 &&
@@ -108,6 +119,7 @@ export class BlockBuffer {
     if (entry === undefined) return undefined
     this.byHash.delete(hash)
     this.totalBytes -= entry.sizeBytes
+    if (entry.fetched) this.fetchedBlocks--
     return entry
   }
 
@@ -156,6 +168,15 @@ export class BlockBuffer {
       cur = this.byHash.get(cur.ref.parentHash)
     }
     return chain.reverse()
+  }
+
+  /** The buffered child of `hash` seen first, if any (gap filling walks up from the EL head). */
+  firstChildOf(hash: Hex): BufferedBlock | undefined {
+    let best: BufferedBlock | undefined
+    for (const e of this.byHash.values()) {
+      if (e.ref.parentHash === hash && (best === undefined || e.seq < best.seq)) best = e
+    }
+    return best
   }
 
   /** Buffered blocks that descend from `hash` (any depth). */

@@ -1,7 +1,9 @@
 /**
  * The Engine side as node.ts sees it: one object that takes accepted gossip blocks and hands them
  * to the EL (`--l2`, via the sync driver), optionally forwards safe / finalized from a trusted
- * source (`--l2.follow.source`) and optionally posts them to an op-node (`--l2.admin-rpc`).
+ * source (`--l2.follow.source`), optionally fills gaps the EL cannot sync from a trusted RPC
+ * (`--l2.backup-unsafe-sync-rpc`, gapFill/) and optionally posts blocks to an op-node
+ * (`--l2.admin-rpc`).
  */
 import type { Registry } from 'prom-client'
 import type { ChainConfig } from '../chains/types.ts'
@@ -13,6 +15,9 @@ import type { BlockMeta } from './blockBuffer.ts'
 import { createEngineClient, type EngineClient } from './engineClient.ts'
 import { EngineError } from './errors.ts'
 import { createFollowSource, type FollowSource, type FollowSourceKind } from './followSource.ts'
+import type { GapFillStatus } from './gapFill/gapFiller.ts'
+import type { GapFillMode } from './gapFill/gapFillMode.ts'
+import { createGapFillParts, type GapFillTuning } from './gapFill/gapFillParts.ts'
 import { createEngineMetrics } from './metrics.ts'
 import { scrubUrl } from './rpcClient.ts'
 import {
@@ -36,6 +41,16 @@ export interface EngineDriverOptions {
   followSourceUrl?: string
   /** `--l2.admin-rpc`: op-node RPC for admin_postUnsafePayload. @default none */
   adminRpcUrl?: string
+  /** `--l2.backup-unsafe-sync-rpc`: trusted L2 RPC (op-geth / op-reth) gaps are filled from. Needs engineUrl. @default none */
+  backupUnsafeSyncRpcUrl?: string
+  /** `--l2.backup-unsafe-sync-rpc.trustrpc`: skip the block-hash check of fetched blocks. @default false */
+  backupUnsafeSyncRpcTrust?: boolean
+  /** `--l2.gap-fill`. @default 'el-then-rpc' with a backup RPC, else 'el' */
+  gapFill?: GapFillMode
+  /** `--l2.el-sync.patience`: EL sync without progress this long hands the gap to the RPC. @default 30000 (ms) */
+  elSyncPatienceMs?: number
+  /** Gap filler and backup RPC tuning (tests) */
+  gapFillTuning?: GapFillTuning
   /** Per-call timeout of Engine API calls. @default 8000 (ms) */
   callTimeoutMs?: number
   /** How often the follow source is read. @default 4000 (ms) */
@@ -60,6 +75,8 @@ export interface EngineDriverStatus
   counters: SyncDriverCounters | null
   followSource: { url: string; kind: FollowSourceKind } | null
   adminRpc: (AdminRpcSinkStatus & { url: string }) | null
+  /** Gap filling from the backup RPC (null without one, or with --l2.gap-fill el) */
+  gapFill: GapFillStatus | null
 }
 
 export interface EngineDriver extends Startable {
@@ -77,6 +94,10 @@ export function checkEngineDriverOptions(opts: EngineDriverOptions): void {
   const bad = (msg: string) => {
     throw new EngineError('ENGINE_CONFIG_INVALID', msg)
   }
+  const gapFill = gapFillModeOf(opts)
+  if (gapFill !== 'el' && opts.backupUnsafeSyncRpcUrl === undefined) {
+    bad(`--l2.gap-fill ${gapFill} needs --l2.backup-unsafe-sync-rpc URL`)
+  }
   if (opts.engineUrl === undefined && opts.adminRpcUrl === undefined) {
     bad('an output is needed: --l2 URL (Engine API) and/or --l2.admin-rpc URL')
   }
@@ -85,10 +106,17 @@ export function checkEngineDriverOptions(opts: EngineDriverOptions): void {
   if (opts.followSourceUrl !== undefined && opts.engineUrl === undefined) {
     bad('--l2.follow.source needs --l2 (safe/finalized are checked against the EL)')
   }
+  if (opts.backupUnsafeSyncRpcUrl !== undefined && opts.engineUrl === undefined) {
+    bad('--l2.backup-unsafe-sync-rpc needs --l2 (fetched blocks go to the EL)')
+  }
+  if (opts.elSyncPatienceMs !== undefined && !(opts.elSyncPatienceMs >= 0)) {
+    bad('--l2.el-sync.patience must be a duration >= 0')
+  }
   for (const [flag, url] of [
     ['--l2', opts.engineUrl],
     ['--l2.follow.source', opts.followSourceUrl],
     ['--l2.admin-rpc', opts.adminRpcUrl],
+    ['--l2.backup-unsafe-sync-rpc', opts.backupUnsafeSyncRpcUrl],
   ] as const) {
     if (url === undefined) continue
     let parsed: URL | null = null
@@ -101,6 +129,11 @@ export function checkEngineDriverOptions(opts: EngineDriverOptions): void {
       bad(`${flag} must be an http:// or https:// URL, got ${scrubUrl(url)}`)
     }
   }
+}
+
+/** `--l2.gap-fill` as given, or its default: el-then-rpc with a backup RPC, else el. */
+export function gapFillModeOf(opts: EngineDriverOptions): GapFillMode {
+  return opts.gapFill ?? (opts.backupUnsafeSyncRpcUrl === undefined ? 'el' : 'el-then-rpc')
 }
 
 export function createEngineDriver(
@@ -141,6 +174,32 @@ export function createEngineDriver(
     )
   }
 
+  const { filler, headAtStart } =
+    syncDriver === null
+      ? { filler: null, headAtStart: null }
+      : createGapFillParts(
+          {
+            chain: opts.chain,
+            mode: gapFillModeOf(opts),
+            ...(opts.backupUnsafeSyncRpcUrl === undefined
+              ? {}
+              : { backupRpcUrl: opts.backupUnsafeSyncRpcUrl }),
+            trustRpc: opts.backupUnsafeSyncRpcTrust === true,
+            ...(opts.followSourceUrl === undefined
+              ? {}
+              : { followSourceUrl: opts.followSourceUrl }),
+            ...(opts.elSyncPatienceMs === undefined
+              ? {}
+              : { elSyncPatienceMs: opts.elSyncPatienceMs }),
+            ...(opts.gapFillTuning === undefined ? {} : { tuning: opts.gapFillTuning }),
+          },
+          {
+            host: syncDriver,
+            log: log.child({ module: 'gap-fill' }),
+            metrics: metrics?.gapFill ?? null,
+          },
+        )
+
   const admin: AdminRpcSink | null =
     opts.adminRpcUrl === undefined
       ? null
@@ -158,6 +217,8 @@ export function createEngineDriver(
     parts.push({ name: 'admin-rpc', part: { start() {}, stop: () => admin.stop() } })
   if (syncDriver !== null) parts.push({ name: 'sync-driver', part: syncDriver })
   if (follow !== null) parts.push({ name: 'follow-source', part: follow })
+  if (filler !== null) parts.push({ name: 'gap-filler', part: filler })
+  if (headAtStart !== null) parts.push({ name: 'head-at-start', part: headAtStart })
 
   return {
     async start() {
@@ -186,6 +247,7 @@ export function createEngineDriver(
         followSource:
           follow === null ? null : { url: scrubUrl(opts.followSourceUrl!), kind: follow.kind },
         adminRpc: admin === null ? null : { ...admin.status(), url: scrubUrl(opts.adminRpcUrl!) },
+        gapFill: filler?.status() ?? null,
       }
     },
   }

@@ -107,6 +107,18 @@ export class ForkChoiceState {
     return added
   }
 
+  /** A block fetched from the backup RPC (gap filling); true when it was buffered. */
+  addFetchedBlock(envelope: SignedEnvelope, sizeBytes: number): boolean {
+    const added = this.blocks.admit(
+      envelope,
+      undefined,
+      { confirmed: this.confirmed, elSyncing: this.phase.name === 'el-syncing' },
+      { sizeBytes },
+    )
+    if (added) this.updateGauges()
+    return added
+  }
+
   pollDue(nowMs: number): boolean {
     return this.pollAtMs !== null && nowMs >= this.pollAtMs
   }
@@ -216,16 +228,22 @@ export class ForkChoiceState {
       moved = true
     }
     if (this.target === null || this.confirmed === null) return null
+    const fillHead = pass?.fillHead
+    if (fillHead?.sent === 'valid' && fillHead.ref.number > this.confirmed.number) {
+      // The EL has the filled run: make its newest block the head (the target FCU stays owed).
+      return { head: fillHead.ref, state: this.forkchoiceStateFor(fillHead.ref) }
+    }
     const inSync = this.target.hash === this.confirmed.hash
     if (!((moved && !inSync) || this.forkchoiceOwed)) return null
     this.forkchoiceOwed = false
+    return { head: this.target, state: this.forkchoiceStateFor(this.target) }
+  }
+
+  private forkchoiceStateFor(head: BlockRef): ForkchoiceRequest['state'] {
     return {
-      head: this.target,
-      state: {
-        headBlockHash: this.target.hash,
-        safeBlockHash: this.safe?.hash ?? ZERO_HASH,
-        finalizedBlockHash: this.finalized?.hash ?? ZERO_HASH,
-      },
+      headBlockHash: head.hash,
+      safeBlockHash: this.safe?.hash ?? ZERO_HASH,
+      finalizedBlockHash: this.finalized?.hash ?? ZERO_HASH,
     }
   }
 
@@ -379,7 +397,8 @@ export class ForkChoiceState {
   private markConfirmed(ref: BlockRef, via: 'forkchoice' | 'latest', nowMs: number): void {
     this.confirmed = ref
     this.blocks.markChainValid(ref.hash)
-    if (this.phase.name === 'el-syncing') {
+    const gapOpen = this.target !== null && ref.number < this.target.number
+    if (this.phase.name === 'el-syncing' && !gapOpen) {
       const tookMs = nowMs - this.phase.sinceMs
       this.counters.gapsClosed++
       this.metrics?.gapCloseSeconds.observe(tookMs / 1000)

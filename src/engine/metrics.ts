@@ -25,6 +25,52 @@ export interface EngineMetrics {
   gapCloseSeconds: Histogram
   /** First seen on gossip → newPayload answered VALID */
   blockToElSeconds: Histogram
+  /** Gap filling from the backup RPC (`--l2.backup-unsafe-sync-rpc`) */
+  gapFill: GapFillMetrics
+}
+
+export interface GapFillMetrics {
+  /** Blocks between the EL head and the end of the gap */
+  remainingBlocks: Gauge
+  /** 1 while blocks are fetched from the backup RPC */
+  active: Gauge
+  /** Blocks fetched and handed to the driver (its rate is the fill rate) */
+  blocksTotal: Counter
+  /** Requests to the backup RPC */
+  requestsTotal: Counter
+  /** Fills stopped by kind (bad-hash, broken-link, wrong-chain, invalid, bad-block, unavailable) */
+  errorsTotal: Counter<'kind'>
+}
+
+function createGapFillMetrics(registers: Registry[]): GapFillMetrics {
+  return {
+    remainingBlocks: new Gauge({
+      name: 'op_gossip_engine_gap_fill_remaining_blocks',
+      help: 'Blocks between the EL head and the end of the gap the backup RPC fills',
+      registers,
+    }),
+    active: new Gauge({
+      name: 'op_gossip_engine_gap_fill_active',
+      help: '1 while blocks are fetched from the backup RPC',
+      registers,
+    }),
+    blocksTotal: new Counter({
+      name: 'op_gossip_engine_gap_fill_blocks_total',
+      help: 'Blocks fetched from the backup RPC and handed to the EL',
+      registers,
+    }),
+    requestsTotal: new Counter({
+      name: 'op_gossip_engine_gap_fill_requests_total',
+      help: 'Requests to the backup RPC',
+      registers,
+    }),
+    errorsTotal: new Counter({
+      name: 'op_gossip_engine_gap_fill_errors_total',
+      help: 'Gap fills from the backup RPC stopped, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+  }
 }
 
 export function createEngineMetrics(register: Registry): EngineMetrics {
@@ -95,6 +141,7 @@ export function createEngineMetrics(register: Registry): EngineMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
+    gapFill: createGapFillMetrics(registers),
   }
 }
 

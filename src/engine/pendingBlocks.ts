@@ -49,6 +49,11 @@ export interface AdmissionContext {
 export interface SendPass {
   newest: BufferedBlock
   blocks: BufferedBlock[]
+  /**
+   * Gap filling: the newest block of the fetched run that starts at the EL head (sent first in
+   * `blocks`); once the EL has it VALID the FCU names it, so the EL head climbs the gap.
+   */
+  fillHead?: BufferedBlock
 }
 
 export class PendingBlocks {
@@ -76,8 +81,14 @@ export class PendingBlocks {
    * built on one, a duplicate, a version that disagrees with its fork, at or below the EL head.
    * Returns true when it was buffered (there is something new to send).
    */
-  admit(envelope: SignedEnvelope, meta: BlockMeta | undefined, head: AdmissionContext): boolean {
-    this.counters.received++
+  admit(
+    envelope: SignedEnvelope,
+    meta: BlockMeta | undefined,
+    head: AdmissionContext,
+    fetched?: { sizeBytes: number },
+  ): boolean {
+    if (fetched === undefined) this.counters.received++
+    else this.counters.fetched++
     const ref = blockRefOf(envelope.payload)
     if (this.invalid.has(ref.hash) || this.invalid.has(ref.parentHash)) {
       // Building on a rejected block is as invalid as the block itself.
@@ -121,7 +132,7 @@ export class PendingBlocks {
       )
       return false
     }
-    const { evicted } = this.buffer.add(ref, envelope, meta)
+    const { evicted } = this.buffer.add(ref, envelope, meta, fetched)
     for (const e of evicted) {
       this.counters.evicted++
       this.metrics?.bufferEvictedTotal.inc()
@@ -157,7 +168,26 @@ export class PendingBlocks {
     for (let i = chain.length - 1; i >= 0; i--) {
       if (this.knownValid.has(chain[i]!.ref.parentHash)) return { newest, blocks: chain.slice(i) }
     }
+    const fill = this.buffer.fetchedCount > 0 ? this.fillRun(confirmed) : []
+    if (fill.length > 0) return { newest, blocks: [...fill, newest], fillHead: fill.at(-1)! }
     return { newest, blocks: [newest] }
+  }
+
+  /** Fetched blocks linked upwards from the EL head (first seen per height), oldest first. */
+  private fillRun(confirmed: BlockRef | null): BufferedBlock[] {
+    const run: BufferedBlock[] = []
+    if (confirmed === null) return run
+    let child = this.buffer.firstChildOf(confirmed.hash)
+    while (child?.fetched === true && run.length < this.buffer.size) {
+      run.push(child)
+      child = this.buffer.firstChildOf(child.ref.hash)
+    }
+    return run
+  }
+
+  /** Whether the EL rejected `hash` (or something it builds on) as INVALID. */
+  isKnownInvalid(hash: Hex): boolean {
+    return this.invalid.has(hash)
   }
 
   /**
@@ -213,7 +243,9 @@ export class PendingBlocks {
         fromPeer: block.meta?.fromPeer,
         descendantsDropped: dropped.length - 1,
       },
-      'EL rejected a block as INVALID: the sequencer signed an invalid block',
+      block.fetched
+        ? 'EL rejected a block from the backup RPC as INVALID'
+        : 'EL rejected a block as INVALID: the sequencer signed an invalid block',
     )
     return dropped
   }

@@ -4,6 +4,8 @@ import type { BlockRef, Hex } from './schema.ts'
 export interface SyncDriverCounters {
   /** Blocks handed to onBlock */
   received: number
+  /** Blocks fetched from the backup RPC to fill a gap (`--l2.backup-unsafe-sync-rpc`) */
+  fetched: number
   /** Already buffered */
   duplicates: number
   /** At or below the EL head (includes conflicting ones) */
@@ -28,6 +30,7 @@ export interface SyncDriverCounters {
 export function createSyncCounters(): SyncDriverCounters {
   return {
     received: 0,
+    fetched: 0,
     duplicates: 0,
     stale: 0,
     conflicting: 0,

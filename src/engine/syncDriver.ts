@@ -20,8 +20,10 @@ import { type ConnectionState, ElConnection, type ForkchoiceAnswer } from './elC
 import type { ElHeads, EngineClient } from './engineClient.ts'
 import { EngineError } from './errors.ts'
 import { ForkChoiceState } from './forkChoiceState.ts'
+import { fetchedEnvelope } from './gapFill/fetchedEnvelope.ts'
 import type { EngineMetrics } from './metrics.ts'
-import type { BlockRef } from './schema.ts'
+import type { RpcBlockPayload } from './rpcBlock.ts'
+import type { BlockRef, Hex } from './schema.ts'
 import type { SafeFinalizedCandidate, SyncDriverCounters } from './syncCounters.ts'
 import type { ForkchoiceRequest, NewPayloadNext, SyncPhaseName } from './syncPhase.ts'
 
@@ -95,6 +97,14 @@ export interface SyncDriverStatus {
   buffer: { blocks: number; bytes: number }
   counters: SyncDriverCounters
   lastError: string | null
+}
+
+/** A gap the EL cannot close by itself, as the gap filler sees it. */
+export interface GapToFill {
+  /** The EL's head: the first block to fill is its child */
+  confirmed: BlockRef
+  /** The block that closes the gap (the lowest held block's parent, or the target) */
+  end: { number: number; hash: Hex }
 }
 
 export class SyncDriver implements Startable {
@@ -174,6 +184,38 @@ export class SyncDriver implements Startable {
   offerSafeFinalized(candidate: SafeFinalizedCandidate): void {
     this.followCandidate = candidate
     this.wake()
+  }
+
+  /**
+   * A block fetched from the backup RPC (already hash- and link-checked by the gap filler): it
+   * goes to the EL in order from the EL head, interleaved with gossip blocks.
+   */
+  offerFetchedBlock(block: RpcBlockPayload): void {
+    const { envelope, sizeBytes } = fetchedEnvelope(block)
+    if (this.fc.addFetchedBlock(envelope, sizeBytes)) this.wake()
+  }
+
+  /** The gap while the EL syncs towards the target (null otherwise, or while it is away). */
+  gapToFill(): GapToFill | null {
+    const { target, confirmed } = this.fc
+    if (this.el.state !== 'ready' || this.fc.phase.name !== 'el-syncing') return null
+    if (target === null || confirmed === null || target.number <= confirmed.number) return null
+    const lowest = this.fc.blocks.buffer.chainTo(target.hash)[0]
+    const end =
+      lowest === undefined
+        ? { number: target.number, hash: target.hash }
+        : { number: lowest.ref.number - 1, hash: lowest.ref.parentHash }
+    return end.number > confirmed.number ? { confirmed, end } : null
+  }
+
+  /** The EL's head as the driver knows it (null before the first read). */
+  confirmedHead(): BlockRef | null {
+    return this.el.state === 'ready' ? this.fc.confirmed : null
+  }
+
+  /** Whether the EL rejected this block (or one it builds on) as INVALID. */
+  isKnownInvalid(hash: Hex): boolean {
+    return this.fc.blocks.isKnownInvalid(hash)
   }
 
   status(): SyncDriverStatus {

@@ -15,6 +15,8 @@ export interface GossipsubRouter {
     acceptance: TopicValidatorResult,
   ): void
   getMeshPeers(topic: string): string[]
+  /** The mesh per topic (read per message: no copy, unlike getMeshPeers) */
+  readonly mesh: ReadonlyMap<string, ReadonlySet<string>>
   getScore(peerId: string): number
   addEventListener(
     type: 'gossipsub:message',

@@ -6,6 +6,7 @@
  * - routerOptions.ts: gossipsub's options, one table between our names and the library's
  * - messagePipeline.ts (+ messageRecords.ts): message IDs, first-seen times, the validation
  *   queue, verdicts to gossipsub and events, delivery to consumers
+ * - inboundRateLimit.ts: the per-peer limit on received messages, before their IDs
  * - publisher.ts: publishing our own blocks
  * - peerManager.ts: static peers, dialling, DHT lookups, trimming, score bans, peer views
  * - peerGate.ts: bans and IP / subnet blocks at the connection gater, and their persistence
@@ -17,19 +18,22 @@ import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import type { GossipsubMessage, GossipsubOpts } from '@libp2p/gossipsub'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import { setInboundMessageGate } from '../patches/inboundMessageGate.ts'
 import { installLibraryPatches } from '../patches/installLibraryPatches.ts'
+import { forgetUnvalidatedMessage } from '../patches/unvalidatedNotSeen.ts'
 import { type NamedStartable, stopInReverse } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { allBlocksTopics } from '../wire/topics.ts'
 import { GossipHostError } from './errors.ts'
 import { asGossipsubRouter, type GossipsubRouter, ROUTER_RESULT } from './gossipsubRouter.ts'
 import type { GossipHost, GossipHostEvents, HostValidator } from './hostApi.ts'
+import { createInboundRateLimit } from './inboundRateLimit.ts'
 import { libp2pOptions } from './libp2pOptions.ts'
 import { createMessagePipeline } from './messagePipeline.ts'
 import { type GossipHostInit, resolveGossipHostOptions } from './options.ts'
 import { createPeerGate } from './peerGate.ts'
 import { createPeerManager } from './peerManager.ts'
-import { listenMultiaddr, parsePeerMultiaddr } from './peerMultiaddr.ts'
+import { ipOfMultiaddr, listenMultiaddr, parsePeerMultiaddr } from './peerMultiaddr.ts'
 import { createPublisher } from './publisher.ts'
 import { gossipsubOptions, readRouterSettings } from './routerOptions.ts'
 import { buildScoringConfig } from './scoring.ts'
@@ -96,6 +100,15 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     return { node, router }
   }
 
+  const rateLimit = createInboundRateLimit({
+    ratePerSecond: opts.inboundMessages.perPeerPerSecond,
+    burst: opts.inboundMessages.burst,
+  })
+  /**
+   * Each connected peer's IP, for the validation queue's per-IP share; kept only when peers on
+   * one IP are distinct hosts (ipColocation: devnets on one host turn both off).
+   */
+  const peerIps = new Map<string, string>()
   const pipeline = createMessagePipeline(
     { validation: opts.validation },
     {
@@ -105,6 +118,11 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       events,
       reportToRouter: (msgId, fromPeer, verdict) =>
         router?.reportMessageValidationResult(msgId, fromPeer, ROUTER_RESULT[verdict]),
+      forgetUnvalidated: (msgId) => {
+        if (router !== null) forgetUnvalidatedMessage(router, msgId)
+      },
+      isMeshPeer: (topic, peer) => router?.mesh.get(topic)?.has(peer) === true,
+      groupOf: (peer) => peerIps.get(peer) ?? '',
     },
   )
   const gate = createPeerGate({ log, events, node: () => node })
@@ -164,10 +182,19 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
   /** libp2p's peer events, handed to peer management. */
   function watchPeers(created: Libp2p): void {
     created.addEventListener('peer:connect', (evt) => peers.onPeerConnect(evt.detail))
-    created.addEventListener('peer:disconnect', (evt) =>
-      peers.onPeerDisconnect(evt.detail.toString()),
-    )
-    created.addEventListener('connection:open', () => peers.onConnectionOpen())
+    created.addEventListener('peer:disconnect', (evt) => {
+      // The peer's rate bucket stays (bounded): reconnecting does not refill it.
+      const peer = evt.detail.toString()
+      peerIps.delete(peer)
+      peers.onPeerDisconnect(peer)
+    })
+    created.addEventListener('connection:open', (evt) => {
+      if (opts.ipColocation) {
+        const ip = ipOfMultiaddr(evt.detail.remoteAddr)
+        if (ip !== null) peerIps.set(evt.detail.remotePeer.toString(), ip)
+      }
+      peers.onConnectionOpen()
+    })
     created.addEventListener('peer:identify', (evt) => {
       const { peerId: remote, agentVersion, protocols } = evt.detail
       peers.onIdentify(remote.toString(), agentVersion ?? null, protocols)
@@ -186,6 +213,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     node = created
     router = asGossipsubRouter(created.services.pubsub)
     router.addEventListener('gossipsub:message', onGossipMessage)
+    setInboundMessageGate(router, (from) => rateLimit.allow(from.toString()))
     for (const topic of topics) router.subscribe(topic)
     watchPeers(created)
     peers.start()

@@ -9,6 +9,12 @@
  *
  * Hot path: one record per message, created in the ID function and carried as the queued job
  * to the accepted block; no per-message allocation beyond it and the library's own.
+ *
+ * Under a flood: a message dropped without validation (queue full, evicted, timed out) is
+ * forgotten by the router (`forgetUnvalidated`), so a later copy from another peer is validated
+ * (go-libp2p-pubsub marks a message seen only once validation takes it). Jobs from mesh peers
+ * with a clean history (a block of theirs accepted, none rejected) are served first: a fresh
+ * identity, or one whose messages have not been judged yet, is not preferred.
  */
 import type { EventEmitter } from 'node:events'
 import type { Logger } from '../util/logger.ts'
@@ -22,6 +28,7 @@ import type {
 } from './hostApi.ts'
 import { type MessageRecord, MessageRecords } from './messageRecords.ts'
 import type { GossipHostOptions } from './options.ts'
+import { RecentMap } from './recentMap.ts'
 import { routerVerdict } from './scoring.ts'
 import {
   type AcceptedBlock,
@@ -31,6 +38,9 @@ import {
   type VerdictEvent,
 } from './types.ts'
 import { createValidationQueue, type JobOutcome } from './validationQueue.ts'
+
+/** Peers remembered as having had a block accepted, or a message rejected (the preference). */
+export const MAX_PEERS_REMEMBERED = 4096
 
 export interface MessagePipelineOptions {
   validation: GossipHostOptions['validation']
@@ -44,6 +54,15 @@ export interface MessagePipelineModules {
   events: EventEmitter<GossipHostEvents>
   /** Tells gossipsub the verdict on a message (its msgId string and propagation source). */
   reportToRouter(msgId: string, fromPeer: string, verdict: Verdict): void
+  /**
+   * Tells gossipsub to forget it saw a message it was told to ignore without validation, so
+   * a later copy is validated (patches/unvalidatedNotSeen.ts). @default nothing is forgotten
+   */
+  forgetUnvalidated?(msgId: string): void
+  /** True when `peer` is in our mesh for `topic`. @default no peer is (no preference) */
+  isMeshPeer?(topic: string, peer: string): boolean
+  /** The peer's IP address for the per-IP queue share; '' for none. @default no per-IP share */
+  groupOf?(peer: string): string
 }
 
 /** gossipsub's 'gossipsub:message' detail, as far as the pipeline reads it. */
@@ -93,6 +112,11 @@ export function createMessagePipeline(
     ignored: 0,
   }
   let stopped = false
+  /** Per peer: true once a block of theirs was accepted, false once a message was rejected */
+  const history = new RecentMap<string, boolean>(MAX_PEERS_REMEMBERED)
+  const forgetUnvalidated = modules.forgetUnvalidated ?? (() => {})
+  const isMeshPeer = modules.isMeshPeer ?? (() => false)
+  const groupOf = modules.groupOf ?? (() => '')
 
   /**
    * Tells gossipsub to forward an accepted message once the sockets have been polled again: the
@@ -118,10 +142,13 @@ export function createMessagePipeline(
     if (verdict === 'accept') {
       acceptAfterNextPoll(record)
       counters.accepted++
+      if (history.get(record.fromPeer) === undefined) history.set(record.fromPeer, true)
     } else {
       modules.reportToRouter(record.idHex, record.fromPeer, routerVerdict(verdict, reason))
-      if (verdict === 'reject') counters.rejected++
-      else counters.ignored++
+      if (verdict === 'reject') {
+        counters.rejected++
+        history.set(record.fromPeer, false)
+      } else counters.ignored++
     }
     const payload = envelope?.payload
     const event: VerdictEvent = {
@@ -165,6 +192,7 @@ export function createMessagePipeline(
       // Expired while waiting: the validator never took its decoded bytes.
       if (outcome.startedMs === null) records.release(record)
       report(record, HostReason.VALIDATION_TIMEOUT, 'VALIDATION_TIMEOUT', null, outcome)
+      forgetUnvalidated(record.idHex)
       return
     }
     if (outcome.kind === 'error') {
@@ -186,6 +214,16 @@ export function createMessagePipeline(
     }
   }
 
+  /** IGNORE for a job the queue had no place for; a later copy may still be validated. */
+  function refuseQueueFull(record: MessageRecord): void {
+    records.release(record)
+    report(record, HostReason.VALIDATION_QUEUE_FULL, 'VALIDATION_QUEUE_FULL', null, {
+      startedMs: null,
+      finishedMs: performance.now(),
+    })
+    forgetUnvalidated(record.idHex)
+  }
+
   const queue = createValidationQueue<MessageRecord, HostValidationResult>(
     { maxLength: opts.validation.queueMaxLength, concurrency: opts.validation.concurrency },
     {
@@ -199,6 +237,7 @@ export function createMessagePipeline(
         )
       },
       onOutcome,
+      onEvicted: refuseQueueFull,
       // Deadlines and durations on the monotonic clock.
       now: () => performance.now(),
     },
@@ -214,16 +253,13 @@ export function createMessagePipeline(
       const mono = performance.now()
       counters.dispatched++
       const record = records.forDispatch(msgId, msg.topic, msg.data)
-      record.fromPeer = propagationSource.toString()
+      const peer = propagationSource.toString()
+      record.fromPeer = peer
+      record.fromGroup = groupOf(peer)
+      record.preferred = history.get(peer) === true && isMeshPeer(msg.topic, peer)
       record.enqueuedMono = mono
       record.deadlineMs = record.firstSeenMono + opts.validation.timeoutMs
-      if (!queue.push(record)) {
-        records.release(record)
-        report(record, HostReason.VALIDATION_QUEUE_FULL, 'VALIDATION_QUEUE_FULL', null, {
-          startedMs: null,
-          finishedMs: performance.now(),
-        })
-      }
+      if (!queue.push(record)) refuseQueueFull(record)
     },
     ownMessage: (topic, data) => records.own(topic, data),
     notePublished() {

@@ -39,6 +39,10 @@ export interface MessageRecord extends ValidationJob {
   readonly firstSeenMono: number
   /** Set at dispatch: the peer gossipsub got it from */
   fromPeer: string
+  /** Set at dispatch: that peer's IP address for the queue's share ('' when not limited) */
+  fromGroup: string
+  /** Set at dispatch: from a mesh peer with a clean history (served first) */
+  preferred: boolean
   /** Set at dispatch: when it entered the validation queue (monotonic clock) */
   enqueuedMono: number
   /** Set at dispatch: verdict deadline on the monotonic clock (ValidationJob) */
@@ -87,6 +91,8 @@ function createRecord(
     firstSeenMs,
     firstSeenMono,
     fromPeer: '',
+    fromGroup: '',
+    preferred: false,
     enqueuedMono: 0,
     deadlineMs: 0,
   }

@@ -13,6 +13,10 @@ import {
 } from './connectionTrimmer.ts'
 import { GossipHostError } from './errors.ts'
 import {
+  DEFAULT_INBOUND_MESSAGE_BURST,
+  DEFAULT_INBOUND_MESSAGES_PER_PEER_PER_SECOND,
+} from './inboundRateLimit.ts'
+import {
   DISCOVERY_DIAL_FAILURE_BACKOFF_MS,
   DISCOVERY_IDLE_INTERVAL_MS,
   DISCOVERY_INTERVAL_MS,
@@ -146,6 +150,12 @@ export interface GossipHostOptions {
   validation: { queueMaxLength: number; concurrency: number; timeoutMs: number }
   /** @default DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND */
   inboundConnectionsPerIpPerSecond: number
+  /**
+   * Per-peer limit on messages received on the block topics, before any decoding
+   * (inboundRateLimit.ts; perPeerPerSecond 0 turns it off).
+   * @default DEFAULT_INBOUND_MESSAGES_PER_PEER_PER_SECOND, DEFAULT_INBOUND_MESSAGE_BURST
+   */
+  inboundMessages: { perPeerPerSecond: number; burst: number }
   /** Timers that tests shorten (production values are op-node's). */
   timing: {
     peerMonitorIntervalMs: number
@@ -165,9 +175,17 @@ export type GossipHostInit = Pick<GossipHostOptions, 'chain' | 'privateKey'> &
   Partial<
     Omit<
       GossipHostOptions,
-      'chain' | 'privateKey' | 'peers' | 'ban' | 'router' | 'validation' | 'timing'
+      | 'chain'
+      | 'privateKey'
+      | 'peers'
+      | 'ban'
+      | 'router'
+      | 'validation'
+      | 'inboundMessages'
+      | 'timing'
     >
   > & {
+    inboundMessages?: Partial<GossipHostOptions['inboundMessages']>
     peers?: Partial<GossipHostOptions['peers']>
     ban?: Partial<GossipHostOptions['ban']>
     router?: Partial<GossipRouterParams>
@@ -192,6 +210,10 @@ export const defaultGossipHostOptions: Omit<GossipHostOptions, 'chain' | 'privat
     timeoutMs: VALIDATION_TIMEOUT_MS,
   },
   inboundConnectionsPerIpPerSecond: DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
+  inboundMessages: {
+    perPeerPerSecond: DEFAULT_INBOUND_MESSAGES_PER_PEER_PER_SECOND,
+    burst: DEFAULT_INBOUND_MESSAGE_BURST,
+  },
   timing: {
     peerMonitorIntervalMs: DEFAULT_PEER_MONITOR_INTERVAL_MS,
     staticRedialMinMs: STATIC_PEER_REDIAL_MIN_MS,
@@ -227,6 +249,7 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
     ban: { ...d.ban, ...init.ban },
     router: { ...d.router, ...init.router },
     validation: { ...d.validation, ...init.validation },
+    inboundMessages: { ...d.inboundMessages, ...init.inboundMessages },
     timing: { ...d.timing, ...init.timing },
   }
   checkInt('listenTcpPort', opts.listenTcpPort, 0, 65535)
@@ -255,6 +278,8 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
     bad(`validation.timeoutMs must be below the mcache window (${mcacheWindowMs} ms)`)
   }
   checkInt('inboundConnectionsPerIpPerSecond', opts.inboundConnectionsPerIpPerSecond, 1)
+  checkInt('inboundMessages.perPeerPerSecond', opts.inboundMessages.perPeerPerSecond, 0)
+  checkInt('inboundMessages.burst', opts.inboundMessages.burst, 1)
   checkInt('timing.peerPingIntervalMs', opts.timing.peerPingIntervalMs, 1)
   if (opts.privateKey.length !== 32 && opts.privateKey.length !== 64) {
     bad('privateKey must be 32 bytes (secp256k1) or 64 (Ed25519)')

@@ -11,6 +11,13 @@
  * every other job runs on its own macrotask (setImmediate), so a burst of synchronous
  * validations never starves network I/O. A full queue refuses the job (`push` returns false; the
  * host reports IGNORE).
+ *
+ * Fair queuing (the queue is the one resource a flood competes for): one source (peer) and one
+ * source group (IP address) may hold at most MAX_QUEUE_SHARE of the waiting places, so a peer
+ * or a host rotating identities cannot fill it alone. Preferred jobs (from mesh peers with a
+ * clean history) wait in their own lane, which is served first; when the queue is full, a
+ * preferred job takes the place of the newest non-preferred one, which is evicted (`onEvicted`,
+ * the host reports IGNORE as for a full queue).
  */
 
 /** op-node's pubsub validate queue size. */
@@ -20,9 +27,23 @@ export const VALIDATION_CONCURRENCY = 4
 /** op-node's per-topic validator timeout; half the 6 s mcache window. */
 export const VALIDATION_TIMEOUT_MS = 3000
 
+/** The share of the waiting places one source, or one source group, may hold. */
+export const MAX_QUEUE_SHARE = 1 / 4
+/**
+ * A source may always hold this many waiting places, however small the queue: one per block
+ * topic (v1 to v4), so a single peer is never starved by the share on a small queue.
+ */
+export const MIN_SOURCE_PLACES = 4
+
 export interface ValidationJob {
   /** Time (on the queue's clock, `modules.now`) by which the verdict must exist */
   deadlineMs: number
+  /** Who sent it (peer ID): at most MAX_QUEUE_SHARE of the places. Absent: not limited. */
+  fromPeer?: string
+  /** Where it came from (IP address; '' when unknown): the same share. Absent: not limited. */
+  fromGroup?: string
+  /** Served first and may evict a non-preferred waiting job when the queue is full. */
+  preferred?: boolean
 }
 
 export type JobOutcome<R> =
@@ -43,12 +64,17 @@ export interface ValidationQueueModules<J extends ValidationJob, R> {
   run(job: J): R | Promise<R>
   /** Called exactly once per accepted job (never after stop). */
   onOutcome(job: J, outcome: JobOutcome<R>): void
+  /** A waiting job pushed out by a preferred one; it gets no outcome. */
+  onEvicted?(job: J): void
   /** @default Date.now */
   now?: () => number
 }
 
 export interface ValidationQueue<J extends ValidationJob> {
-  /** Queues a job; false (job dropped, no outcome) when maxLength jobs are already waiting. */
+  /**
+   * Queues a job; false (job dropped, no outcome) when maxLength jobs are already waiting (and
+   * none can be evicted for it) or its source or source group already holds its share.
+   */
   push(job: J): boolean
   /** Jobs waiting */
   readonly length: number
@@ -74,7 +100,16 @@ export function createValidationQueue<J extends ValidationJob, R>(
     throw new RangeError('validation queue needs maxLength >= 0 and concurrency >= 1')
   }
   const now = modules.now ?? Date.now
-  const waiting: J[] = []
+  const sourcePlaces = Math.min(
+    maxLength,
+    Math.max(MIN_SOURCE_PLACES, Math.floor(maxLength * MAX_QUEUE_SHARE)),
+  )
+  /** Preferred jobs, served first */
+  const preferredLane: J[] = []
+  const otherLane: J[] = []
+  /** Waiting places held per source and per source group */
+  const held = new Map<string, number>()
+  const heldByGroup = new Map<string, number>()
   let running = 0
   let stopped = false
   /** A job already started at once in this event-loop turn. */
@@ -135,16 +170,58 @@ export function createValidationQueue<J extends ValidationJob, R>(
     })
   }
 
+  function waitingCount(): number {
+    return preferredLane.length + otherLane.length
+  }
+
+  function hold(counts: Map<string, number>, key: string | undefined, delta: number): void {
+    if (key === undefined || key === '') return
+    const n = (counts.get(key) ?? 0) + delta
+    if (n > 0) counts.set(key, n)
+    else counts.delete(key)
+  }
+
+  function holdsShare(counts: Map<string, number>, key: string | undefined): boolean {
+    return key !== undefined && key !== '' && (counts.get(key) ?? 0) >= sourcePlaces
+  }
+
+  function enqueue(job: J): void {
+    if (job.preferred === true) preferredLane.push(job)
+    else otherLane.push(job)
+    hold(held, job.fromPeer, 1)
+    hold(heldByGroup, job.fromGroup, 1)
+  }
+
+  function dequeue(): J | undefined {
+    const job = preferredLane.length > 0 ? preferredLane.shift() : otherLane.shift()
+    if (job !== undefined) {
+      hold(held, job.fromPeer, -1)
+      hold(heldByGroup, job.fromGroup, -1)
+    }
+    return job
+  }
+
+  /** Makes room for a preferred job: the newest non-preferred waiting job leaves. */
+  function evictForPreferred(): boolean {
+    const evicted = otherLane.pop()
+    if (evicted === undefined) return false
+    hold(held, evicted.fromPeer, -1)
+    hold(heldByGroup, evicted.fromGroup, -1)
+    modules.onEvicted?.(evicted)
+    return true
+  }
+
   function pump(): void {
-    while (!stopped && running < concurrency && waiting.length > 0) {
-      start(waiting.shift() as J, setImmediate)
+    while (!stopped && running < concurrency && waitingCount() > 0) {
+      start(dequeue() as J, setImmediate)
     }
   }
 
   return {
     push(job: J): boolean {
-      if (stopped || waiting.length >= maxLength) return false
-      if (running === 0 && waiting.length === 0 && !startedAtOnceThisTurn) {
+      if (stopped) return false
+      const waiting = waitingCount()
+      if (running === 0 && waiting === 0 && maxLength > 0 && !startedAtOnceThisTurn) {
         startedAtOnceThisTurn = true
         setImmediate(() => {
           startedAtOnceThisTurn = false
@@ -152,19 +229,24 @@ export function createValidationQueue<J extends ValidationJob, R>(
         start(job, queueMicrotask)
         return true
       }
-      waiting.push(job)
+      if (holdsShare(held, job.fromPeer) || holdsShare(heldByGroup, job.fromGroup)) return false
+      if (waiting >= maxLength && !(job.preferred === true && evictForPreferred())) return false
+      enqueue(job)
       pump()
       return true
     },
     get length() {
-      return waiting.length
+      return waitingCount()
     },
     get running() {
       return running
     },
     stop() {
       stopped = true
-      waiting.length = 0
+      preferredLane.length = 0
+      otherLane.length = 0
+      held.clear()
+      heldByGroup.clear()
     },
   }
 }

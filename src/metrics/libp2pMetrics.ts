@@ -5,7 +5,11 @@
  * - `gossipsubMetricsOptions(registry, chainId)` gives gossipsub's `metricsRegister` and
  *   `metricsTopicStrToLabel` options; its metrics are renamed `op_gossip_gossipsub_*`.
  *
- * gossipsub only ships the MetricsRegister interface, so the prom-client adapter is ours.
+ * gossipsub only ships the MetricsRegister interface, so the prom-client adapter is ours. It also
+ * fixes what the library registers against Prometheus' conventions: gossipsub asks for a gauge
+ * for every metric, and only ever increments those named `*_total`, so they become counters; its
+ * `topicStr` label is named `topic`, as everywhere else in op-gossip; its gauges named `*_count`
+ * (a histogram's suffix) lose it.
  *
  * Caveat: @libp2p/prometheus-metrics keeps a module-wide name → metric map that it clears when a
  * node is created. Several nodes in one process each get their own metrics only when each is
@@ -13,7 +17,7 @@
  */
 import type { MetricsRegister, TopicStrToLabel } from '@libp2p/gossipsub/metrics'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { allBlocksTopics, parseBlocksTopic } from '../wire/topics.ts'
 import { METRICS_PREFIX } from './metricsRegistry.ts'
 
@@ -47,8 +51,54 @@ export function gossipsubMetricName(name: string): string {
   return `${METRICS_PREFIX}${fixed}`
 }
 
+/**
+ * A gossipsub gauge's name: `*_count` is reserved for histograms and summaries, so the library's
+ * `mesh_peer_count` becomes `mesh_peers` (and `mcache_not_validated_count`
+ * `mcache_not_validated`).
+ */
+export function gossipsubGaugeName(name: string): string {
+  const full = gossipsubMetricName(name)
+  if (!full.endsWith(HISTOGRAM_COUNT_SUFFIX)) return full
+  const stem = full.slice(0, -HISTOGRAM_COUNT_SUFFIX.length)
+  return stem.endsWith('_peer') ? `${stem}s` : stem
+}
+
+const HISTOGRAM_COUNT_SUFFIX = '_count'
+
 type Labels = Record<string, string | number>
 type GaugeCollectFn = (gauge: unknown) => void
+
+/** Suffix of the metrics gossipsub only increments: counters, by Prometheus' naming rules. */
+export const COUNTER_SUFFIX = '_total'
+/** gossipsub's label for a topic, and ours. */
+const GOSSIPSUB_TOPIC_LABEL = 'topicStr'
+const TOPIC_LABEL = 'topic'
+
+function renameLabelNames(labelNames: readonly string[] | undefined): string[] {
+  return (labelNames ?? []).map((n) => (n === GOSSIPSUB_TOPIC_LABEL ? TOPIC_LABEL : n))
+}
+
+/**
+ * A metric method that takes gossipsub's labels first, rewritten to take `topic` for
+ * `topicStr`. Only the few metrics with that label get it (topic joins and heartbeat counts,
+ * never per message), so others pay nothing.
+ */
+function withTopicLabel(method: (...args: never[]) => void): (...args: unknown[]) => void {
+  const call = method as (...args: unknown[]) => void
+  return (labels, ...rest) => {
+    if (typeof labels !== 'object' || labels === null || !(GOSSIPSUB_TOPIC_LABEL in labels)) {
+      call(labels, ...rest)
+      return
+    }
+    const { [GOSSIPSUB_TOPIC_LABEL]: topic, ...others } = labels as Labels
+    call({ ...others, [TOPIC_LABEL]: topic }, ...rest)
+  }
+}
+
+/** True when gossipsub's `labelNames` has `topicStr` (the metric's methods need rewriting). */
+function hasTopicStr(labelNames: readonly string[] | undefined): boolean {
+  return labelNames?.includes(GOSSIPSUB_TOPIC_LABEL) === true
+}
 
 /**
  * gossipsub sets most gauges from one `addCollect` callback on a metric it registers late, so a
@@ -81,17 +131,44 @@ function createGauge(
   config: { name: string; help: string; labelNames?: string[] },
 ) {
   const gauge = new Gauge({
-    name: gossipsubMetricName(config.name),
+    name: gossipsubGaugeName(config.name),
     help: config.help,
-    labelNames: config.labelNames ?? [],
+    labelNames: renameLabelNames(config.labelNames),
     registers: [registry],
     collect() {
       hooks.runOnce()
     },
   })
+  if (hasTopicStr(config.labelNames)) {
+    gauge.set = withTopicLabel(gauge.set.bind(gauge)) as typeof gauge.set
+    gauge.inc = withTopicLabel(gauge.inc.bind(gauge)) as typeof gauge.inc
+    gauge.dec = withTopicLabel(gauge.dec.bind(gauge)) as typeof gauge.dec
+  }
   return Object.assign(gauge, {
     addCollect(fn: GaugeCollectFn): void {
       hooks.add(() => fn(gauge))
+    },
+  })
+}
+
+/** A `*_total` "gauge" as the prom-client Counter it is (gossipsub only calls inc on them). */
+function createCounter(
+  registry: Registry,
+  hooks: ScrapeHooks,
+  config: { name: string; help: string; labelNames?: string[] },
+) {
+  const counter = new Counter({
+    name: gossipsubMetricName(config.name),
+    help: config.help,
+    labelNames: renameLabelNames(config.labelNames),
+    registers: [registry],
+  })
+  if (hasTopicStr(config.labelNames)) {
+    counter.inc = withTopicLabel(counter.inc.bind(counter)) as typeof counter.inc
+  }
+  return Object.assign(counter, {
+    addCollect(fn: GaugeCollectFn): void {
+      hooks.add(() => fn(counter))
     },
   })
 }
@@ -103,13 +180,19 @@ function createHistogram(
   // Some bucket lists are computed from score parameters and may repeat a value.
   const buckets =
     config.buckets === undefined ? undefined : [...new Set(config.buckets)].sort((a, b) => a - b)
-  return new Histogram({
+  const histogram = new Histogram({
     name: gossipsubMetricName(config.name),
     help: config.help,
-    labelNames: config.labelNames ?? [],
+    labelNames: renameLabelNames(config.labelNames),
     registers: [registry],
     ...(buckets === undefined ? {} : { buckets }),
   })
+  if (hasTopicStr(config.labelNames)) {
+    histogram.observe = withTopicLabel(
+      histogram.observe.bind(histogram),
+    ) as typeof histogram.observe
+  }
+  return histogram
 }
 
 /** avg / min / max of a list of values, as one gauge with a `stat` label. */
@@ -120,7 +203,7 @@ function createAvgMinMax(
   const gauge = new Gauge({
     name: gossipsubMetricName(config.name),
     help: config.help,
-    labelNames: [...(config.labelNames ?? []), 'stat'],
+    labelNames: [...renameLabelNames(config.labelNames), 'stat'],
     registers: [registry],
   })
   const setStats = (labels: Labels, values: number[]) => {
@@ -136,10 +219,13 @@ function createAvgMinMax(
     gauge.set({ ...labels, stat: 'min' }, min)
     gauge.set({ ...labels, stat: 'max' }, max)
   }
+  const setLabelled = (
+    hasTopicStr(config.labelNames) ? withTopicLabel(setStats) : setStats
+  ) as typeof setStats
   return {
     set(a: Labels | number[], b?: number[]): void {
       if (Array.isArray(a)) setStats({}, a)
-      else setStats(a, b ?? [])
+      else setLabelled(a, b ?? [])
     },
   }
 }
@@ -149,7 +235,9 @@ export function createGossipsubMetricsRegister(registry: Registry): MetricsRegis
   const hooks = new ScrapeHooks()
   const register = {
     gauge: (config: { name: string; help: string; labelNames?: string[] }) =>
-      createGauge(registry, hooks, config),
+      config.name.endsWith(COUNTER_SUFFIX)
+        ? createCounter(registry, hooks, config)
+        : createGauge(registry, hooks, config),
     histogram: (config: {
       name: string
       help: string

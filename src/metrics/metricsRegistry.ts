@@ -11,6 +11,16 @@ export const METRICS_PREFIX = 'op_gossip_'
 /** Resolution of the event-loop delay monitor behind `op_gossip_nodejs_eventloop_lag_*`. */
 export const EVENT_LOOP_MONITORING_PRECISION_MS = 10
 
+/**
+ * prom-client's gauges named like counters (`*_total`): Prometheus' linter rejects them, and the
+ * same totals are the sum of `op_gossip_nodejs_active_{handles,requests,resources}{type}`.
+ */
+export const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+].map((name) => METRICS_PREFIX + name)
+
 export interface MetricsRegistryOptions {
   /**
    * Register prom-client's process collectors (`op_gossip_process_*`, `op_gossip_nodejs_*`).
@@ -28,6 +38,7 @@ export function createMetricsRegistry(opts: MetricsRegistryOptions = {}): Regist
       prefix: METRICS_PREFIX,
       eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS,
     })
+    for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name)
   }
   return registry
 }

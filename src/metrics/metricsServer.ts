@@ -1,10 +1,19 @@
 /**
  * The Prometheus endpoint (`--metrics.enabled`, `--metrics.addr`, `--metrics.port`): serves the
- * node's registry on GET /metrics, nothing else.
+ * node's registry on GET /metrics, nothing else. It buffers no request body (a body is read and
+ * dropped up to MAX_METRICS_DISCARDED_BODY_BYTES, 413 past it), cuts slow clients and caps
+ * connections.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
-import { type BoundAddress, closeHttp, httpUrl, listenHttp } from '../util/httpListener.ts'
+import {
+  answerAfterBody,
+  type BoundAddress,
+  closeHttp,
+  createBoundedHttpServer,
+  httpUrl,
+  listenHttp,
+} from '../util/httpListener.ts'
 import type { Startable } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 
@@ -13,12 +22,26 @@ export const DEFAULT_METRICS_ADDR = '127.0.0.1'
 /** op-node's `--metrics.port` default. */
 export const DEFAULT_METRICS_PORT = 7300
 export const METRICS_PATH = '/metrics'
+/** Time allowed to receive a whole request (a scrape is a GET without a body). */
+export const METRICS_REQUEST_TIMEOUT_MS = 10_000
+/** Time allowed to receive the request headers. */
+export const METRICS_HEADERS_TIMEOUT_MS = 5_000
+/** Connections held at once (a few scrapers). */
+export const MAX_METRICS_CONNECTIONS = 32
+/** Request body bytes read (and dropped) before answering; past it: 413 and close. */
+export const MAX_METRICS_DISCARDED_BODY_BYTES = 128 * 1024
 
 export interface MetricsServerOptions {
   /** @default DEFAULT_METRICS_ADDR */
   host?: string
   /** 0 = any free port. @default DEFAULT_METRICS_PORT */
   port?: number
+  /** @default METRICS_REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number
+  /** @default METRICS_HEADERS_TIMEOUT_MS */
+  headersTimeoutMs?: number
+  /** @default MAX_METRICS_CONNECTIONS */
+  maxConnections?: number
 }
 
 export interface MetricsServerModules {
@@ -63,9 +86,22 @@ export function createMetricsServer(
     }
   }
 
-  const server = createServer((req, res) => {
-    req.resume() // a body on GET is ignored, never buffered
-    handle(req, res).catch(() => res.destroy())
+  const limits = {
+    requestTimeoutMs: opts.requestTimeoutMs ?? METRICS_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: opts.headersTimeoutMs ?? METRICS_HEADERS_TIMEOUT_MS,
+    maxConnections: opts.maxConnections ?? MAX_METRICS_CONNECTIONS,
+  }
+  const server = createBoundedHttpServer(limits, (req, res) => {
+    // A body is never buffered: dropped as it arrives, answered once it ends.
+    answerAfterBody(req, MAX_METRICS_DISCARDED_BODY_BYTES, (cut) => {
+      if (cut) {
+        res
+          .writeHead(413, { connection: 'close', 'content-type': 'text/plain' })
+          .end('request body too large\n')
+        return
+      }
+      handle(req, res).catch(() => res.destroy())
+    })
   })
   let address: BoundAddress | null = null
 

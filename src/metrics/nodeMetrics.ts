@@ -57,8 +57,6 @@ export const VALIDATION_BUCKETS_SECONDS = [
 export const ENGINE_REQUEST_BUCKETS_SECONDS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]
-/** Peer score distribution; op-node bans below -100 and graylists below -40 by default. */
-export const PEER_SCORE_BUCKETS = [-1000, -100, -40, -10, -1, 0, 1, 10, 100]
 
 export interface NodeMetricsOptions {
   /** Value of the `chain` label of op_gossip_info */
@@ -170,15 +168,17 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
   })
   for (const topic of BLOCK_TOPIC_LABELS) meshPeers.set({ topic }, 0)
 
-  new Histogram({
+  // One series per connected peer (at most --p2p.peers.hi and a few): a gauge of the current
+  // value, where a histogram reset at every scrape would break rate() and sums over time.
+  new Gauge({
     name: 'op_gossip_peer_score',
-    help: 'gossipsub scores of the connected peers at scrape time',
-    buckets: PEER_SCORE_BUCKETS,
+    help: 'gossipsub score of each connected peer at scrape time (op-node graylists below -40 and bans below -100 by default)',
+    labelNames: ['peer'],
     registers,
     async collect() {
       const list = await safePeers(p2p)
-      this.reset()
-      for (const p of list) this.observe(p.score)
+      this.reset() // peers that left drop out
+      for (const p of list) this.set({ peer: p.peerId }, p.score)
     },
   })
 
@@ -261,6 +261,14 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
     labelNames: ['method', 'outcome'],
     buckets: ENGINE_REQUEST_BUCKETS_SECONDS,
     registers,
+  })
+  new Gauge({
+    name: 'op_gossip_unsafe_head_block_number',
+    help: 'Unsafe head: the newest valid block handed to the EL, or, on a relay without an EL, the newest accepted block; 0 before the first',
+    registers,
+    collect() {
+      this.set(sync === null ? 0 : safeRead(() => sync!.status().target?.number ?? 0, 0))
+    },
   })
   const gapBlocks = new Gauge({
     name: 'op_gossip_engine_gap_blocks',

@@ -7,9 +7,12 @@
  */
 import type { Logger } from '../util/logger.ts'
 import { coalescingTcpPatch } from './coalescingTcp.ts'
+import { inboundMessageGatePatch } from './inboundMessageGate.ts'
 import { lengthPrefixedEncodeLimitPatch } from './lengthPrefixedEncodeLimit.ts'
 import { lengthPrefixReadsPatch } from './lengthPrefixReads.ts'
 import type { LibraryPatch } from './libraryPatch.ts'
+import { strictNoSignAuthorPatch } from './strictNoSignAuthor.ts'
+import { unvalidatedNotSeenPatch } from './unvalidatedNotSeen.ts'
 import { yamuxWindowUpdatesPatch } from './yamuxWindowUpdates.ts'
 
 /** Every library patch op-gossip carries. */
@@ -18,6 +21,9 @@ export const LIBRARY_PATCHES: readonly LibraryPatch[] = [
   yamuxWindowUpdatesPatch,
   lengthPrefixReadsPatch,
   coalescingTcpPatch,
+  strictNoSignAuthorPatch,
+  inboundMessageGatePatch,
+  unvalidatedNotSeenPatch,
 ]
 
 /** The names in effect, once installed (a process installs once, whatever hosts it starts). */

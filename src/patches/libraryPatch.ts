@@ -14,9 +14,10 @@ export interface LibraryPatch {
   readonly writtenForVersion: string
   /**
    * 'process': changes a prototype or export once per process; 'connection': applied to each
-   * connection of the transport that wraps it (coalescingTcp), nothing global to install
+   * connection of the transport that wraps it (coalescingTcp), nothing global to install;
+   * 'router': used by the host on its gossipsub router (unvalidatedNotSeen), nothing global
    */
-  readonly scope: 'process' | 'connection'
+  readonly scope: 'process' | 'connection' | 'router'
   /** The upstream issue or PR it stands in for (or the issue still to be filed) */
   readonly upstream: string
   /** True when the library still has what the patch changes */

@@ -1,10 +1,19 @@
 /**
  * The status RPC server (`--rpc.addr`, `--rpc.port`): JSON-RPC 2.0 over HTTP POST (the opp2p_*
  * and optimism_syncStatus methods) and `GET /healthz` on the same port. Request bodies are
- * capped at MAX_RPC_REQUEST_BODY_SIZE_BYTES (HTTP 413 with a -32600 error past it).
+ * capped at MAX_RPC_REQUEST_BODY_SIZE_BYTES (HTTP 413 with a -32600 error past it, sent once
+ * the client has finished sending, so it reads the answer rather than a reset); slow clients
+ * are cut after RPC_REQUEST_TIMEOUT_MS and connections capped at MAX_RPC_CONNECTIONS.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { type BoundAddress, closeHttp, httpUrl, listenHttp } from '../util/httpListener.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  answerAfterBody,
+  type BoundAddress,
+  closeHttp,
+  createBoundedHttpServer,
+  httpUrl,
+  listenHttp,
+} from '../util/httpListener.ts'
 import type { Startable } from '../util/lifecycle.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import type { HealthMonitor } from './health.ts'
@@ -23,6 +32,10 @@ export const MAX_RPC_REQUEST_BODY_SIZE_BYTES = 1024 * 1024
 export const MAX_RPC_DRAIN_SIZE_BYTES = 16 * 1024 * 1024
 /** Time allowed to receive a whole request. */
 export const RPC_REQUEST_TIMEOUT_MS = 10_000
+/** Time allowed to receive the request headers. */
+export const RPC_HEADERS_TIMEOUT_MS = 5_000
+/** Connections held at once (status calls come from a few local tools). */
+export const MAX_RPC_CONNECTIONS = 64
 export const HEALTHZ_PATH = '/healthz'
 
 export interface RpcServerOptions {
@@ -32,6 +45,12 @@ export interface RpcServerOptions {
   port?: number
   /** @default MAX_RPC_REQUEST_BODY_SIZE_BYTES */
   maxBodySizeBytes?: number
+  /** @default RPC_REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number
+  /** @default RPC_HEADERS_TIMEOUT_MS */
+  headersTimeoutMs?: number
+  /** @default MAX_RPC_CONNECTIONS */
+  maxConnections?: number
 }
 
 export interface RpcServerModules {
@@ -71,23 +90,20 @@ export function createRpcServer(opts: RpcServerOptions, modules: RpcServerModule
   let stopping = new AbortController()
 
   function tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    sendJson(
-      res,
-      413,
-      errorResponse(
-        null,
-        JsonRpcErrorCode.INVALID_REQUEST,
-        `request body too large (limit ${maxBody} bytes)`,
+    // The rest of the body is read and dropped first so the client reads the answer; a body
+    // past the drain bound (or declared so) is answered at once and the connection closed.
+    answerAfterBody(req, MAX_RPC_DRAIN_SIZE_BYTES, () =>
+      sendJson(
+        res,
+        413,
+        errorResponse(
+          null,
+          JsonRpcErrorCode.INVALID_REQUEST,
+          `request body too large (limit ${maxBody} bytes)`,
+        ),
+        { connection: 'close' },
       ),
-      { connection: 'close' },
     )
-    // Drop the rest of the body so the client reads the answer; cut off a body that never ends.
-    let drained = 0
-    req.on('data', (chunk: Buffer) => {
-      drained += chunk.length
-      if (drained > MAX_RPC_DRAIN_SIZE_BYTES) req.destroy()
-    })
-    req.resume()
   }
 
   function handleHealth(req: IncomingMessage, res: ServerResponse): void {
@@ -145,7 +161,12 @@ export function createRpcServer(opts: RpcServerOptions, modules: RpcServerModule
     req.on('error', () => res.destroy())
   }
 
-  const server = createServer((req, res) => {
+  const limits = {
+    requestTimeoutMs: opts.requestTimeoutMs ?? RPC_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: opts.headersTimeoutMs ?? RPC_HEADERS_TIMEOUT_MS,
+    maxConnections: opts.maxConnections ?? MAX_RPC_CONNECTIONS,
+  }
+  const server = createBoundedHttpServer(limits, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path === HEALTHZ_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       handleHealth(req, res)
@@ -167,7 +188,6 @@ export function createRpcServer(opts: RpcServerOptions, modules: RpcServerModule
       { allow: 'POST' },
     )
   })
-  server.requestTimeout = RPC_REQUEST_TIMEOUT_MS
   let address: BoundAddress | null = null
 
   return {

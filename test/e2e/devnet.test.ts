@@ -3,22 +3,38 @@
  * real node processes talking libp2p over 127.0.0.1. Short runs (3 followers, a few 1 s blocks);
  * the long runs are benchmarks, not tests.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { chooseEntryPoint } from '../../bin/entryPoint.js'
 import { loadRollupConfigFile } from '../../src/chains/rollupConfig.ts'
+import { BENCH_TEMP_DIR_PREFIX } from '../../src/cli/commands/benchLatency.ts'
+import { addRunOptions, type RunFlags } from '../../src/cli/run/flags.ts'
+import { parseRunFlags } from '../../src/cli/run/parse.ts'
 import { peerIdFromPrivateKeyBytes } from '../../src/gossip/host.ts'
 import { parsePeerKey } from '../../src/gossip/peerIdentity.ts'
-import { ROOT, runCli } from '../utils/cli.ts'
+import { CLI, NODE, parseFlags, ROOT, runCli } from '../utils/cli.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-devnet-'))
 
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true })
 })
+
+/** The arguments of the indented command in `markdown` that starts with `prefix`. */
+function joinCommandArgs(markdown: string, prefix: string): string[] {
+  const start = markdown.indexOf(`    ${prefix} `)
+  expect(start).toBeGreaterThanOrEqual(0)
+  const lines: string[] = []
+  for (const line of markdown.slice(start).split('\n')) {
+    lines.push(line.replace(/\\$/, ''))
+    if (!line.endsWith('\\')) break
+  }
+  return lines.join(' ').trim().split(/\s+/).slice(prefix.split(' ').length)
+}
 
 function alive(pid: number): boolean {
   try {
@@ -84,7 +100,45 @@ describe('e2e / devnet', () => {
     ]) {
       expect(existsSync(join(dir, f)), f).toBe(true)
     }
+    // JOIN.md's op-gossip command works as pasted: this devnet's real path, a free RPC port.
+    const joinMd = readFileSync(join(dir, 'JOIN.md'), 'utf8')
+    expect(joinMd).toContain(`--rollup.config ${join(dir, 'rollup.json')} `)
+    expect(joinMd).not.toContain('$DEVNET')
+    const settings = await parseRunFlags(
+      await parseFlags<RunFlags>(addRunOptions, joinCommandArgs(joinMd, 'op-gossip run')),
+    )
+    expect(settings.chain.chainId).toBe(901)
+    expect(settings.node.rpc?.port).toBe(0)
+    expect(settings.node.peerKeyPath).toBe(join(dir, 'keys/external.key'))
   })
+
+  it.each([
+    ['while the nodes start', 'bench latency:'],
+    ['while blocks flow', 'nodes up in'],
+  ])(
+    'Ctrl-C during bench latency (%s) removes its temporary directory (it holds keys)',
+    async (_when, signalAfter) => {
+      const osTmp = mkdtempSync(join(tmp, 'os-tmp-'))
+      const child = spawn(
+        NODE,
+        [CLI, 'bench', 'latency', '--nodes', '1', '--blocks', '1000', '--warmup', '1'],
+        { cwd: ROOT, env: { ...process.env, TMPDIR: osTmp }, stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      let stderr = ''
+      let signalled = false
+      child.stderr.on('data', (d) => {
+        stderr += d
+        if (!signalled && stderr.includes(signalAfter)) {
+          signalled = true
+          child.kill('SIGINT')
+        }
+      })
+      const code = await new Promise<number | null>((done) => child.on('close', done))
+      expect(signalled, stderr).toBe(true)
+      expect(code, stderr).toBe(130)
+      expect(readdirSync(osTmp).filter((f) => f.startsWith(BENCH_TEMP_DIR_PREFIX))).toEqual([])
+    },
+  )
 
   it('bench latency prints the documented JSON with plausible values and writes the report', async () => {
     const report = join(tmp, 'report')
@@ -113,7 +167,16 @@ describe('e2e / devnet', () => {
       bytesPerNodePerBlock: { sent: number; received: number }
       sequencerPublishMs: { p50: number; max: number }
       breakdown: { senderValidationMs: number }
-      perNode: Array<{ rssBytes: number; cpuSeconds: number; received: number }>
+      perNode: Array<{
+        rssBytes: number
+        cpuSeconds: number
+        received: number
+        cpuMsPerBlock: number | null
+        idleCpuMsPerSecond: number | null
+      }>
+      cpuMsPerBlock: number | null
+      idleCpuMsPerSecond: number | null
+      perMinute: Array<{ minute: number; blocks: number; e2eP50Ms: number; e2eP99Ms: number }>
     }
     expect(result).toMatchObject({ nodes: 3, blocks: 4, delivery: 1 })
     // nodes run the code the CLI runs: the build when it is up to date, else the sources
@@ -149,7 +212,19 @@ describe('e2e / devnet', () => {
       expect(n.rssBytes).toBeLessThan(1e9)
       expect(n.cpuSeconds).toBeGreaterThan(0)
       expect(n.cpuSeconds).toBeLessThan(60)
+      // idle: heartbeats and pings cost something, far less than a core
+      expect(n.idleCpuMsPerSecond).toBeGreaterThan(0)
+      expect(n.idleCpuMsPerSecond).toBeLessThan(1000)
+      // with the idle rate taken out (may dip below 0 on a noisy machine, never by much)
+      expect(Number.isFinite(n.cpuMsPerBlock)).toBe(true)
+      expect(Math.abs(n.cpuMsPerBlock as number)).toBeLessThan(1000)
     }
+    expect(result.idleCpuMsPerSecond).toBeGreaterThan(0)
+    expect(Number.isFinite(result.cpuMsPerBlock)).toBe(true)
+    // 4 blocks 1 s apart: one minute, every block in it
+    expect(result.perMinute).toEqual([
+      { minute: 1, blocks: 4, e2eP50Ms: result.e2eMs.p50, e2eP99Ms: result.e2eMs.p99 },
+    ])
     const html = readFileSync(join(report, 'index.html'), 'utf8')
     expect(html).toContain('Delivery latency CDF')
     expect(html).toContain('Per-hop latency')

@@ -1,12 +1,15 @@
 /**
  * The gossipsub wire as a foreign peer sees it: a bare libp2p node speaking /meshsub/1.1.0 by
  * hand (length-prefixed protobuf RPCs) exchanges blocks with a gossip host. Checks StrictNoSign
- * both ways: what we publish carries only topic and data; what carries a seqno/author is refused.
+ * both ways: what we publish carries only topic and data; what carries a seqno/author is refused,
+ * and so is a message carrying a `from` field alone (go-libp2p-pubsub's RejectUnexpectedAuthInfo;
+ * patches/strictNoSignAuthor.ts): not delivered, not relayed to a third node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeMessageId } from '../../src/wire/msgId.ts'
 import { type ForeignPeer, startForeignPeer } from '../utils/foreignPeer.ts'
 import {
+  connect,
   type MeshNode,
   sleep,
   startNode,
@@ -14,6 +17,7 @@ import {
   testBuilder,
   testChain,
   waitFor,
+  waitForMesh,
 } from '../utils/mesh.ts'
 
 const MESHSUB = '/meshsub/1.1.0'
@@ -90,5 +94,52 @@ describe('e2e / gossip wire (a hand-written meshsub peer)', () => {
     // Dropped before validation: no verdict, no block.
     expect(node.verdicts.length).toBe(before)
     expect(node.received).toHaveLength(1)
+  })
+})
+
+describe('e2e / gossip wire: StrictNoSign on receipt (a `from` field alone)', () => {
+  let node: MeshNode
+  let third: MeshNode
+  let foreign: ForeignPeer
+  let topic: string
+
+  beforeAll(async () => {
+    node = await startNode({ chain })
+    third = await startNode({ chain })
+    topic = node.host.topics[3] as string
+    await connect(node, third)
+    await waitForMesh([node, third], topic, 1)
+    foreign = await startForeignPeer(node.address, MESHSUB, topic)
+    await waitFor('the host to graft us', () =>
+      (node.host.meshPeers()[topic] ?? []).includes(foreign.node.peerId.toString()),
+    )
+  })
+  afterAll(async () => {
+    await foreign.node.stop()
+    await stopAll([node, third])
+  })
+
+  it('refuses it before validation, penalises the sender and relays nothing', async () => {
+    const block = testBuilder(chain, 54).next()
+    foreign.send({
+      messages: [{ topic, data: block.data, from: foreign.node.peerId.toMultihash().bytes }],
+    })
+    await waitFor(
+      'the penalty',
+      () => (node.host.peerScores()[foreign.node.peerId.toString()] ?? 0) < 0,
+    )
+    await sleep(300)
+    expect(node.verdicts).toHaveLength(0)
+    expect(node.received).toHaveLength(0)
+    expect(third.verdicts).toHaveLength(0)
+    expect(third.received).toHaveLength(0)
+
+    // The same block without the field is accepted and relayed: the path itself works.
+    foreign.send({ messages: [{ topic, data: block.data }] })
+    await waitFor('the block relayed to the third node', () => third.received.length === 1)
+    expect(node.received).toHaveLength(1)
+    expect(hex(third.received[0]?.envelope.payload.blockHash ?? new Uint8Array())).toBe(
+      hex(block.blockHash),
+    )
   })
 })

@@ -5,18 +5,22 @@
  * (decompressed) with the devnet block builder and times the full validation of each (Snappy,
  * signature, SSZ, block hash with the transaction trie, seen cache) on one core. Each iteration
  * starts with an empty seen cache and a fixed clock, so every run takes the full accept path.
+ * With `--floor`, the native floor (src/cli/commands/nativeFloor.ts) validates the same message
+ * in the same run, and each case prints our median over the floor's.
  *
  * More subcommands (latency, observe, ...) register themselves in BENCH_SUBCOMMANDS.
  */
 import type { Command } from 'commander'
 import { createDevnetChain } from '../../chains/devnet.ts'
-import { createBlockBuilder, devnetKey } from '../../devnet/blockBuilder.ts'
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../devnet/blockBuilder.ts'
 import { createBlockValidator } from '../../gossip/validator.ts'
 import { OpGossipError } from '../../util/errors.ts'
 import { UsageError } from '../usageError.ts'
 import { registerCompare } from './benchCompare.ts'
 import { registerLatency } from './benchLatency.ts'
 import { registerObserve } from './benchObserve.ts'
+import { registerRecovery } from './benchRecovery.ts'
+import { buildNativeFloor, type NativeFloor } from './nativeFloor.ts'
 
 /** Message sizes `bench validate` measures (decompressed bytes). */
 export const VALIDATE_BENCH_CASES = {
@@ -46,6 +50,11 @@ export interface ValidateBenchResult {
   opsPerSec: number
   /** Median microseconds per stage, to show where the time goes */
   stagesMedianUs: { snappy: number; signature: number; decode: number; blockHash: number }
+  /**
+   * With --floor: the native floor's median on the same message, measured right after ours, and
+   * medianUs over it; null when the floor could not be built (the reason is printed once)
+   */
+  floor?: { medianUs: number; ratio: number } | null
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -55,19 +64,30 @@ function quantile(sorted: readonly number[], q: number): number {
 
 const round1 = (x: number): number => Math.round(x * 10) / 10
 
-/** Runs one `bench validate` case. */
+const BENCH_SEQUENCER_KEY = devnetKey('op-gossip bench sequencer')
+
+/** The signed message of one `bench validate` case (deterministic). */
+export function validateBenchMessage(name: ValidateBenchCase): BuiltBlock {
+  const builder = createBlockBuilder({
+    chain: createDevnetChain(),
+    privateKey: BENCH_SEQUENCER_KEY,
+  })
+  return builder.next({ targetBytes: VALIDATE_BENCH_CASES[name].bytes })
+}
+
+/** Runs one `bench validate` case (on `block`, by default the case's own message). */
 export function benchValidateCase(
   name: ValidateBenchCase,
   iterations?: number,
+  block: BuiltBlock = validateBenchMessage(name),
 ): ValidateBenchResult {
   const spec = VALIDATE_BENCH_CASES[name]
   const runs = iterations ?? spec.iterations
   const chain = createDevnetChain()
-  const builder = createBlockBuilder({ chain, privateKey: devnetKey('op-gossip bench sequencer') })
-  const block = builder.next({ targetBytes: spec.bytes })
+  const signer = createBlockBuilder({ chain, privateKey: BENCH_SEQUENCER_KEY }).signer
   const validator = createBlockValidator({
     chain,
-    signer: () => builder.signer,
+    signer: () => signer,
     now: () => Number(block.timestamp) * 1000,
   })
   const warmup = Math.max(MIN_WARMUP_RUNS, Math.ceil(runs * WARMUP_FRACTION))
@@ -146,6 +166,20 @@ function parseIterations(text: string | undefined): number | undefined {
   return n
 }
 
+/** Our case, then the floor on the same message; the ratio is ours over the floor's median. */
+function benchCaseWithFloor(
+  name: ValidateBenchCase,
+  iterations: number | undefined,
+  floor: NativeFloor | null | undefined,
+): ValidateBenchResult {
+  const block = validateBenchMessage(name)
+  const row = benchValidateCase(name, iterations, block)
+  if (floor === undefined) return row
+  if (floor === null) return { ...row, floor: null }
+  const medianUs = floor.medianUs(block.data, row.iterations)
+  return { ...row, floor: { medianUs, ratio: Math.round((row.medianUs / medianUs) * 100) / 100 } }
+}
+
 function printTable(rows: ValidateBenchResult[]): void {
   const header = [
     'case',
@@ -158,6 +192,7 @@ function printTable(rows: ValidateBenchResult[]): void {
     'sig',
     'ssz',
     'hash',
+    ...(rows.some((r) => r.floor != null) ? ['floor us', 'ratio'] : []),
   ]
   const lines = rows.map((r) => [
     r.case,
@@ -170,6 +205,7 @@ function printTable(rows: ValidateBenchResult[]): void {
     r.stagesMedianUs.signature.toFixed(0),
     r.stagesMedianUs.decode.toFixed(0),
     r.stagesMedianUs.blockHash.toFixed(0),
+    ...(r.floor == null ? [] : [r.floor.medianUs.toFixed(1), `${r.floor.ratio.toFixed(2)}x`]),
   ])
   const widths = header.map((h, i) =>
     Math.max(h.length, ...lines.map((l) => (l[i] as string).length)),
@@ -180,6 +216,11 @@ function printTable(rows: ValidateBenchResult[]): void {
   console.log(
     '(stage columns: median microseconds; one core, fixed clock, empty seen cache per run)',
   )
+  if (rows.some((r) => r.floor != null)) {
+    console.log(
+      '(floor: the native floor (../shared/tools/floor) on the same message, same run; ratio = median / floor)',
+    )
+  }
 }
 
 function registerValidate(bench: Command): void {
@@ -189,17 +230,37 @@ function registerValidate(bench: Command): void {
     .option('--json', 'one JSON object per case and line')
     .option('--iterations <n>', 'measured runs per case (default: 300 / 100 / 20)')
     .option('--case <names...>', 'only these cases: 100kb, 1mb, 9mb (comma-separated or repeated)')
-    .action((flags: { json?: boolean; iterations?: string; case?: string[] }) => {
-      const cases = parseCases(flags.case)
-      const iterations = parseIterations(flags.iterations)
-      const rows: ValidateBenchResult[] = []
-      for (const c of cases) {
-        const row = benchValidateCase(c, iterations)
-        if (flags.json === true) console.log(JSON.stringify(row))
-        rows.push(row)
-      }
-      if (flags.json !== true) printTable(rows)
-    })
+    .option(
+      '--floor [dir]',
+      'also build (with cc, in a temporary directory) and run the native floor program on the same messages and print the ratio (default dir: ../shared/tools/floor)',
+    )
+    .action(
+      (flags: { json?: boolean; iterations?: string; case?: string[]; floor?: string | true }) => {
+        const cases = parseCases(flags.case)
+        const iterations = parseIterations(flags.iterations)
+        const floor = openFloor(flags.floor)
+        const rows: ValidateBenchResult[] = []
+        try {
+          for (const c of cases) {
+            const row = benchCaseWithFloor(c, iterations, floor)
+            if (flags.json === true) console.log(JSON.stringify(row))
+            rows.push(row)
+          }
+        } finally {
+          floor?.dispose()
+        }
+        if (flags.json !== true) printTable(rows)
+      },
+    )
+}
+
+/** undefined without --floor; null (after one line on stderr) when it cannot be built. */
+function openFloor(flag: string | true | undefined): NativeFloor | null | undefined {
+  if (flag === undefined) return undefined
+  const build = buildNativeFloor(...(flag === true ? [] : [flag]))
+  if ('floor' in build) return build.floor
+  process.stderr.write(`floor: skipped, ${build.unavailable}; no ratio\n`)
+  return null
 }
 
 /** `bench` subcommands; add new ones here. */
@@ -208,6 +269,7 @@ const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [
   registerLatency,
   registerObserve,
   registerCompare,
+  registerRecovery,
 ]
 
 export function register(program: Command): void {

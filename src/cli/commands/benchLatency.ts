@@ -3,9 +3,7 @@
  * src/devnet/latencyBench.ts for what is measured and how). Prints a table, or one JSON object
  * per block size with --json, and optionally writes an HTML report.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, release, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { cpus, release } from 'node:os'
 import type { Command } from 'commander'
 import {
   DEFAULT_NODE_FLAGS,
@@ -34,10 +32,14 @@ import {
   parseNodeLogLevel,
   resolveNetwork,
 } from '../devnetFlags.ts'
+import { checkDirectoryFlag } from '../flagValues.ts'
 import type { LogFlagValues } from '../logFlags.ts'
 import { parseIntegerFlag } from '../numberFlags.ts'
+import { createTempDir, type TempDir } from '../tempDir.ts'
 import { MAX_DEVNET_BLOCK_BYTES } from './devnet.ts'
 
+/** Prefix of the temporary devnet directory (under the OS temp dir) when --dir is not given. */
+export const BENCH_TEMP_DIR_PREFIX = 'op-gossip-bench-'
 /** Most measured blocks per size. */
 export const MAX_BENCH_BLOCKS = 100_000
 /** Longest `--block-time`, seconds. */
@@ -81,6 +83,8 @@ function printTable(results: LatencyBenchResult[]): void {
     'KB sent/recv per node/blk',
     'max RSS MB',
     'CPU s/node',
+    'CPU ms/blk',
+    'idle ms/s',
   ]
   const rows = results.map((r) => [
     kb(r.blockBytes),
@@ -93,6 +97,8 @@ function printTable(results: LatencyBenchResult[]): void {
     `${kb(r.bytesPerNodePerBlock.sent)}/${kb(r.bytesPerNodePerBlock.received)}`,
     (Math.max(0, ...r.perNode.map((n) => n.rssBytes)) / 1e6).toFixed(0),
     (r.perNode.reduce((a, n) => a + n.cpuSeconds, 0) / Math.max(1, r.perNode.length)).toFixed(2),
+    r.cpuMsPerBlock === null ? 'n/a' : r.cpuMsPerBlock.toFixed(2),
+    r.idleCpuMsPerSecond === null ? 'n/a' : r.idleCpuMsPerSecond.toFixed(2),
   ])
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
@@ -105,6 +111,17 @@ function printTable(results: LatencyBenchResult[]): void {
       `${kb(r.blockBytes)} KB: hop breakdown (medians) sender queue ${r.breakdown.senderQueueMs} ms, sender validation ${r.breakdown.senderValidationMs} ms, transfer ${r.breakdown.transferMs} ms; sequencer publish call p50/p99 ${r.sequencerPublishMs.p50}/${r.sequencerPublishMs.p99} ms; validation p50/p99 ${r.validationMs.p50}/${r.validationMs.p99} ms; hops p50/max ${r.hops.p50}/${r.hops.max}; load ${r.machine.loadAverage.start.toFixed(1)} → ${r.machine.loadAverage.end.toFixed(1)} on ${r.machine.cores} cores`,
     )
   }
+  for (const r of results) {
+    const minutes = r.perMinute.map((m) => `${m.minute}: ${m.e2eP50Ms}/${m.e2eP99Ms}`)
+    console.log(`${kb(r.blockBytes)} KB: e2e ms p50/p99 per minute ${minutes.join(', ')}`)
+    const perNode = r.perNode.map(
+      (n) => `${n.index}: ${n.cpuMsPerBlock ?? 'n/a'}/${n.idleCpuMsPerSecond ?? 'n/a'}`,
+    )
+    console.log(`${kb(r.blockBytes)} KB: per node CPU ms/block / idle ms/s ${perNode.join(', ')}`)
+  }
+  console.log(
+    '(CPU ms/blk: CPU with blocks flowing minus the idle rate, per block; idle ms/s: measured before the first block, mesh formed)',
+  )
   if (results.some((r) => r.duplicatesPerNodePerBlock === null)) {
     console.log('(duplicates: n/a = this gossip host does not count duplicate messages)')
   }
@@ -126,7 +143,20 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   const json = flags.json === true
   const progress = (line: string) => process.stderr.write(`${line}\n`)
   const network = await resolveNetwork(parseLinkShaping(flags), progress)
-  const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'op-gossip-bench-'))
+  // A temporary devnet directory holds keys: removed however the bench ends, Ctrl-C included.
+  const givenDir = flags.dir === undefined ? undefined : checkDirectoryFlag('--dir', flags.dir)
+  const tempDir = givenDir === undefined ? createTempDir(BENCH_TEMP_DIR_PREFIX) : null
+  const dir = givenDir ?? (tempDir as TempDir).path
+  // Ctrl-C while the nodes start: stop them as soon as they are up (below), then exit 130.
+  let interrupted = false
+  let stopAndExit: (() => void) | null = null
+  const onSigint = () => {
+    if (interrupted) process.exit(130) // a second Ctrl-C: now (the exit hook still cleans up)
+    interrupted = true
+    progress('interrupted: stopping the devnet')
+    stopAndExit?.()
+  }
+  process.on('SIGINT', onSigint)
 
   progress(
     `bench latency: ${nodes} followers + sequencer, ${blocks} blocks of ${sizes.map((s) => `${kb(s)} KB`).join(', ')}, ${blockTime} s blocks, ${network.description}`,
@@ -151,14 +181,8 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   progress(
     `${nodes + 1} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s (logs in ${dir}/logs)`,
   )
-  let interrupted = false
-  const onSigint = () => {
-    if (interrupted) process.exit(130)
-    interrupted = true
-    progress('interrupted: stopping the devnet')
-    void devnet.stop().then(() => process.exit(130))
-  }
-  process.on('SIGINT', onSigint)
+  stopAndExit = () => void devnet.stop().finally(() => process.exit(130))
+  if (interrupted) stopAndExit()
   devnet.events.on('problem', ({ message }) => progress(`! ${message}`))
   let runs: LatencyBenchRun[]
   try {
@@ -173,7 +197,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   } finally {
     await devnet.stop()
     process.off('SIGINT', onSigint)
-    if (flags.dir === undefined) rmSync(dir, { recursive: true, force: true })
+    tempDir?.remove()
   }
 
   const results = runs.map((r) => r.result)

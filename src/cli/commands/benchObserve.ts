@@ -1,9 +1,16 @@
 /**
  * `op-gossip bench observe`: real block arrival delays at a running node over a time window,
  * from its metrics endpoint (`--metrics URL`) and/or its RPC (`--rpc URL`, optimism_syncStatus
- * polling; works against op-node too). See src/report/observe.ts.
+ * polling; works against op-node too). See src/report/observe.ts. `--latency-log FILE...` reads
+ * latency CSVs in base-consensus's format instead or as well (src/report/latencyLogFile.ts).
  */
 import type { Command } from 'commander'
+import type { Percentiles } from '../../devnet/latencyStats.ts'
+import {
+  type LatencyLogSummary,
+  readLatencyLog,
+  summarizeLatencyLogs,
+} from '../../report/latencyLogFile.ts'
 import {
   type HistogramSummary,
   type MetricsObservation,
@@ -27,6 +34,7 @@ interface ObserveFlags {
   window: string
   interval: string
   json?: boolean
+  latencyLog?: string[]
 }
 
 function checkUrl(flag: string, text: string): string {
@@ -83,9 +91,47 @@ function printRpc(o: RpcObservation): void {
   )
 }
 
+const p4 = (p: Percentiles) => `p50 ${p.p50} p90 ${p.p90} p99 ${p.p99} max ${p.max}`
+
+function printLatencyLogs(s: LatencyLogSummary): void {
+  for (const f of s.files) {
+    console.log(
+      `latency log ${f.source} (region ${f.regions.join('/') || '-'}): ${f.blocks} blocks (${f.rows} rows, #${f.firstBlock ?? '-'}..#${f.lastBlock ?? '-'})`,
+    )
+    console.log(`  first-seen latency (received − produced, ms): ${p4(f.firstSeenLatencyMs)}`)
+  }
+  const j = s.joined
+  if (j === null) {
+    if (s.files.length > 1) console.log('no block appears in two latency logs: nothing to join')
+    return
+  }
+  console.log(`joined by block hash: ${j.joinedBlocks} blocks in two or more logs`)
+  console.log(`  spread (last observer − first, ms): ${p4(j.spreadMs)}`)
+  for (const o of j.observers) {
+    console.log(
+      `  ${o.regions.join('/') || '-'} (${o.source}): ${o.blocks} blocks, first for ${o.firstSeen}; behind the first observer ms: ${p4(o.behindFirstMs)}`,
+    )
+  }
+}
+
+/** `--latency-log` files only: read and summarise, no window to wait for. */
+function readLatencyLogs(paths: readonly string[] | undefined): LatencyLogSummary | null {
+  if (paths === undefined || paths.length === 0) return null
+  const files = paths.flatMap((p) => p.split(',')).filter((p) => p.trim() !== '')
+  return summarizeLatencyLogs(files.map((p) => readLatencyLog(p.trim())))
+}
+
 async function run(flags: ObserveFlags): Promise<void> {
+  const latencyLogs = readLatencyLogs(flags.latencyLog)
   if (flags.rpc === undefined && flags.metrics === undefined) {
-    throw new UsageError('give --metrics URL (Prometheus endpoint) and/or --rpc URL')
+    if (latencyLogs !== null) {
+      if (flags.json === true) console.log(JSON.stringify({ latencyLogs }))
+      else printLatencyLogs(latencyLogs)
+      return
+    }
+    throw new UsageError(
+      'give --metrics URL (Prometheus endpoint) and/or --rpc URL, or --latency-log FILE',
+    )
   }
   const windowMs = parseWindow(flags.window)
   const intervalMs = parseIntegerFlag(
@@ -103,11 +149,13 @@ async function run(flags: ObserveFlags): Promise<void> {
       rpcUrl === null ? null : observeSyncStatus({ url: rpcUrl, windowMs, intervalMs }),
     ])
     if (flags.json === true) {
-      console.log(JSON.stringify({ windowSeconds: windowMs / 1000, metrics, rpc }))
+      const logs = latencyLogs === null ? {} : { latencyLogs }
+      console.log(JSON.stringify({ windowSeconds: windowMs / 1000, metrics, rpc, ...logs }))
       return
     }
     if (metrics !== null) printMetrics(metrics)
     if (rpc !== null) printRpc(rpc)
+    if (latencyLogs !== null) printLatencyLogs(latencyLogs)
   } catch (err) {
     if (!(err instanceof ObserveError)) throw err
     // Not a usage error: the node is down or answers something else. One line, exit 1.
@@ -131,6 +179,10 @@ export function registerObserve(bench: Command): void {
       '--interval <ms>',
       'optimism_syncStatus poll interval',
       String(DEFAULT_POLL_INTERVAL_MS),
+    )
+    .option(
+      '--latency-log <files...>',
+      "latency CSVs in base-consensus's format (op-gossip run --p2p.latency.log, Base's nodes); several are joined by block hash",
     )
     .option('--json', 'one JSON object on stdout')
     .action((flags: ObserveFlags) => run(flags))

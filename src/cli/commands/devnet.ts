@@ -4,7 +4,7 @@
  * `npm start` runs it with the defaults.
  */
 import { cpus, release } from 'node:os'
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import {
   DEFAULT_DEVNET_BLOCK_TIME_SECONDS,
   DEFAULT_DEVNET_DIR,
@@ -32,8 +32,10 @@ import {
   parseNodeLogLevel,
   resolveNetwork,
 } from '../devnetFlags.ts'
+import { checkDirectoryFlag } from '../flagValues.ts'
 import type { LogFlagValues } from '../logFlags.ts'
 import { parseIntegerFlag } from '../numberFlags.ts'
+import { UsageError } from '../usageError.ts'
 
 /** Largest block the devnet builds on request (the gossip limit is 10 MiB). */
 export const MAX_DEVNET_BLOCK_BYTES = 9_000_000
@@ -53,6 +55,7 @@ interface DevnetFlags extends NetworkFlags, LogFlagValues {
   blockBytes?: string
   dir: string
   withEl?: boolean
+  gapFill?: 'el' | 'rpc'
   blocks?: string
   json?: boolean
 }
@@ -72,6 +75,11 @@ function out(line: string): void {
 }
 
 async function run(flags: DevnetFlags): Promise<void> {
+  if (flags.gapFill !== undefined && flags.withEl !== true) {
+    throw new UsageError('--gap-fill needs --with-el (it says how the el-sims close gaps)', {
+      flag: '--gap-fill',
+    })
+  }
   const followers = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
   const blockTime = parseIntegerFlag(
     '--block-time',
@@ -84,6 +92,7 @@ async function run(flags: DevnetFlags): Promise<void> {
   const maxBlocks =
     flags.blocks === undefined ? null : parseIntegerFlag('--blocks', flags.blocks, 1)
   const logLevel = parseNodeLogLevel(flags)
+  const dir = checkDirectoryFlag('--dir', flags.dir)
   const json = flags.json === true
   const say = (line: string) => {
     if (json) out(JSON.stringify({ type: 'info', message: line }))
@@ -100,8 +109,9 @@ async function run(flags: DevnetFlags): Promise<void> {
   const devnet: Devnet = await startDevnet({
     followers,
     blockTimeSeconds: blockTime,
-    dir: flags.dir,
+    dir,
     withEl: flags.withEl === true,
+    ...(flags.gapFill === undefined ? {} : { gapFill: flags.gapFill }),
     mesh,
     network,
     logLevel,
@@ -244,6 +254,12 @@ export function register(program: Command): void {
     )
     .option('--dir <path>', 'where rollup.json, keys, peer list and logs go', DEFAULT_DEVNET_DIR)
     .option('--with-el', 'run an el-sim (Engine API) behind every node')
+    .addOption(
+      new Option(
+        '--gap-fill <mode>',
+        "with --with-el: el = followers' ELs sync gaps from the sequencer's; rpc = they have no peers and fill gaps from it as backup RPC (--l2.backup-unsafe-sync-rpc)",
+      ).choices(['el', 'rpc']),
+    )
     .option('--blocks <n>', 'stop after this many blocks (default: run until Ctrl-C)')
     .option('--json', 'one JSON object per line instead of the live view')
   addNodeLogOptions(cmd, { dashedAlias: true })

@@ -20,6 +20,7 @@ import {
   type LogLevel,
 } from '../../util/logger.ts'
 import { ROLLUP_CONFIG_FLAG } from '../chainFlags.ts'
+import { isListenError, listenFailure } from '../listenFailure.ts'
 import { addLogOptions, type LogFlagValues } from '../logFlags.ts'
 import { UsageError, withFlag } from '../usageError.ts'
 
@@ -189,17 +190,17 @@ export function register(program: Command): void {
       level: flags['log.level'] as LogLevel,
       format: flags['log.format'] as LogFormat,
     })
+    const port = parsePort(flags.port, '--port')
+    const httpPort = flags.httpPort === undefined ? null : parsePort(flags.httpPort, '--http-port')
     const sim = await startElSim(
       {
         chain,
         jwtSecret,
         host: flags.host,
-        port: parsePort(flags.port, '--port'),
+        port,
         syncDelayMs: parseUint(flags.syncDelayMs, '--sync-delay-ms'),
         invalidHashes: flags.invalid.map((h) => parseHashFlag(h, '--invalid')),
-        ...(flags.httpPort === undefined
-          ? {}
-          : { httpPort: parsePort(flags.httpPort, '--http-port') }),
+        ...(httpPort === null ? {} : { httpPort }),
         ...(flags.genesis === undefined ? {} : { genesis: parseGenesisFlag(flags.genesis) }),
         ...peers,
         ...(flags.upstreamJwtSecret === undefined
@@ -207,7 +208,14 @@ export function register(program: Command): void {
           : { upstreamJwtSecret: loadSecret(flags.upstreamJwtSecret, '--upstream-jwt-secret') }),
       },
       { log },
-    )
+    ).catch((err: unknown) => {
+      if (!isListenError(err)) throw err
+      const ports = [
+        { flag: '--port', port },
+        { flag: '--http-port', port: httpPort },
+      ]
+      throw listenFailure(err, ports, '--port / --http-port')
+    })
     const g = sim.chainState.genesis
     log.info(
       {

@@ -5,6 +5,7 @@ import { DEFAULT_LISTEN_IP, DEFAULT_LISTEN_TCP_PORT } from '../../gossip/options
 import { DEFAULT_PEER_KEY_FILE, loadOrCreatePeerKey } from '../../gossip/peerIdentity.ts'
 import { OpGossipError } from '../../util/errors.ts'
 import { selectChainFromFlags } from '../chainFlags.ts'
+import { describeEnrProblem } from '../enrProblem.ts'
 import { UsageError, withFlag } from '../usageError.ts'
 
 /** The ENR and discovery code is loaded only when this command runs (keeps CLI start-up light). */
@@ -71,7 +72,7 @@ function decodeArgument(lib: DiscoveryLib, text: string): EnrInfo {
   } catch (err) {
     // Our own bootnode errors say what is wrong; the ENR library's are about its decoding.
     if (err instanceof OpGossipError && err.kind === 'configuration') throw err
-    throw new UsageError(`cannot decode ENR: ${(err as Error).message}`, { cause: err })
+    throw new UsageError(`not a valid ENR: ${describeEnrProblem(text, err)}`, { cause: err })
   }
 }
 

@@ -80,8 +80,18 @@ export function assumedChain(chainId: number, version: BlockVersion): ChainConfi
 function parseHex(text: string, what: string): Uint8Array {
   const clean = text.trim().replace(/^0x/i, '')
   if (clean.length === 0) throw new UsageError(`${what} is empty`)
-  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
-    throw new UsageError(`${what} is not an even-length hex string`)
+  const bad = /[^0-9a-fA-F]/.exec(clean)
+  if (bad !== null) {
+    throw new UsageError(
+      `${what} must be hex (0-9, a-f), found '${bad[0]}' at character ${bad.index + 1} after any 0x`,
+      { flag: what.startsWith('--') ? what : undefined },
+    )
+  }
+  if (clean.length % 2 !== 0) {
+    throw new UsageError(
+      `${what} must have an even number of hex digits (two per byte), got ${clean.length}`,
+      { flag: what.startsWith('--') ? what : undefined },
+    )
   }
   if (clean.length / 2 > MAX_INSPECT_INPUT_BYTES) {
     throw new UsageError(`${what} is larger than ${MAX_INSPECT_INPUT_BYTES} bytes`)

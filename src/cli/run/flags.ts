@@ -7,12 +7,15 @@
  */
 import { type Command, Option } from 'commander'
 import { DISCOVERY_FLAG_SPECS, type DiscoveryFlagValues } from '../../discovery/discoveryFlags.ts'
+import { DEFAULT_EL_SYNC_PATIENCE_MS, GAP_FILL_MODES } from '../../engine/gapFill/gapFillMode.ts'
 import { DEFAULT_PEERSTORE_PATH } from '../../gossip/banStore.ts'
 import { defaultGossipHostOptions } from '../../gossip/options.ts'
 import { DEFAULT_PEER_KEY_FILE } from '../../gossip/peerIdentity.ts'
 import { SCORING_LEVELS } from '../../gossip/scoring.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../gossip/validator.ts'
+import { DEFAULT_LATENCY_LOG_REGION } from '../../metrics/latencyLog.ts'
 import { DEFAULT_METRICS_ADDR, DEFAULT_METRICS_PORT } from '../../metrics/metricsServer.ts'
+import { REDIS_FLAG_SPECS, type RedisFlagValues } from '../../redis/redisFlags.ts'
 import { DEFAULT_HEALTH_HEAD_WINDOW_MS } from '../../rpc/health.ts'
 import { DEFAULT_RPC_ADDR, DEFAULT_RPC_PORT } from '../../rpc/rpcServer.ts'
 import { formatDurationMs } from '../../signer/duration.ts'
@@ -23,6 +26,8 @@ import {
   LOG_FORMATS,
   LOG_LEVELS,
 } from '../../util/logger.ts'
+import { OP_NODE_LOG_FORMATS, OP_NODE_LOG_LEVELS } from '../logOutput.ts'
+import { addOpNodeCompatibility, type EnvSources } from './opNodeFlags.ts'
 
 /** Prefix of every environment variable `run` reads. */
 export const ENV_PREFIX = 'OP_GOSSIP_'
@@ -32,12 +37,13 @@ export const DEFAULT_METRICS_ENABLED = false
 export const DEFAULT_RPC_ENABLED = true
 
 /** Commander's keys for the flags of `run` (`--a.b-c` → `a.bC`). */
-export interface RunFlags extends SignerFlagValues, DiscoveryFlagValues {
+export interface RunFlags extends SignerFlagValues, DiscoveryFlagValues, RedisFlagValues {
   'rollup.config'?: string
   network?: string
   'p2p.listen.ip': string
   'p2p.listen.tcp': string
   'p2p.priv.path': string
+  'p2p.priv.raw'?: string
   'p2p.static'?: string
   'p2p.peers.lo': string
   'p2p.peers.hi': string
@@ -56,10 +62,18 @@ export interface RunFlags extends SignerFlagValues, DiscoveryFlagValues {
   'p2p.gossip.mesh.dlazy': string
   'p2p.gossip.mesh.floodpublish': string | boolean
   'p2p.inbound.rate': string
+  'p2p.inbound.messages.rate': string
+  'p2p.inbound.messages.burst': string
+  'p2p.latency.log'?: string
+  'p2p.latency.region': string
   l2?: string
   'l2.jwtSecret'?: string
   'l2.follow.source'?: string
   'l2.adminRpc'?: string
+  'l2.backupUnsafeSyncRpc'?: string
+  'l2.backupUnsafeSyncRpc.trustrpc': string | boolean
+  'l2.elSync.patience': string
+  'l2.gapFill'?: string
   'metrics.enabled': string | boolean
   'metrics.addr': string
   'metrics.port': string
@@ -69,6 +83,8 @@ export interface RunFlags extends SignerFlagValues, DiscoveryFlagValues {
   'rpc.healthWindow': string
   'log.level': string
   'log.format': string
+  /** Which environment variable set which flag (opNodeFlags.ts) */
+  envSources?: EnvSources
 }
 
 export interface FlagDef {
@@ -91,6 +107,7 @@ export const RUN_FLAG_GROUPS = {
   discovery: 'Discovery (discv5):',
   signer: 'Unsafe-block signer:',
   engine: 'Execution client (Engine API):',
+  redis: 'Redis stream (optional second road for blocks, docs/redis.md):',
   metrics: 'Metrics:',
   rpc: 'Status RPC and health:',
   log: 'Logging:',
@@ -117,6 +134,11 @@ const P2P_FLAGS: readonly FlagDef[] = [
     flags: '--p2p.priv.path <file>',
     description: 'secp256k1 peer key (hex); generated with mode 0600 when missing',
     defaultValue: DEFAULT_PEER_KEY_FILE,
+  },
+  {
+    flags: '--p2p.priv.raw <hex>',
+    description: 'the peer key itself (32-byte hex), instead of --p2p.priv.path (as op-node)',
+    hidden: true,
   },
   {
     flags: '--p2p.static <multiaddrs>',
@@ -220,6 +242,30 @@ const P2P_FLAGS: readonly FlagDef[] = [
     defaultValue: String(gossip.inboundConnectionsPerIpPerSecond),
     hidden: true,
   },
+  {
+    flags: '--p2p.inbound.messages.rate <n>',
+    description:
+      'gossip messages accepted per second from one peer on the block topics, before decoding (0: no limit)',
+    defaultValue: String(gossip.inboundMessages.perPeerPerSecond),
+    hidden: true,
+  },
+  {
+    flags: '--p2p.inbound.messages.burst <n>',
+    description: 'gossip messages one peer may send at once before its rate applies',
+    defaultValue: String(gossip.inboundMessages.burst),
+    hidden: true,
+  },
+  // base-consensus's latency CSV (src/metrics/latencyLog.ts)
+  {
+    flags: '--p2p.latency.log <file>',
+    description:
+      "append one CSV row per first-seen valid block to this file, in base-consensus's format (arrival time, number, hash, produced time, region, peer)",
+  },
+  {
+    flags: '--p2p.latency.region <name>',
+    description: 'region stamped on every --p2p.latency.log row',
+    defaultValue: DEFAULT_LATENCY_LOG_REGION,
+  },
 ]
 
 /** --p2p.bootnodes takes both: libp2p multiaddrs (DHT / first peers) and discv5 enr:/enode://. */
@@ -248,6 +294,29 @@ const ENGINE_FLAGS: readonly FlagDef[] = [
   {
     flags: '--l2.admin-rpc <url>',
     description: 'op-node RPC: post every valid block to it with admin_postUnsafePayload',
+  },
+  {
+    flags: '--l2.backup-unsafe-sync-rpc <url>',
+    description:
+      'trusted L2 RPC (op-geth / op-reth eth_*) that fills gaps the EL cannot sync (an EL without peers), and sets the sync target at start (needs --l2)',
+  },
+  {
+    flags: '--l2.backup-unsafe-sync-rpc.trustrpc [bool]',
+    description: 'skip the block-hash check of blocks from the backup RPC (as op-node did)',
+    defaultValue: 'false',
+    bool: true,
+  },
+  {
+    flags: '--l2.el-sync.patience <duration>',
+    description:
+      'EL sync that makes no progress this long hands the gap to the backup RPC (--l2.gap-fill el-then-rpc)',
+    defaultValue: formatDurationMs(DEFAULT_EL_SYNC_PATIENCE_MS),
+  },
+  {
+    flags: '--l2.gap-fill <mode>',
+    description:
+      'who closes gaps: el (the EL syncs), el-then-rpc (the backup RPC after --l2.el-sync.patience), rpc (the backup RPC at once) (default: el-then-rpc with --l2.backup-unsafe-sync-rpc, else el)',
+    choices: GAP_FILL_MODES,
   },
 ]
 
@@ -294,18 +363,22 @@ const RPC_FLAGS: readonly FlagDef[] = [
   },
 ]
 
+/** Ours and op-node's (`crit`; `logfmt`, `terminal`), so an op-node command line works. */
+const RUN_LOG_LEVELS = [...LOG_LEVELS, ...OP_NODE_LOG_LEVELS]
+const RUN_LOG_FORMATS = [...LOG_FORMATS, ...OP_NODE_LOG_FORMATS]
+
 const LOG_FLAGS: readonly FlagDef[] = [
   {
     flags: '--log.level <level>',
     description: 'log level',
     defaultValue: DEFAULT_LOG_LEVEL,
-    choices: LOG_LEVELS,
+    choices: RUN_LOG_LEVELS,
   },
   {
     flags: '--log.format <format>',
     description: 'log format',
     defaultValue: DEFAULT_LOG_FORMAT,
-    choices: LOG_FORMATS,
+    choices: RUN_LOG_FORMATS,
   },
 ]
 
@@ -322,6 +395,7 @@ export function runFlagDefs(): FlagDef[] {
     ...inGroup(g.discovery, [...discovery, BOOTNODES_FLAG]),
     ...inGroup(g.signer, SIGNER_FLAG_SPECS),
     ...inGroup(g.engine, ENGINE_FLAGS),
+    ...inGroup(g.redis, REDIS_FLAG_SPECS),
     ...inGroup(g.metrics, METRICS_FLAGS),
     ...inGroup(g.rpc, RPC_FLAGS),
     ...inGroup(g.log, LOG_FLAGS),
@@ -346,7 +420,9 @@ function toOption(def: FlagDef): Option {
 
 /** Printed after the flags in `run --help`. */
 const EXIT_STATUS_HELP = `
-Every flag can also be set through the environment variable shown (OP_GOSSIP_<FLAG>).
+Every flag can also be set through the environment variable shown (OP_GOSSIP_<FLAG>), or
+through op-node's (OP_NODE_*; ours win where both are set), so an op-node environment file
+works unchanged. op-node flags that do nothing here are accepted with a warning saying why.
 
 Exit status:
   0  stopped by SIGINT or SIGTERM
@@ -358,5 +434,5 @@ Errors are one line on stderr (set OP_GOSSIP_DEBUG=1 for a stack trace).`
 /** Adds every flag of `run` (with its environment variable) and the exit-status help to `cmd`. */
 export function addRunOptions(cmd: Command): Command {
   for (const def of runFlagDefs()) cmd.addOption(toOption(def))
-  return cmd.addHelpText('after', EXIT_STATUS_HELP)
+  return addOpNodeCompatibility(cmd).addHelpText('after', EXIT_STATUS_HELP)
 }

@@ -6,13 +6,14 @@
 import type { NodeOptions, OpGossipNode } from '../../node.ts'
 import { OpGossipError } from '../../util/errors.ts'
 import { createLogger, type Logger } from '../../util/logger.ts'
+import { isListenError, listenFailure } from '../listenFailure.ts'
 import {
   readStatusSnapshot,
   type StatusLineTimer,
   shouldShowStatusLine,
   startStatusLine,
 } from '../statusLine.ts'
-import { namingFlag, UsageError } from '../usageError.ts'
+import { namingFlag } from '../usageError.ts'
 import type { RunFlags } from './flags.ts'
 import { parseRunFlags, type RunSettings } from './parse.ts'
 
@@ -30,36 +31,16 @@ const START_ERROR_FLAGS: Readonly<Record<string, string>> = {
   ENGINE_WRONG_CHAIN: '--l2',
 }
 
-/** The Node.js socket error of a failed listen (a port in use, an address not on this host). */
-interface ListenError extends Error {
-  code?: string
-  syscall?: string
-  address?: string
-  port?: number
-}
-
-function isListenError(err: unknown): err is ListenError {
-  return err instanceof Error && (err as ListenError).syscall === 'listen'
-}
-
-/** A port the metrics endpoint or the status RPC could not bind, as a flag problem. */
-function listenFailure(err: ListenError, node: NodeOptions): UsageError {
-  const flag =
-    node.rpc != null && err.port === node.rpc.port
-      ? '--rpc.port'
-      : node.metrics != null && err.port === node.metrics.port
-        ? '--metrics.port'
-        : '--rpc.port / --metrics.port'
-  return new UsageError(
-    `cannot listen on ${err.address ?? '?'}:${err.port ?? '?'}: ${err.code ?? err.message}`,
-    { flag, cause: err },
-  )
-}
-
 /** A failure at start, with the flag behind it named where we know it. */
 export function describeStartFailure(err: unknown, node: NodeOptions): unknown {
   if (err instanceof OpGossipError) return namingFlag(err, START_ERROR_FLAGS[err.code])
-  if (isListenError(err)) return listenFailure(err, node)
+  if (isListenError(err)) {
+    const ports = [
+      { flag: '--rpc.port', port: node.rpc?.port },
+      { flag: '--metrics.port', port: node.metrics?.port },
+    ]
+    return listenFailure(err, ports, '--rpc.port / --metrics.port')
+  }
   return err
 }
 
@@ -107,7 +88,14 @@ async function stopWithin(node: OpGossipNode, log: Logger): Promise<void> {
 /** The whole `run`: parse, start, run until a stop signal, stop, exit 0. */
 export async function runNode(flags: RunFlags): Promise<void> {
   const settings = await parseRunFlags(flags)
-  const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
+  const log = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    ...(settings.logDestination === undefined ? {} : { destination: settings.logDestination }),
+  })
+  for (const { flag, why } of settings.ignoredFlags) {
+    log.warn({ flag, why }, 'op-node flag ignored: it does nothing in op-gossip')
+  }
   const node = await startNode(settings, log)
   const statusLine = startTerminalStatusLine(node, settings)
   const signal = await nextStopSignal()

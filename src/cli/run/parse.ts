@@ -4,28 +4,35 @@
  * lasts, Dlo <= D <= Dhi) are made here first, so the message names flags, not option names.
  */
 import type { ChainConfig } from '../../chains/types.ts'
+import { BootnodeError } from '../../discovery/bootnodes.ts'
 import {
   type DiscoveryFlagValues,
   type ParsedDiscoveryFlags,
   parseDiscoveryFlags,
 } from '../../discovery/discoveryFlags.ts'
+import type { GapFillMode } from '../../engine/gapFill/gapFillMode.ts'
 import { IN_MEMORY_PEERSTORE_PATH } from '../../gossip/banStore.ts'
 import type { GossipHostInit } from '../../gossip/options.ts'
+import { isValidSecp256k1PrivateKey } from '../../gossip/peerIdentity.ts'
 import type { ScoringLevel } from '../../gossip/scoring.ts'
 import type { NodeOptions } from '../../node.ts'
+import { parseRedisFlags } from '../../redis/redisFlags.ts'
 import { parseSignerFlags } from '../../signer/signerFlags.ts'
 import type { LogFormat, LogLevel } from '../../util/logger.ts'
 import { selectChainFromFlags } from '../chainFlags.ts'
+import { describeEnrProblem } from '../enrProblem.ts'
 import {
   parseBoolFlag,
   parseDurationFlag,
   parseIpAddressFlag,
   splitListFlag,
 } from '../flagValues.ts'
+import { resolveLogOutput } from '../logOutput.ts'
 import { checkMeshOrder, MESH_DEGREE_FLAGS } from '../meshFlags.ts'
 import { parseIntegerFlag, parseNumberFlag } from '../numberFlags.ts'
-import { UsageError, withFlag } from '../usageError.ts'
+import { namingVariable, UsageError, withFlag } from '../usageError.ts'
 import type { RunFlags } from './flags.ts'
+import { type IgnoredFlagWarning, ignoredFlagWarnings } from './opNodeFlags.ts'
 
 const MAX_PORT = 65_535
 
@@ -33,6 +40,10 @@ export interface RunSettings {
   chain: ChainConfig
   logLevel: LogLevel
   logFormat: LogFormat
+  /** Where log lines go when not stderr as logFormat says (op-node's logfmt) */
+  logDestination?: NodeJS.WritableStream
+  /** op-node flags given that do nothing here: one warning each once logging is up */
+  ignoredFlags: IgnoredFlagWarning[]
   node: NodeOptions
 }
 
@@ -40,9 +51,18 @@ type MultiaddrCheck = (text: string) => unknown
 
 /**
  * Turns the flags into node options. Async only because libp2p (for multiaddr checks) and the
- * engine are loaded on demand: other commands never pay for them.
+ * engine are loaded on demand: other commands never pay for them. A bad value that came from an
+ * environment variable is reported naming that variable.
  */
 export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
+  try {
+    return await parseSettings(flags)
+  } catch (err) {
+    throw namingVariable(err, flags.envSources ?? {})
+  }
+}
+
+async function parseSettings(flags: RunFlags): Promise<RunSettings> {
   const { parsePeerMultiaddr } = await import('../../gossip/host.ts')
   const chain = selectChainFromFlags(flags)
   const signer = parseSignerFlags(flags, chain)
@@ -61,19 +81,28 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
     '--p2p.gossip.timestamp.threshold',
     flags['p2p.gossip.timestamp.threshold'],
   )
+  const log = resolveLogOutput(flags['log.level'], flags['log.format'])
+  const rawKey = flags['p2p.priv.raw']
   return {
     chain,
-    logLevel: flags['log.level'] as LogLevel,
-    logFormat: flags['log.format'] as LogFormat,
+    logLevel: log.level,
+    logFormat: log.format,
+    ...(log.destination === undefined ? {} : { logDestination: log.destination }),
+    ignoredFlags: ignoredFlagWarnings(flags, flags.envSources ?? {}),
     node: {
       chain,
       peerstorePath: peerstorePath === IN_MEMORY_PEERSTORE_PATH ? null : peerstorePath,
-      peerKeyPath: flags['p2p.priv.path'],
+      // op-node: a raw key wins over the key file.
+      ...(rawKey === undefined
+        ? { peerKeyPath: flags['p2p.priv.path'] }
+        : { peerKey: parseRawPeerKey(rawKey) }),
       gossip: parseGossipFlags(flags, staticPeers, bootnodes.libp2p),
       signer,
       timestampThresholdSeconds: Math.floor(thresholdMs / 1000),
       discovery: bootnodes.discovery.enabled ? bootnodes.discovery.options : null,
       engine: await parseEngineFlags(flags, chain),
+      redis: parseRedisFlags(flags, chain),
+      latencyLog: parseLatencyLogFlags(flags),
       metrics: parseBoolFlag('--metrics.enabled', flags['metrics.enabled'])
         ? {
             host: parseIpAddressFlag('--metrics.addr', flags['metrics.addr']),
@@ -91,6 +120,21 @@ export async function parseRunFlags(flags: RunFlags): Promise<RunSettings> {
   }
 }
 
+const RAW_PEER_KEY_PATTERN = /^(?:0x)?([0-9a-fA-F]{64})$/
+
+/** `--p2p.priv.raw`: op-node's 32-byte secp256k1 key in hex. The value is never echoed. */
+export function parseRawPeerKey(text: string): Uint8Array {
+  const hex = RAW_PEER_KEY_PATTERN.exec(text.trim())?.[1]
+  const key = hex === undefined ? null : new Uint8Array(Buffer.from(hex, 'hex'))
+  if (key === null || !isValidSecp256k1PrivateKey(key)) {
+    throw new UsageError(
+      '--p2p.priv.raw must be a secp256k1 private key: 64 hex characters, in [1, n-1]',
+      { flag: '--p2p.priv.raw' },
+    )
+  }
+  return key
+}
+
 /** --p2p.bootnodes: multiaddrs for libp2p, everything else (enr:, enode://) for discv5. */
 function parseBootnodes(
   flags: RunFlags,
@@ -105,10 +149,29 @@ function parseBootnodes(
   if (entries === undefined) delete discoveryFlags['p2p.bootnodes']
   else discoveryFlags['p2p.bootnodes'] = entries.filter((b) => !b.startsWith('/')).join(',')
   // Only bootnodes from the flag are the flag's fault; the chain's own list is data.
-  const discovery = withFlag(given === undefined ? undefined : '--p2p.bootnodes', () =>
-    parseDiscoveryFlags(discoveryFlags, chain),
-  )
+  const discovery = withFlag(given === undefined ? undefined : '--p2p.bootnodes', () => {
+    try {
+      return parseDiscoveryFlags(discoveryFlags, chain)
+    } catch (err) {
+      throw inOurWords(err)
+    }
+  })
   return { libp2p, discovery }
+}
+
+/**
+ * A bootnode ENR the library could not decode, its reason in our words ("the record is cut
+ * short") instead of the library's ("invalid RLP: total length is larger than the data").
+ */
+function inOurWords(err: unknown): unknown {
+  if (!(err instanceof BootnodeError) || !(err.cause instanceof Error)) return err
+  const library = err.cause.message
+  if (!err.message.endsWith(library)) return err
+  const words = describeEnrProblem(err.input, err.cause)
+  return new UsageError(`${err.message.slice(0, -library.length)}${words}`, {
+    code: err.code,
+    cause: err,
+  })
 }
 
 function parseGossipFlags(
@@ -162,7 +225,33 @@ function parseGossipFlags(
       flags['p2p.inbound.rate'],
       1,
     ),
+    inboundMessages: {
+      perPeerPerSecond: parseIntegerFlag(
+        '--p2p.inbound.messages.rate',
+        flags['p2p.inbound.messages.rate'],
+        0,
+      ),
+      burst: parseIntegerFlag(
+        '--p2p.inbound.messages.burst',
+        flags['p2p.inbound.messages.burst'],
+        1,
+      ),
+    },
   }
+}
+
+/** `--p2p.latency.log` / `--p2p.latency.region`; null without a file. */
+function parseLatencyLogFlags(flags: RunFlags): NonNullable<NodeOptions['latencyLog']> | null {
+  const path = flags['p2p.latency.log']?.trim()
+  if (path === undefined || path === '') return null
+  const region = flags['p2p.latency.region'].trim()
+  if (region === '' || /[,\r\n]/.test(region)) {
+    throw new UsageError(
+      `--p2p.latency.region must be a non-empty name without commas, got '${region}'`,
+      { flag: '--p2p.latency.region' },
+    )
+  }
+  return { path, region }
 }
 
 /**
@@ -181,6 +270,8 @@ async function parseEngineFlags(
     jwtSecretPath: flags['l2.jwtSecret'],
     followSourceUrl: flags['l2.follow.source'],
     adminRpcUrl: flags['l2.adminRpc'],
+    backupUnsafeSyncRpcUrl: flags['l2.backupUnsafeSyncRpc'],
+    gapFill: flags['l2.gapFill'],
   }
   if (Object.values(given).every((v) => v === undefined)) return null
   const path = given.jwtSecretPath
@@ -191,7 +282,23 @@ async function parseEngineFlags(
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
     ...(given.followSourceUrl === undefined ? {} : { followSourceUrl: given.followSourceUrl }),
     ...(given.adminRpcUrl === undefined ? {} : { adminRpcUrl: given.adminRpcUrl }),
+    ...parseGapFillFlags(flags),
   }
   checkEngineDriverOptions({ ...engine, chain })
   return engine
+}
+
+/** `--l2.backup-unsafe-sync-rpc*`, `--l2.el-sync.patience`, `--l2.gap-fill` (checked together later). */
+function parseGapFillFlags(flags: RunFlags) {
+  const url = flags['l2.backupUnsafeSyncRpc']
+  const mode = flags['l2.gapFill'] as GapFillMode | undefined
+  return {
+    ...(url === undefined ? {} : { backupUnsafeSyncRpcUrl: url }),
+    backupUnsafeSyncRpcTrust: parseBoolFlag(
+      '--l2.backup-unsafe-sync-rpc.trustrpc',
+      flags['l2.backupUnsafeSyncRpc.trustrpc'],
+    ),
+    elSyncPatienceMs: parseDurationFlag('--l2.el-sync.patience', flags['l2.elSync.patience']),
+    ...(mode === undefined ? {} : { gapFill: mode }),
+  }
 }

@@ -128,6 +128,18 @@ describe('e2e / cli / inspect', () => {
     }
   })
 
+  it('bad hex says what is wrong with it, naming --hex', async () => {
+    const zz = await failureInProcess(registerInspect, [...base, '--hex', '0xzz'])
+    expect(zz).toEqual({
+      status: 2,
+      text: "op-gossip: --hex must be hex (0-9, a-f), found 'z' at character 1 after any 0x\n",
+    })
+    const odd = await failureInProcess(registerInspect, [...base, '--hex', '0xabc'])
+    expect(odd?.text).toBe(
+      'op-gossip: --hex must have an even number of hex digits (two per byte), got 3\n',
+    )
+  })
+
   it('reads hex from stdin with `-`, with and without 0x', async () => {
     const inputs = [`${dataHex}\n`, `${dataHex.slice(2)}\n`]
     const results = await Promise.all(

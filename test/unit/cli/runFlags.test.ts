@@ -126,10 +126,10 @@ describe('cli / run flags', () => {
     expect(noChain.text).toMatch(/^op-gossip: choose a chain with --network .* or --rollup\.config/)
   })
 
-  it('environment variables feed the same checks', async () => {
+  it('environment variables feed the same checks, and the error names the variable', async () => {
     const env = await failureOf([], { OP_GOSSIP_P2P_PEERS_LO: 'many' })
     expect(env.text).toBe(
-      "op-gossip: --p2p.peers.lo must be a whole number in [0, 9007199254740991], got 'many'\n",
+      "op-gossip: OP_GOSSIP_P2P_PEERS_LO: --p2p.peers.lo must be a whole number in [0, 9007199254740991], got 'many'\n",
     )
     await expect(parse([], { OP_GOSSIP_P2P_SCORING: 'heavy' })).rejects.toThrow(
       /Allowed choices are light, none/,

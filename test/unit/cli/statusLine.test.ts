@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
+  formatDelay,
   formatElState,
   formatStatusLine,
   readStatusSnapshot,
+  STATUS_DELAY_DECIMALS_BELOW_MS,
+  STATUS_DELAY_MS_BELOW_MS,
   type StatusSnapshot,
   shouldShowStatusLine,
   startStatusLine,
@@ -27,7 +30,7 @@ const base: StatusSnapshot = {
 describe('cli / statusLine', () => {
   it('formats peers, mesh, heads, the last arrival delay and the EL state on one line', () => {
     expect(formatStatusLine(base)).toBe(
-      'peers 12 (mesh 8) | head 1234567 / EL 1234567 | last block +0.84 s | EL in sync',
+      'peers 12 (mesh 8) | head 1234567 / EL 1234567 | last block +843 ms | EL in sync',
     )
     expect(
       formatStatusLine({
@@ -51,8 +54,19 @@ describe('cli / statusLine', () => {
         elState: 'disabled',
       }),
     ).toBe('peers 0 (mesh 0) | head - / EL - | no block yet | no EL')
-    expect(formatStatusLine({ ...base, lastArrivalDelayMs: -250 })).toContain('last block -0.25 s')
+    expect(formatStatusLine({ ...base, lastArrivalDelayMs: -250 })).toContain('last block -250 ms')
     expect(formatStatusLine(base)).not.toContain('\n')
+  })
+
+  it('shows delays under a second in milliseconds, then seconds (at and past each limit)', () => {
+    expect(formatDelay(0)).toBe('+0 ms')
+    expect(formatDelay(84.4)).toBe('+84 ms')
+    expect(formatDelay(STATUS_DELAY_MS_BELOW_MS - 1)).toBe('+999 ms')
+    expect(formatDelay(STATUS_DELAY_MS_BELOW_MS - 0.4)).toBe('+1.00 s') // rounds to 1000 ms
+    expect(formatDelay(STATUS_DELAY_MS_BELOW_MS)).toBe('+1.00 s')
+    expect(formatDelay(-STATUS_DELAY_MS_BELOW_MS + 1)).toBe('-999 ms')
+    expect(formatDelay(STATUS_DELAY_DECIMALS_BELOW_MS - 10)).toBe('+9.99 s')
+    expect(formatDelay(STATUS_DELAY_DECIMALS_BELOW_MS)).toBe('+10 s')
   })
 
   it('names each EL state', () => {

@@ -5,7 +5,10 @@ import type {
   HostValidationResult,
   HostValidator,
 } from '../../../src/gossip/hostApi.ts'
-import { createMessagePipeline } from '../../../src/gossip/messagePipeline.ts'
+import {
+  createMessagePipeline,
+  type MessagePipelineModules,
+} from '../../../src/gossip/messagePipeline.ts'
 import type { AcceptedBlock, VerdictEvent } from '../../../src/gossip/types.ts'
 import { silentLogger } from '../../../src/util/logger.ts'
 import type { Verdict } from '../../../src/wire/errors.ts'
@@ -29,7 +32,9 @@ const afterPolls = () =>
 function setup(
   validate: HostValidator['validate'],
   validation = { queueMaxLength: 16, concurrency: 1, timeoutMs: 3000 },
+  extra: Pick<MessagePipelineModules, 'isMeshPeer' | 'groupOf'> = {},
 ) {
+  const forgotten: string[] = []
   const events = new EventEmitter<GossipHostEvents>()
   const reports: { msgId: string; fromPeer: string; verdict: Verdict }[] = []
   const verdicts: VerdictEvent[] = []
@@ -44,18 +49,20 @@ function setup(
       now: () => wall++,
       events,
       reportToRouter: (msgId, fromPeer, verdict) => reports.push({ msgId, fromPeer, verdict }),
+      forgetUnvalidated: (msgId) => forgotten.push(msgId),
+      ...extra,
     },
   )
   events.on('verdict', (v) => verdicts.push(v))
   pipeline.addConsumer({ onBlock: (b) => void blocks.push(b) })
   /** What gossipsub does with a received copy: ID, string, then (first copy only) dispatch. */
-  function receive(data: Uint8Array, dispatch = true): string {
+  function receive(data: Uint8Array, dispatch = true, from = PEER): string {
     const msg = { topic: TOPIC, data }
     const msgId = pipeline.messageIdToString(pipeline.messageId(msg))
-    if (dispatch) pipeline.onMessage({ msgId, propagationSource: PEER, msg })
+    if (dispatch) pipeline.onMessage({ msgId, propagationSource: from, msg })
     return msgId
   }
-  return { pipeline, validator, reports, verdicts, blocks, receive }
+  return { pipeline, validator, reports, verdicts, blocks, receive, forgotten }
 }
 
 describe('gossip / messagePipeline', () => {
@@ -163,5 +170,104 @@ describe('gossip / messagePipeline', () => {
     await afterPolls()
     expect(t.reports).toEqual([])
     expect(t.pipeline.backlog).toBe(0)
+  })
+})
+
+describe('gossip / messagePipeline under a flood', () => {
+  it('has gossipsub forget a message dropped for a full queue, so a later copy is validated', async () => {
+    const t = setup(() => accept, { queueMaxLength: 1, concurrency: 1, timeoutMs: 3000 })
+    t.receive(snappyCompress(body(20))) // runs
+    t.receive(snappyCompress(body(21))) // waits
+    const dropped = t.receive(snappyCompress(body(22))) // no place
+    expect(t.reports).toEqual([{ msgId: dropped, fromPeer: PEER, verdict: 'ignore' }])
+    expect(t.forgotten).toEqual([dropped])
+    await afterPolls()
+    await afterPolls()
+    // Validated messages, whatever their verdict, stay seen.
+    expect(t.forgotten).toEqual([dropped])
+  })
+
+  it('has gossipsub forget a message that timed out, but not one that was refused', async () => {
+    let verdict: 'hang' | 'reject' | 'ignore' = 'hang'
+    const t = setup(
+      () => {
+        if (verdict === 'hang') return new Promise<HostValidationResult>(() => {})
+        return {
+          verdict,
+          reason: verdict === 'reject' ? 'SNAPPY_CORRUPT' : 'TIMESTAMP_TOO_NEW',
+          envelope: null,
+        }
+      },
+      { queueMaxLength: 4, concurrency: 1, timeoutMs: 20 },
+    )
+    const timedOut = t.receive(snappyCompress(body(23)))
+    await new Promise((r) => setTimeout(r, 60))
+    expect(t.verdicts.map((v) => v.reason)).toEqual(['VALIDATION_TIMEOUT'])
+    expect(t.forgotten).toEqual([timedOut])
+    verdict = 'reject'
+    t.receive(snappyCompress(body(24)))
+    await afterPolls()
+    verdict = 'ignore'
+    t.receive(snappyCompress(body(25)))
+    await afterPolls()
+    expect(t.verdicts.map((v) => v.verdict)).toEqual(['ignore', 'reject', 'ignore'])
+    expect(t.forgotten).toEqual([timedOut])
+  })
+
+  it('serves clean mesh peers first: an accepted block, no REJECT, in the mesh', async () => {
+    const order: string[] = []
+    const mesh = new Set([PEER, 'mesh-flooder', 'mesh-new'])
+    const t = setup(
+      (_topic, _data, opts) => {
+        const n = opts?.decompressed?.[0]
+        order.push(String(n))
+        return n === 99 ? { verdict: 'reject', reason: 'SNAPPY_CORRUPT', envelope: null } : accept
+      },
+      { queueMaxLength: 16, concurrency: 1, timeoutMs: 3000 },
+      { isMeshPeer: (_topic, peer) => mesh.has(peer) },
+    )
+    // History: PEER and mesh-flooder each had a block accepted, then mesh-flooder a REJECT.
+    t.receive(snappyCompress(body(1)), true, PEER)
+    await afterPolls()
+    t.receive(snappyCompress(body(2)), true, 'mesh-flooder')
+    await afterPolls()
+    t.receive(snappyCompress(body(99)), true, 'mesh-flooder')
+    await afterPolls()
+    t.receive(snappyCompress(body(3)), true, 'outsider') // accepted, but not in the mesh
+    await afterPolls()
+    order.length = 0
+
+    t.receive(snappyCompress(body(30)), true, 'outsider') // runs at once
+    t.receive(snappyCompress(body(31)), true, 'outsider')
+    t.receive(snappyCompress(body(32)), true, 'mesh-flooder') // in the mesh, not clean
+    t.receive(snappyCompress(body(33)), true, 'mesh-new') // in the mesh, nothing accepted yet
+    t.receive(snappyCompress(body(34)), true, PEER) // clean mesh peer: first
+    for (let i = 0; i < 5; i++) await afterPolls()
+    expect(order).toEqual(['30', '34', '31', '32', '33'])
+  })
+
+  it('reports an evicted job as a full queue and has gossipsub forget it', async () => {
+    const t = setup(
+      () => new Promise<HostValidationResult>(() => {}),
+      { queueMaxLength: 4, concurrency: 1, timeoutMs: 3000 },
+      { isMeshPeer: (_topic, peer) => peer === PEER },
+    )
+    // PEER's first block is accepted: a clean mesh peer from then on.
+    let hang = false
+    t.validator.validate.mockImplementation(() =>
+      hang ? new Promise<HostValidationResult>(() => {}) : accept,
+    )
+    t.receive(snappyCompress(body(39)), true, PEER)
+    await afterPolls()
+    hang = true
+    t.receive(snappyCompress(body(40)), true, 'p0') // runs
+    const ids = [41, 42, 43, 44].map((n) => t.receive(snappyCompress(body(n)), true, `p${n}`))
+    expect(t.verdicts.map((v) => v.verdict)).toEqual(['accept'])
+    t.receive(snappyCompress(body(45)), true, PEER) // a clean mesh peer's block takes a place
+    expect(t.verdicts.slice(1).map((v) => [v.reason, v.fromPeer])).toEqual([
+      ['VALIDATION_QUEUE_FULL', 'p44'],
+    ])
+    expect(t.forgotten).toEqual([ids[3]])
+    expect(t.pipeline.backlog).toBe(4)
   })
 })

@@ -176,6 +176,20 @@ describe('gossip / options', () => {
     expect(optionError({ privateKey: new Uint8Array(64) })).toBeUndefined() // Ed25519
   })
 
+  it('limits each peer to 50 block-topic messages a second, burst 150, and checks the limit', () => {
+    const o = resolveGossipHostOptions(base)
+    expect(o.inboundMessages).toEqual({ perPeerPerSecond: 50, burst: 150 })
+    expect(
+      resolveGossipHostOptions({ ...base, inboundMessages: { perPeerPerSecond: 0 } })
+        .inboundMessages,
+    ).toEqual({ perPeerPerSecond: 0, burst: 150 })
+    expect(optionError({ inboundMessages: { perPeerPerSecond: -1 } })).toMatch(
+      /GOSSIP_BAD_OPTION: inboundMessages.perPeerPerSecond/,
+    )
+    expect(optionError({ inboundMessages: { burst: 1 } })).toBeUndefined()
+    expect(optionError({ inboundMessages: { burst: 0 } })).toMatch(/inboundMessages.burst/)
+  })
+
   it('keeps the validation timeout inside the mcache window (12 x 500 ms)', () => {
     expect(optionError({ validation: { timeoutMs: 5999 } })).toBeUndefined()
     expect(optionError({ validation: { timeoutMs: 6000 } })).toMatch(/mcache window \(6000 ms\)/)

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import {
   createValidationQueue,
   type JobOutcome,
+  MAX_QUEUE_SHARE,
+  MIN_SOURCE_PLACES,
   VALIDATION_CONCURRENCY,
   VALIDATION_QUEUE_MAX_LENGTH,
   VALIDATION_TIMEOUT_MS,
@@ -209,5 +211,98 @@ describe('gossip / validationQueue', () => {
       RangeError,
     )
     expect(() => createValidationQueue<Job, number>({ maxLength: -1 }, modules)).toThrow(RangeError)
+  })
+})
+
+describe('gossip / validationQueue: fair queuing', () => {
+  const far = () => Date.now() + 60_000
+
+  function heldQueue(maxLength: number) {
+    const gate = deferred<string>()
+    const ran: number[] = []
+    const evicted: number[] = []
+    const q = createValidationQueue<Job, string>(
+      { maxLength, concurrency: 1 },
+      {
+        run: (job) => {
+          ran.push(job.id)
+          return gate.promise
+        },
+        onOutcome: () => {},
+        onEvicted: (job) => evicted.push(job.id),
+      },
+    )
+    return { q, gate, ran, evicted }
+  }
+
+  it('gives one peer at most a quarter of the places (never fewer than MIN_SOURCE_PLACES)', () => {
+    expect(MAX_QUEUE_SHARE).toBe(1 / 4)
+    expect(MIN_SOURCE_PLACES).toBe(4)
+    const { q } = heldQueue(32) // a quarter: 8 places
+    expect(q.push({ id: 0, deadlineMs: far(), fromPeer: 'other' })).toBe(true) // runs
+    for (let id = 1; id <= 8; id++) {
+      expect(q.push({ id, deadlineMs: far(), fromPeer: 'flooder' })).toBe(true)
+    }
+    // At the share: the 9th waiting job of the same peer is refused, another peer's is not.
+    expect(q.push({ id: 9, deadlineMs: far(), fromPeer: 'flooder' })).toBe(false)
+    expect(q.push({ id: 10, deadlineMs: far(), fromPeer: 'honest' })).toBe(true)
+    expect(q.length).toBe(9)
+  })
+
+  it('gives one IP (source group) the same share across rotating peer IDs', () => {
+    const { q } = heldQueue(32)
+    q.push({ id: 0, deadlineMs: far() }) // runs
+    for (let id = 1; id <= 8; id++) {
+      expect(q.push({ id, deadlineMs: far(), fromPeer: `p${id}`, fromGroup: '10.0.0.1' })).toBe(
+        true,
+      )
+    }
+    expect(q.push({ id: 9, deadlineMs: far(), fromPeer: 'p9', fromGroup: '10.0.0.1' })).toBe(false)
+    expect(q.push({ id: 10, deadlineMs: far(), fromPeer: 'p10', fromGroup: '10.0.0.2' })).toBe(true)
+    // '' is no group: not limited as one.
+    for (let id = 11; id <= 20; id++) {
+      expect(q.push({ id, deadlineMs: far(), fromPeer: `q${id}`, fromGroup: '' })).toBe(true)
+    }
+  })
+
+  it('frees a peer place when its job leaves the queue', async () => {
+    const { q, gate } = heldQueue(16) // a quarter is 4 = MIN_SOURCE_PLACES
+    q.push({ id: 0, deadlineMs: far(), fromPeer: 'a' }) // runs
+    for (let id = 1; id <= 4; id++)
+      expect(q.push({ id, deadlineMs: far(), fromPeer: 'a' })).toBe(true)
+    expect(q.push({ id: 5, deadlineMs: far(), fromPeer: 'a' })).toBe(false)
+    gate.resolve('ok')
+    await until(() => q.length < 4)
+    expect(q.push({ id: 6, deadlineMs: far(), fromPeer: 'a' })).toBe(true)
+  })
+
+  it('serves preferred jobs (clean mesh peers) first', async () => {
+    const { q, gate, ran } = heldQueue(8)
+    q.push({ id: 0, deadlineMs: far() }) // runs
+    q.push({ id: 1, deadlineMs: far(), fromPeer: 'x' })
+    q.push({ id: 2, deadlineMs: far(), fromPeer: 'y' })
+    q.push({ id: 3, deadlineMs: far(), fromPeer: 'mesh', preferred: true })
+    gate.resolve('ok')
+    await until(() => ran.length === 4)
+    expect(ran).toEqual([0, 3, 1, 2])
+  })
+
+  it('lets a preferred job take the place of the newest non-preferred one when full', () => {
+    const { q, evicted } = heldQueue(4)
+    q.push({ id: 0, deadlineMs: far() }) // runs
+    for (let id = 1; id <= 4; id++) q.push({ id, deadlineMs: far(), fromPeer: `p${id}` })
+    expect(q.push({ id: 5, deadlineMs: far(), fromPeer: 'p5' })).toBe(false)
+    expect(evicted).toEqual([])
+    expect(q.push({ id: 6, deadlineMs: far(), fromPeer: 'mesh', preferred: true })).toBe(true)
+    expect(evicted).toEqual([4])
+    expect(q.length).toBe(4)
+    // Only non-preferred jobs are evicted: a full queue of preferred ones refuses.
+    for (let id = 7; id <= 9; id++) {
+      expect(q.push({ id, deadlineMs: far(), fromPeer: `m${id}`, preferred: true })).toBe(true)
+    }
+    expect(evicted).toEqual([4, 3, 2, 1])
+    expect(q.push({ id: 10, deadlineMs: far(), fromPeer: 'm10', preferred: true })).toBe(false)
+    expect(evicted).toEqual([4, 3, 2, 1])
+    expect(q.length).toBe(4)
   })
 })

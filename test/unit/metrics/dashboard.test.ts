@@ -8,6 +8,7 @@ import {
 } from '../../../src/metrics/libp2pMetrics.ts'
 import { createMetricsRegistry } from '../../../src/metrics/metricsRegistry.ts'
 import { createNodeMetrics } from '../../../src/metrics/nodeMetrics.ts'
+import { createRedisMetrics } from '../../../src/redis/redisMetrics.ts'
 import { parseMetricMeta } from './promText.ts'
 
 interface Panel {
@@ -33,6 +34,7 @@ async function registeredFamilies(): Promise<Set<string>> {
   const registry = createMetricsRegistry()
   createNodeMetrics(registry, { chainName: 'devnet', chainId: 901, version: 't' })
   createEngineMetrics(registry)
+  createRedisMetrics(registry)
   getMetrics(createGossipsubMetricsRegister(registry), gossipsubTopicLabels(901), {
     gossipPromiseExpireSec: 3,
     behaviourPenaltyThreshold: 6,

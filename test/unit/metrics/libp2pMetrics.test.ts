@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   createGossipsubMetricsRegister,
+  gossipsubGaugeName,
   gossipsubMetricName,
   gossipsubMetricsOptions,
   gossipsubTopicLabels,
@@ -42,6 +43,37 @@ describe('metrics / libp2pMetrics', () => {
     )
   })
 
+  it('follows Prometheus naming: *_total counters, no *_count gauges, a topic label', async () => {
+    const registry = createMetricsRegistry({ processMetrics: false })
+    const m = getMetrics(createGossipsubMetricsRegister(registry), gossipsubTopicLabels(CHAIN_ID), {
+      gossipPromiseExpireSec: 3,
+      behaviourPenaltyThreshold: 6,
+      maxMeshMessageDeliveriesWindowSec: 2,
+    })
+    m.rpcRecvBytes.inc(100)
+    m.rpcRecvBytes.inc(20)
+    const topic = blocksTopic(CHAIN_ID, 3)
+    m.onJoin(topic)
+    m.onAddToMesh(topic, 'subscribed' as never, 2)
+    const text = await registry.metrics()
+    const meta = parseMetricMeta(text)
+    const totals = [...meta].filter(([name]) => name.endsWith('_total'))
+    expect(totals.length).toBeGreaterThan(70)
+    for (const [name, { type }] of totals) expect(type, name).toBe('counter')
+    for (const [name, { type }] of meta) {
+      if (name.endsWith('_count')) expect.fail(`${name} is a ${type} named like a histogram part`)
+    }
+    expect(gossipsubGaugeName('gossipsub_mesh_peer_count')).toBe('op_gossip_gossipsub_mesh_peers')
+    expect(gossipsubGaugeName('gossipsub_mcache_not_validated_count')).toBe(
+      'op_gossip_gossipsub_mcache_not_validated',
+    )
+    expect(gossipsubGaugeName('gossipsub_mcache_size')).toBe('op_gossip_gossipsub_mcache_size')
+    const samples = parseMetrics(text)
+    expect(metricValue(samples, 'op_gossip_gossipsub_rpc_recv_bytes_total')).toBe(120)
+    expect(text).not.toContain('topicStr')
+    expect(metricValue(samples, 'op_gossip_gossipsub_topic_subscription_status', { topic })).toBe(1)
+  })
+
   it("registers every metric of gossipsub's getMetrics on our registry, with working hooks", async () => {
     const registry = createMetricsRegistry({ processMetrics: false })
     const m = getMetrics(createGossipsubMetricsRegister(registry), gossipsubTopicLabels(CHAIN_ID), {
@@ -68,7 +100,7 @@ describe('metrics / libp2pMetrics', () => {
     expect(collected).toBe(1)
     expect(metricValue(samples, 'op_gossip_gossipsub_mcache_size')).toBe(7)
     expect(
-      metricValue(samples, 'op_gossip_gossipsub_peers_per_protocol_count', {
+      metricValue(samples, 'op_gossip_gossipsub_peers_per_protocol', {
         protocol: '/meshsub/1.1.0',
       }),
     ).toBe(3)
@@ -138,9 +170,7 @@ describe('metrics / libp2pMetrics', () => {
         const names = new Set(samples.map((s) => s.name))
         expect([...names].some((n) => n.startsWith('libp2p_'))).toBe(true)
         expect(names.has('libp2p_data_transfer_bytes_total')).toBe(true)
-        expect(
-          metricValue(samples, 'op_gossip_gossipsub_mesh_peer_count', { topicStr: topic }),
-        ).toBe(1)
+        expect(metricValue(samples, 'op_gossip_gossipsub_mesh_peers', { topic })).toBe(1)
         // Default process metrics come from our registry (prefixed), not from libp2p's helper.
         expect(names.has('process_resident_memory_bytes')).toBe(false)
       }

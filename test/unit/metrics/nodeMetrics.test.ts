@@ -169,15 +169,17 @@ describe('metrics / nodeMetrics', () => {
     expect(metricValue(s, 'op_gossip_mesh_peers', { topic: 'blocksV4' })).toBe(2)
     expect(metricValue(s, 'op_gossip_mesh_peers', { topic: 'blocksV1' })).toBe(0)
     expect(metricValue(s, 'op_gossip_banned_peers')).toBe(1)
-    expect(metricValue(s, 'op_gossip_peer_score_count')).toBe(3)
-    expect(metricValue(s, 'op_gossip_peer_score_bucket', { le: '-40' })).toBe(1)
-    expect(metricValue(s, 'op_gossip_peer_score_bucket', { le: '0' })).toBe(1)
-    expect(metricValue(s, 'op_gossip_peer_score_bucket', { le: '1' })).toBe(2)
-    expect(metricValue(s, 'op_gossip_peer_score_bucket', { le: '10' })).toBe(3)
-    // The distribution is the current one, not an accumulation over scrapes.
+    // One gauge per connected peer, its current score.
+    const scores = () => s.filter((x) => x.name === 'op_gossip_peer_score')
+    expect(scores()).toHaveLength(3)
+    expect(metricValue(s, 'op_gossip_peer_score', { peer: 'a' })).toBe(-50)
+    expect(metricValue(s, 'op_gossip_peer_score', { peer: 'b' })).toBe(5)
+    expect(metricValue(s, 'op_gossip_peer_score', { peer: 'c' })).toBe(0.5)
+    // The scores are the current ones, not an accumulation over scrapes.
     peers.pop()
     s = await scrape()
-    expect(metricValue(s, 'op_gossip_peer_score_count')).toBe(2)
+    expect(scores()).toHaveLength(2)
+    expect(metricValue(s, 'op_gossip_peer_score', { peer: 'c' })).toBeUndefined()
   })
 
   it('survives a failing source (the scrape still answers)', async () => {

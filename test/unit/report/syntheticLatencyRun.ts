@@ -6,6 +6,7 @@
  * summarizeLatency so every derived field is consistent.
  */
 import type { LatencyBenchRun } from '../../../src/devnet/latencyBench.ts'
+import { latencyPerMinute } from '../../../src/devnet/latencyPerMinute.ts'
 import {
   type BlockArrival,
   type NodeRecord,
@@ -131,7 +132,15 @@ export function syntheticLatencyRun(opts: SyntheticRunOptions = {}): LatencyBenc
       network: 'loopback',
       compiled: true,
       machine: { cores: 2, loadAverage: { start: 1.1, end: 1.6 } },
-      perNode: perNode.map((p, k) => ({ index: k + 1, ...p })),
+      perNode: perNode.map((p, k) => ({
+        index: k + 1,
+        ...p,
+        cpuMsPerBlock: Math.round(((p.cpuSeconds * 1000) / blockCount - 8) * 1000) / 1000,
+        idleCpuMsPerSecond: 8,
+      })),
+      cpuMsPerBlock: 30,
+      idleCpuMsPerSecond: 8,
+      perMinute: latencyPerMinute(blocks, records),
       sequencer: {
         rssBytes: 150e6,
         cpuSeconds: blockCount * 0.05,

@@ -6,9 +6,14 @@ import {
   createRpcServer,
   DEFAULT_RPC_ADDR,
   DEFAULT_RPC_PORT,
+  MAX_RPC_CONNECTIONS,
+  MAX_RPC_DRAIN_SIZE_BYTES,
   MAX_RPC_REQUEST_BODY_SIZE_BYTES,
+  RPC_HEADERS_TIMEOUT_MS,
+  RPC_REQUEST_TIMEOUT_MS,
   type RpcServer,
 } from '../../../src/rpc/rpcServer.ts'
+import { curlPostBody, holdConnection, postBody } from '../../utils/httpProbe.ts'
 
 const servers: RpcServer[] = []
 afterEach(async () => {
@@ -189,5 +194,69 @@ describe('rpc / rpcServer', () => {
     servers.length = 0
     expect(Date.now() - t0).toBeLessThan(5_000)
     expect(await pending).toBe('connection closed')
+  })
+})
+
+describe('rpc / rpcServer limits', () => {
+  it('answers 413 to oversized bodies, which a real client reads (no reset)', async () => {
+    const s = await start()
+    for (const size of [
+      MAX_RPC_REQUEST_BODY_SIZE_BYTES + 1,
+      2 * 2 ** 20,
+      4 * 2 ** 20,
+      8 * 2 ** 20,
+    ]) {
+      expect(await postBody(s.url, size), `${size} bytes`).toBe(413)
+    }
+    // Up to the drain bound the whole body is read first; still 413 at the bound.
+    expect(await postBody(s.url, MAX_RPC_DRAIN_SIZE_BYTES)).toBe(413)
+    // curl (another process, the whole body written before reading) saw EPIPE at 4 MB and more.
+    for (const size of [4 * 2 ** 20, 8 * 2 ** 20]) {
+      expect(await curlPostBody(s.url, size), `curl, ${size} bytes`).toBe('413')
+    }
+    const ok = await post(s.url, paddedCall(100))
+    expect(await ok.json()).toMatchObject({ result: 'ok' })
+  })
+
+  it('cuts a client that does not finish its request within the timeout', async () => {
+    expect(RPC_REQUEST_TIMEOUT_MS).toBe(10_000)
+    expect(RPC_HEADERS_TIMEOUT_MS).toBe(5_000)
+    const server = createRpcServer(
+      { host: '127.0.0.1', port: 0, requestTimeoutMs: 300, headersTimeoutMs: 200 },
+      { methods },
+    )
+    servers.push(server)
+    await server.start()
+    const url = server.url as string
+    // Headers never finished, and a body that stalls after one byte.
+    const noHeaders = await holdConnection(url, 'POST / HTTP/1.1\r\nHost: x\r\n')
+    const slowBody = await holdConnection(
+      url,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{',
+    )
+    for (const held of [noHeaders, slowBody]) {
+      const ms = await held.closed
+      expect(ms).toBeLessThan(3_000)
+      expect(held.received()).toMatch(/^HTTP\/1\.1 408/)
+    }
+  })
+
+  it('refuses connections past the cap and serves again once one closes', async () => {
+    expect(MAX_RPC_CONNECTIONS).toBe(64)
+    const server = createRpcServer({ host: '127.0.0.1', port: 0, maxConnections: 2 }, { methods })
+    servers.push(server)
+    await server.start()
+    const url = server.url as string
+    const held = [await holdConnection(url), await holdConnection(url)]
+    // At the cap, the next connection is closed at once without an answer.
+    const past = await holdConnection(url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+    expect(await past.closed).toBeLessThan(2_000)
+    expect(past.received()).toBe('')
+    held[0]?.socket.destroy()
+    await held[0]?.closed
+    await new Promise((r) => setTimeout(r, 50))
+    const again = await post(url, paddedCall(100))
+    expect(await again.json()).toMatchObject({ result: 'ok' })
+    held[1]?.socket.destroy()
   })
 })

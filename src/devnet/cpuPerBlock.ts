@@ -1,0 +1,49 @@
+/**
+ * What a block costs a node in CPU: the CPU it used while blocks flowed, minus what it would
+ * have used idle over the same time (heartbeats, pings, timers), per block. The idle rate is
+ * measured on the same node over a quiet window after the mesh formed and before the first
+ * block, once the start-up work is over (the rate stops falling). Pure arithmetic, so it is unit-tested on hand-made numbers.
+ */
+
+/** A node's cumulative CPU time read at a point in time. */
+export interface CpuReading {
+  /** User + system CPU since the process started, seconds */
+  cpuSeconds: number
+  /** When it was read, ms on any monotonic clock shared by the readings */
+  atMs: number
+}
+
+/** A CPU rate has stopped falling when it is at least this fraction of the previous probe's */
+export const CPU_RATE_PLATEAU_RATIO = 0.9
+
+/** True once start-up work is over: the rate fell by less than 10% since the previous probe. */
+export function hasStoppedFalling(
+  previousMsPerSecond: number,
+  currentMsPerSecond: number,
+): boolean {
+  return currentMsPerSecond >= previousMsPerSecond * CPU_RATE_PLATEAU_RATIO
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000
+
+/** CPU ms used per second of wall time between two readings; null for an empty interval. */
+export function cpuMsPerSecond(start: CpuReading, end: CpuReading): number | null {
+  const seconds = (end.atMs - start.atMs) / 1000
+  if (!(seconds > 0)) return null
+  return round3(((end.cpuSeconds - start.cpuSeconds) * 1000) / seconds)
+}
+
+/**
+ * CPU ms per block over a window of `blocks` blocks, with the idle rate taken out; null when
+ * the idle rate or the window is unknown. Not clamped at 0: a negative value says the idle
+ * window was noisier than the block cost is large.
+ */
+export function cpuMsPerBlock(
+  window: { start: CpuReading; end: CpuReading; blocks: number },
+  idleCpuMsPerSecond: number | null,
+): number | null {
+  const seconds = (window.end.atMs - window.start.atMs) / 1000
+  if (idleCpuMsPerSecond === null || !(seconds > 0) || window.blocks < 1) return null
+  const busyMs = (window.end.cpuSeconds - window.start.cpuSeconds) * 1000
+  return round3((busyMs - idleCpuMsPerSecond * seconds) / window.blocks)
+}
