@@ -428,4 +428,3 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
     discovery: () => discovery,
   }
 }
-
