@@ -5,7 +5,7 @@
  * Formatting is pure (tested); the timer only reads the sources and writes.
  */
 import type { LastBlockInfo } from '../metrics/blockTimeline.ts'
-import type { P2pStatusSource, SyncStatusSource } from '../status/statusSources.ts'
+import type { GapFillView, P2pStatusSource, SyncStatusSource } from '../status/statusSources.ts'
 
 export const STATUS_LINE_INTERVAL_MS = 5_000
 
@@ -23,6 +23,8 @@ export interface StatusSnapshot {
   gapBlocks: number
   /** Engine driver state ('ready', 'el-down', 'connecting', 'disabled', ...) */
   elState: string
+  /** The backup-RPC gap fill, when configured */
+  gapFill?: GapFillView | null
 }
 
 /** Delays below this are shown in whole milliseconds (`+84 ms`), where blocks usually arrive. */
@@ -59,7 +61,11 @@ export function formatStatusLine(s: StatusSnapshot): string {
     s.lastArrivalDelayMs === null
       ? 'no block yet'
       : `last block ${formatDelay(s.lastArrivalDelayMs)}`
-  return `peers ${s.peers} (mesh ${s.meshPeers}) | ${head} | ${last} | ${formatElState(s)}`
+  const line = `peers ${s.peers} (mesh ${s.meshPeers}) | ${head} | ${last} | ${formatElState(s)}`
+  const fill = s.gapFill
+  if (fill === null || fill === undefined || fill.state === 'idle') return line
+  const rate = fill.state === 'filling' ? ` at ${fill.blocksPerSecond.toFixed(0)} blocks/s` : ''
+  return `${line} | RPC gap fill ${fill.state}, ${fill.remainingBlocks} left${rate}`
 }
 
 export interface StatusSources {
@@ -80,6 +86,7 @@ export async function readStatusSnapshot(sources: StatusSources): Promise<Status
     syncing: sync?.syncing ?? false,
     gapBlocks: sync?.gapBlocks ?? 0,
     elState: sync?.state ?? 'disabled',
+    gapFill: sync?.gapFill ?? null,
   }
 }
 

@@ -133,6 +133,16 @@ export interface SyncStatusSnapshot {
   syncing: boolean
   /** target.number - confirmed.number (0 when in sync or unknown) */
   gapBlocks: number
+  /** The backup-RPC gap fill, when configured */
+  gapFill?: GapFillView | null
+}
+
+/** The trusted-RPC gap fill as the status line shows it (engine/gapFill's GapFillStatus fits). */
+export interface GapFillView {
+  state: 'idle' | 'waiting' | 'filling' | 'backoff'
+  /** Blocks between the EL head and the end of the gap */
+  remainingBlocks: number
+  blocksPerSecond: number
 }
 
 export interface SyncStatusSource {

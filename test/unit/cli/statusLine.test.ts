@@ -58,6 +58,19 @@ describe('cli / statusLine', () => {
     expect(formatStatusLine(base)).not.toContain('\n')
   })
 
+  it('shows a running backup-RPC gap fill with what is left and its rate; nothing when idle', () => {
+    const fill = { state: 'filling', remainingBlocks: 37, blocksPerSecond: 61.6 } as const
+    expect(formatStatusLine({ ...base, gapFill: fill })).toBe(
+      'peers 12 (mesh 8) | head 1234567 / EL 1234567 | last block +843 ms | EL in sync | RPC gap fill filling, 37 left at 62 blocks/s',
+    )
+    expect(formatStatusLine({ ...base, gapFill: { ...fill, state: 'backoff' } })).toMatch(
+      /RPC gap fill backoff, 37 left$/,
+    )
+    expect(formatStatusLine({ ...base, gapFill: { ...fill, state: 'idle' } })).toBe(
+      formatStatusLine(base),
+    )
+  })
+
   it('shows delays under a second in milliseconds, then seconds (at and past each limit)', () => {
     expect(formatDelay(0)).toBe('+0 ms')
     expect(formatDelay(84.4)).toBe('+84 ms')
@@ -114,6 +127,7 @@ describe('cli / statusLine', () => {
       syncing: true,
       gapBlocks: 10,
       elState: 'ready',
+      gapFill: null,
     })
     // Without an Engine side the head is the newest accepted block.
     expect(
