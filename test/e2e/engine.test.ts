@@ -3,125 +3,36 @@
  * devnet block builder are handed to the driver directly (the gossip-mesh version comes with
  * the host). Delays are short so the whole file stays well under a minute.
  */
-import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
-import type { BlockMeta } from '../../src/engine/blockBuffer.ts'
-import { type ElSim, type ElSimOptions, startElSim } from '../../src/engine/elSim.ts'
-import {
-  createEngineDriver,
-  type EngineDriver,
-  type EngineDriverOptions,
-} from '../../src/engine/engineDriver.ts'
+import type { ElSim } from '../../src/engine/elSim.ts'
+import { createEngineDriver } from '../../src/engine/engineDriver.ts'
 import { EngineError } from '../../src/engine/errors.ts'
 import { envelopeToJson, type Hex } from '../../src/engine/schema.ts'
-import { createLogger } from '../../src/util/logger.ts'
 import {
   buildBranch,
   buildTestChain,
-  elSimPayload,
   hashOf,
   JWT_SECRET,
   rpcResult,
   startCaptureServer,
-  type TestChain,
 } from '../unit/engine/helpers.ts'
+import {
+  type Cleanups,
+  confirmedHash,
+  engineHarness,
+  feed,
+  logCapture,
+  meta,
+  newPayloadHashes,
+  waitUntil as waitFor,
+} from '../utils/engineHarness.ts'
 
-/** Driver timings for tests: fast polls and reconnects. */
-const FAST_SYNC = {
-  syncPollIntervalMs: 25,
-  headPollIntervalMs: 100,
-  fcuRefreshIntervalMs: 100,
-  reconnectBaseDelayMs: 20,
-  reconnectMaxDelayMs: 200,
-} as const
-
-const cleanups: Array<() => Promise<void>> = []
+const cleanups: Cleanups = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-async function el(t: TestChain, opts: Partial<ElSimOptions> = {}): Promise<ElSim> {
-  const sim = await startElSim({
-    chain: t.chain,
-    jwtSecret: JWT_SECRET,
-    genesis: t.genesis,
-    syncDelayMs: 100,
-    ...opts,
-  })
-  cleanups.push(() => sim.stop())
-  return sim
-}
-
-/** An el-sim holding `blocks` as its canonical chain: the "network" an EL syncs from. */
-async function upstreamWith(t: TestChain, blocks: BuiltBlock[]): Promise<ElSim> {
-  const up = await el(t, { httpPort: 0 })
-  for (const b of blocks)
-    expect(up.chainState.insertCanonical(elSimPayload(b)).status).toBe('VALID')
-  return up
-}
-
-function logCapture() {
-  const stream = new PassThrough()
-  const lines: Array<Record<string, unknown>> = []
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n'))
-      if (line.trim() !== '') lines.push(JSON.parse(line))
-  })
-  return { log: createLogger({ format: 'json', level: 'debug', destination: stream }), lines }
-}
-
-function driverFor(
-  t: TestChain,
-  url: string,
-  extra: Partial<EngineDriverOptions> = {},
-  log = logCapture().log,
-): EngineDriver {
-  const driver = createEngineDriver(
-    {
-      chain: t.chain,
-      engineUrl: url,
-      jwtSecret: JWT_SECRET,
-      ...extra,
-      sync: { ...FAST_SYNC, ...extra.sync },
-    },
-    { log },
-  )
-  cleanups.push(() => driver.stop())
-  return driver
-}
-
-let messageCounter = 0
-function meta(): BlockMeta {
-  const now = Date.now()
-  return {
-    messageId: new Uint8Array(20).fill(++messageCounter % 256),
-    fromPeer: 'peer-a',
-    firstSeenMs: now,
-    validatedMs: now,
-  }
-}
-
-function feed(driver: EngineDriver, blocks: BuiltBlock[]): void {
-  for (const b of blocks) driver.onBlock(b.envelope, meta())
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 8_000): Promise<void> {
-  const start = Date.now()
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-const confirmedHash = (d: EngineDriver) => d.status().confirmed?.hash
-
-/** Block hashes the EL received through newPayload (any version). */
-function newPayloadHashes(sim: ElSim): Hex[] {
-  return sim.calls
-    .filter((c) => c.method.startsWith('engine_newPayload'))
-    .map((c) => ((c.params[0] as { blockHash: Hex }).blockHash as string).toLowerCase() as Hex)
-}
+const { el, elWithChain: upstreamWith, driverFor } = engineHarness(cleanups)
 
 function fcuHeads(sim: ElSim): Hex[] {
   return sim
