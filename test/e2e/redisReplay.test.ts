@@ -116,7 +116,9 @@ describe.skipIf(skip)('e2e / redis road: replay', () => {
     await node.start()
     try {
       const newest = hashHex(blocks.at(-1) as BuiltBlock)
-      await waitFor('the newest block at the EL', () => newPayloadHashes(sim).includes(newest))
+      await waitFor('the newest block at the EL', () =>
+        newPayloadHashes(sim).some((h) => h === newest),
+      )
       expect(newPayloadHashes(sim)).toEqual([newest])
       const behind = logged.filter((l) => l.includes('redis stream does not reach back'))
       expect(behind).toHaveLength(1)

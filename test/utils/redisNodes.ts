@@ -105,11 +105,7 @@ export async function rawRedis(url: string) {
 }
 
 /** Hashes (0x, lower case) the EL got through engine_newPayload, in order. */
-export function newPayloadHashes(el: ElSim): string[] {
-  return el.calls
-    .filter((c) => c.method.startsWith('engine_newPayload'))
-    .map((c) => String((c.params[0] as { blockHash: string }).blockHash).toLowerCase())
-}
+export { newPayloadHashes } from './engineHarness.ts'
 
 export const hashHex = (b: BuiltBlock) => `0x${Buffer.from(b.blockHash).toString('hex')}`
 
