@@ -3,6 +3,7 @@
  * the follow source and the admin RPC sink. Per-call timeout, retries with exponential backoff
  * on transport errors only (a JSON-RPC error is an answer, not a transport failure).
  */
+import { scrubUrl } from '../util/scrubUrl.ts'
 import { EngineError, isTransientEngineError } from './errors.ts'
 import { createJwtAuthorizer } from './jwt.ts'
 
@@ -49,18 +50,7 @@ export interface RpcClient {
   call(method: string, params: unknown[], opts?: RpcCallOptions): Promise<unknown>
 }
 
-/** Removes user:password from a URL so it can be logged. */
-export function scrubUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.username === '' && u.password === '') return url
-    u.username = ''
-    u.password = ''
-    return u.toString()
-  } catch {
-    return '<invalid url>'
-  }
-}
+export { scrubUrl } from '../util/scrubUrl.ts'
 
 function basicAuthOf(url: string): string | null {
   try {

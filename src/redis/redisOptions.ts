@@ -3,7 +3,9 @@
  * stream, next to gossip. The URL may carry credentials: it is never logged, only its scrubbed
  * form (`scrubRedisUrl`).
  */
+
 import { OpGossipError } from '../util/errors.ts'
+import { scrubUrl } from '../util/scrubUrl.ts'
 
 /**
  * Stream length kept by publishers (XADD MAXLEN ~, approximate trimming): how far back a
@@ -35,17 +37,7 @@ export interface RedisOptions {
 const REDIS_PROTOCOLS = new Set(['redis:', 'rediss:'])
 
 /** The URL without user name and password (for logs and errors). */
-export function scrubRedisUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.username === '' && u.password === '') return url
-    u.username = ''
-    u.password = ''
-    return u.toString()
-  } catch {
-    return '<invalid url>'
-  }
-}
+export const scrubRedisUrl = scrubUrl
 
 /**
  * Checks the options work together.
