@@ -23,6 +23,11 @@ import type {
   NodeStats,
   PublishedReport,
 } from './ipcProtocol.ts'
+import type {
+  FollowerCaughtUpEvent,
+  FollowerRestartedEvent,
+  FollowerStoppedEvent,
+} from './followerRestart.ts'
 import { loopbackNetwork, type NetworkPlan } from './network.ts'
 import { type DevnetNode, type NodeChild, spawnNodeChild } from './nodeChild.ts'
 
@@ -99,6 +104,12 @@ export interface DevnetEvents {
   el: [{ node: DevnetNode; head: number; status: string }]
   /** A node reported an error or exited unexpectedly */
   problem: [{ node: DevnetNode | null; message: string }]
+  /** A follower's node stopped, its el-sim kept (./followerRestart.ts) */
+  'follower-stopped': [FollowerStoppedEvent]
+  /** A stopped follower's node is up again */
+  'follower-restarted': [FollowerRestartedEvent]
+  /** A restarted follower's EL head reached the sequencer's newest block */
+  'follower-caught-up': [FollowerCaughtUpEvent]
 }
 
 export interface Devnet {
@@ -125,6 +136,13 @@ export interface Devnet {
    * topic; false after `timeoutMs` without that.
    */
   waitForMesh(timeoutMs: number): Promise<boolean>
+  /**
+   * Stops follower `index`'s node (a CL restart: its process, key and el-sim with its chain stay);
+   * resolves with the el-sim's head once the node is down.
+   */
+  stopFollower(index: number): Promise<number | null>
+  /** Starts a stopped follower's node again; resolves once it listens. */
+  restartFollower(index: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -173,6 +191,8 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const events = new EventEmitter<DevnetEvents>()
   const children = new Map<number, NodeChild>()
   const waiters = new Map<number, (s: NodeStats) => void>()
+  /** Pending stopFollower / restartFollower calls, by node index */
+  const restartWaiters = new Map<number, (elHead: number | null) => void>()
   let stopping = false
   let snapshotId = 0
 
@@ -209,7 +229,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       case 'error':
         events.emit('problem', { node, message: msg.message })
         return
-      case 'ready':
+      case 'node-stopped':
+        restartWaiters.get(node.index)?.(msg.elHead)
+        return
+      case 'ready': // a restarted node
+        restartWaiters.get(node.index)?.(node.elHead)
         return
     }
   }
@@ -230,6 +254,31 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     )
     children.set(index, child)
     return child
+  }
+
+  /** Sends a follower `stop-node` / `restart-node`; resolves on its answer, rejects if it exits. */
+  function nodeCommand(
+    index: number,
+    type: 'stop-node' | 'restart-node',
+  ): Promise<number | null> {
+    const child = children.get(index)
+    if (index < 1 || child === undefined) return Promise.reject(new RangeError(`no follower ${index}`))
+    if (restartWaiters.has(index)) {
+      return Promise.reject(new Error(`follower ${index} is already stopping or starting`))
+    }
+    return new Promise<number | null>((resolve, reject) => {
+      const settle = (elHead: number | null) => {
+        restartWaiters.delete(index)
+        resolve(elHead)
+      }
+      restartWaiters.set(index, settle)
+      child.exited.then(() => {
+        if (restartWaiters.get(index) !== settle) return
+        restartWaiters.delete(index)
+        reject(new Error(`follower ${index} exited during ${type}`))
+      })
+      child.send({ type })
+    })
   }
 
   async function stop(): Promise<void> {
@@ -330,6 +379,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
           ),
         )
         return out
+      },
+      stopFollower: (index) => nodeCommand(index, 'stop-node'),
+      async restartFollower(index) {
+        await nodeCommand(index, 'restart-node')
       },
       async waitForMesh(timeoutMs) {
         const want = Math.min(mesh.lo, followerCount)

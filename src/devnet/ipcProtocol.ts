@@ -70,6 +70,13 @@ export type ParentMessage =
   | { type: 'pause' }
   /** Stop the node and exit 0 */
   | { type: 'stop' }
+  /**
+   * Stop the op-gossip node only (a CL restart): the el-sim keeps running with its chain, the
+   * process stays up; answered with `node-stopped`
+   */
+  | { type: 'stop-node' }
+  /** Start the node again after `stop-node` (same key and config); answered with `ready` */
+  | { type: 'restart-node' }
 
 /** How big the sequencer's blocks are: a target size, or a transaction count. */
 export type BlockSize = { blockBytes: number } | { txCount: number }
@@ -173,6 +180,8 @@ export type ChildMessage =
   | { type: 'publish-failed'; index: number; number: number; message: string }
   | { type: 'el'; index: number; head: number; status: string }
   | { type: 'error'; index: number; message: string; fatal: boolean }
+  /** The node stopped after `stop-node`; `elHead` = its el-sim's head, kept while it is down */
+  | { type: 'node-stopped'; index: number; elHead: number | null }
 
 /** The shared clock: wall-clock milliseconds with sub-millisecond resolution. */
 export function hiResNow(): number {

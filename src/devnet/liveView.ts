@@ -4,6 +4,11 @@
  * the CLI prints the lines.
  */
 import type { PublishedEvent } from './devnet.ts'
+import type {
+  FollowerCaughtUpEvent,
+  FollowerRestartedEvent,
+  FollowerStoppedEvent,
+} from './followerRestart.ts'
 import { quantileSorted } from './latencyStats.ts'
 import type { DevnetNode } from './nodeChild.ts'
 
@@ -79,7 +84,7 @@ export function formatMeshLine(nodes: readonly DevnetNode[]): string {
   const followers = live.filter((n) => n.role === 'follower')
   const seq = live.find((n) => n.role === 'sequencer')
   const rss = Math.max(0, ...live.map((n) => n.stats?.counters.rssBytes ?? 0))
-  const down = nodes.filter((n) => n.exited).length
+  const down = nodes.filter((n) => n.exited || n.stopped).length
   const elHeads = live.flatMap((n) => (n.elHead === null ? [] : [n.elHead]))
   return [
     `peers ${range(followers.map((n) => n.stats?.peers ?? 0))} per follower`,
@@ -89,6 +94,23 @@ export function formatMeshLine(nodes: readonly DevnetNode[]): string {
     ...(elHeads.length > 0 ? [`EL heads ${range(elHeads)}`] : []),
     ...(down > 0 ? [`${down} node(s) down`] : []),
   ].join(' · ')
+}
+
+/** The live-view line of a follower restart event (`--restart-follower`). */
+export function formatFollowerLine(
+  event:
+    | ({ type: 'follower-stopped' } & FollowerStoppedEvent)
+    | ({ type: 'follower-restarted' } & FollowerRestartedEvent)
+    | ({ type: 'follower-caught-up' } & FollowerCaughtUpEvent),
+): string {
+  switch (event.type) {
+    case 'follower-stopped':
+      return `~ follower ${event.node} stopped at EL head ${event.elHead ?? '-'} (sequencer at #${event.sequencerHead}); its el-sim keeps running`
+    case 'follower-restarted':
+      return `~ follower ${event.node} restarted in ${event.startMs} ms, ${event.gapBlocks} blocks behind (EL head ${event.elHead ?? '-'}, sequencer at #${event.sequencerHead})`
+    case 'follower-caught-up':
+      return `~ follower ${event.node} caught up ${event.gapBlocks} blocks in ${(event.catchUpMs / 1000).toFixed(2)} s (EL head #${event.head} = sequencer's)`
+  }
 }
 
 /** Collects arrivals per block and yields each block's report exactly once. */

@@ -33,6 +33,8 @@ export interface DevnetNode {
   /** Highest RSS any report showed */
   peakRssBytes: number
   exited: boolean
+  /** The node is stopped (a follower restart) while its process and el-sim run on */
+  stopped: boolean
 }
 
 export class DevnetStartError extends Error {
@@ -49,7 +51,7 @@ export interface NodeChildOptions {
 }
 
 export interface NodeChildModules {
-  /** Every report after `ready` (stats already noted on the DevnetNode) */
+  /** Every report after the first `ready` (stats already noted on the DevnetNode) */
   onMessage(node: DevnetNode, msg: ChildMessage): void
   /** The process exited after it was ready, while the devnet was not stopping */
   onUnexpectedExit(node: DevnetNode, message: string): void
@@ -97,6 +99,7 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
     stats: null,
     peakRssBytes: 0,
     exited: false,
+    stopped: false,
   }
   /** Settles the pending init: null = ready, else the start failure */
   let starting: ((err: Error | null) => void) | null = null
@@ -129,7 +132,10 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
       node.pid = msg.pid
       node.elUrl = msg.elUrl
       node.elHttpUrl = msg.elHttpUrl ?? null
-      starting?.(null)
+      node.stopped = false
+      // After the first start a `ready` means the node restarted (`restart-node`).
+      if (starting !== null) starting(null)
+      else modules.onMessage(node, msg)
       return
     }
     if (msg.type === 'error' && node.peerId === '') {
@@ -146,6 +152,10 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
       node.peakRssBytes = Math.max(node.peakRssBytes, msg.counters.rssBytes)
     } else if (msg.type === 'el') {
       node.elHead = msg.head
+    } else if (msg.type === 'node-stopped') {
+      node.stopped = true
+      node.stats = null
+      node.elHead = msg.elHead
     }
     modules.onMessage(node, msg)
   })

@@ -76,6 +76,26 @@ function main(): void {
     await runner.start()
   }
 
+  /** A CL restart: the node stops, the el-sim and the process stay. */
+  async function stopNodeOnly(): Promise<void> {
+    if (runner === null || exiting) return
+    await starting?.catch(() => undefined)
+    const elHead = await runner.stopNode()
+    send({ type: 'node-stopped', index, elHead })
+  }
+
+  /** Starts the node again; a failure is fatal, as at the first start. */
+  async function restartNode(): Promise<void> {
+    if (runner === null || exiting) return
+    starting = runner.restartNode()
+    try {
+      await starting
+    } catch (err) {
+      send({ type: 'error', index, message: String((err as Error)?.message ?? err), fatal: true })
+      void exit(1)
+    }
+  }
+
   process.on('SIGINT', () => {})
   process.on('SIGTERM', () => void exit(0))
   process.on('disconnect', () => void exit(0))
@@ -113,6 +133,12 @@ function main(): void {
         return
       case 'stop':
         void exit(0)
+        return
+      case 'stop-node':
+        void stopNodeOnly()
+        return
+      case 'restart-node':
+        void restartNode()
         return
     }
   })

@@ -35,6 +35,11 @@ const DEVNET_INBOUND_CONNECTIONS_PER_IP_PER_SECOND = 10_000
  * connections by default), which would leave the node alone for good.
  */
 const BOOTNODE_REDIAL_INTERVAL_MS = 3000
+/**
+ * After a restart (`restart-node`) the EL head is reported this often instead of every stats
+ * interval, so the orchestrator times the catch-up finely; one node, a few small messages a second.
+ */
+export const RESTART_EL_REPORT_INTERVAL_MS = 100
 
 export interface NodeRunnerModules {
   /** Sends a report to the orchestrator */
@@ -53,6 +58,10 @@ export interface NodeRunner extends Startable {
   produce(size: BlockSize): void
   /** Sequencer only: stop producing */
   pause(): void
+  /** Stops the node but not its el-sim (a CL restart); resolves with the el-sim's head */
+  stopNode(): Promise<number | null>
+  /** Starts the node again after stopNode(), same key and config; says `ready` again */
+  restartNode(): Promise<void>
 }
 
 function hexToBytes(hex: string): Uint8Array {
@@ -120,7 +129,11 @@ export function createNodeRunner(
 ): NodeRunner {
   const { send, ipc, log } = modules
   const { chain, index } = config
-  const started: NamedStartable[] = []
+  /** The el-sim: it outlives a node restart, as an EL outlives a CL restart */
+  const elParts: NamedStartable[] = []
+  /** The node and what runs on it */
+  const nodeParts: NamedStartable[] = []
+  let elSim: ElSim | null = null
   let node: OpGossipNode | null = null
   let sequencer: SequencerLoop | null = null
 
@@ -148,8 +161,12 @@ export function createNodeRunner(
     }
   }
 
-  async function startPart(name: string, part: Startable): Promise<void> {
-    started.push({ name, part })
+  async function startPart(
+    parts: NamedStartable[],
+    name: string,
+    part: Startable,
+  ): Promise<void> {
+    parts.push({ name, part })
     await part.start()
   }
 
@@ -238,12 +255,11 @@ export function createNodeRunner(
     })
   }
 
-  async function startParts(): Promise<void> {
-    let elSim: ElSim | null = null
+  async function startElSim(): Promise<void> {
     if (config.el !== null) {
       const { ElSim } = await import('../engine/elSim.ts')
       const upstream = config.el.upstream
-      elSim = new ElSim(
+      const sim = new ElSim(
         {
           chain,
           jwtSecret: hexToBytes(config.el.jwtSecret),
@@ -253,8 +269,13 @@ export function createNodeRunner(
         },
         { log },
       )
-      await startPart('el-sim', elSim)
+      await startPart(elParts, 'el-sim', sim)
+      elSim = sim
     }
+  }
+
+  /** The node, its sequencer loop and reporters; `restarted` adds the fast EL reports. */
+  async function startNodeParts(restarted: boolean): Promise<void> {
     const validationTimes = new WeakMap<Uint8Array, number>()
     const running = createNode(devnetNodeOptions(config, elSim?.url ?? null), {
       logger: log,
@@ -265,29 +286,37 @@ export function createNodeRunner(
         : { wrapValidator: timingValidator(validationTimes) }),
     })
     reportGossip(running)
-    await startPart('node', running)
+    await startPart(nodeParts, 'node', running)
     node = running
     if (config.sequencer !== undefined) {
       const loop = createSequencer(running, config.sequencer, validationTimes)
       sequencer = loop
-      await startPart('sequencer', { start() {}, stop: () => loop.stop() })
+      await startPart(nodeParts, 'sequencer', { start() {}, stop: () => loop.stop() })
+    }
+    const reportEl = () => {
+      const engine = running.engine
+      if (engine === null) return
+      const s = engine.status()
+      send({ type: 'el', index, head: s.confirmed?.number ?? 0, status: s.state })
     }
     await startPart(
+      nodeParts,
       'stats reports',
       interval(config.statsIntervalMs, () => {
         send({ type: 'stats', index, ...stats(running) })
-        const engine = running.engine
-        if (engine === null) return
-        const s = engine.status()
-        send({ type: 'el', index, head: s.confirmed?.number ?? 0, status: s.state })
+        reportEl()
       }),
     )
+    if (restarted && running.engine !== null) {
+      await startPart(nodeParts, 'el reports', interval(RESTART_EL_REPORT_INTERVAL_MS, reportEl))
+    }
     // The first connection is reported at once: the devnet starts followers in waves on it.
     running.host.events.once('peer:connect', () =>
       send({ type: 'stats', index, ...stats(running) }),
     )
     if (config.bootnodes.length > 0) {
       await startPart(
+        nodeParts,
         'bootnode re-dial',
         interval(BOOTNODE_REDIAL_INTERVAL_MS, () => {
           if (Object.keys(running.host.peerScores()).length > 0) return
@@ -310,23 +339,40 @@ export function createNodeRunner(
     })
   }
 
-  async function stop(): Promise<void> {
-    const parts = started.splice(0)
+  async function stopNode(): Promise<number | null> {
+    const parts = nodeParts.splice(0)
     node = null
     sequencer = null
     await stopInReverse(parts, log)
+    return elSim?.chainState.head.number ?? null
+  }
+
+  async function stop(): Promise<void> {
+    await stopNode()
+    elSim = null
+    await stopInReverse(elParts.splice(0), log)
   }
 
   return {
     async start() {
       try {
-        await startParts()
+        await startElSim()
+        await startNodeParts(false)
       } catch (err) {
         await stop()
         throw err
       }
     },
     stop,
+    stopNode,
+    async restartNode() {
+      try {
+        await startNodeParts(true)
+      } catch (err) {
+        await stopNode()
+        throw err
+      }
+    },
     stats: () => (node === null ? null : stats(node)),
     produce: (size) => sequencer?.produce(size),
     pause: () => sequencer?.stop(),

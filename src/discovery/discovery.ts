@@ -25,6 +25,7 @@ import {
 } from './discoveryTable.ts'
 import { describeEnr, enrDialAddress, isOpStackPeerOf } from './enrInfo.ts'
 import { ipToBytes } from './ipBytes.ts'
+import { createNetRestriction } from '../gossip/netRestrict.ts'
 import { createKnownPeers, type KnownPeerEntry, MAX_KNOWN_PEERS } from './knownPeers.ts'
 import { createLocalEnr } from './localEnr.ts'
 import { type NodePrivateKey, nodeKeyBytes } from './nodeKey.ts'
@@ -80,6 +81,8 @@ export interface DiscoveryOptions {
   persistIntervalMs?: number
   /** @default MAX_KNOWN_PEERS (1000) */
   maxKnownPeers?: number
+  /** `--p2p.netrestrict` CIDRs: records outside them are ignored. @default [] */
+  netRestrict?: readonly string[]
 }
 
 export interface DiscoveryModules {
@@ -208,6 +211,7 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
   const listeners = new Set<(peer: DiscoveredPeer) => void>()
   const known = createKnownPeers<DiscoveredPeer, ENR>(opts.maxKnownPeers ?? MAX_KNOWN_PEERS)
   const stats = { filtered: 0, offered: 0 }
+  const netRestriction = createNetRestriction(opts.netRestrict ?? [])
 
   function offer(entry: KnownPeer): void {
     entry.offeredAtMs = Date.now()
@@ -231,6 +235,8 @@ export function createDiscovery(opts: DiscoveryOptions, modules: DiscoveryModule
     const info = describeEnr(enr)
     const address = enrDialAddress(info)
     if (address === null || info.peerId === ownPeerId) return
+    // `/ip4/<ip>/tcp/…`: outside --p2p.netrestrict, the peer would only be refused at dial.
+    if (netRestriction !== null && !netRestriction(address.split('/')[2] ?? '')) return
     const peer: DiscoveredPeer = {
       multiaddr: address,
       peerId: info.peerId,

@@ -100,6 +100,7 @@ export type DiscoveryFlagOptions = Pick<
   | 'advertiseUdpPort'
   | 'bootnodes'
   | 'tablePath'
+  | 'netRestrict'
 >
 
 export interface ParsedDiscoveryFlags {

@@ -125,7 +125,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       groupOf: (peer) => peerIps.get(peer) ?? '',
     },
   )
-  const gate = createPeerGate({ log, events, node: () => node })
+  const gate = createPeerGate({ log, events, node: () => node }, { netRestrict: opts.netRestrict })
   const peers = createPeerManager(
     { ...opts, selfPeerId: peerId, topics, staticPeers, bootnodes },
     { log, events, gate, node: () => node, router: () => router, running },

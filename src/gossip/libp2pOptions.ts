@@ -1,7 +1,7 @@
 /**
  * The libp2p node op-gossip runs (op-gossip.md §5, §7): TCP with one socket write per send,
  * noise, yamux, identify, ping, gossipsub and, on devnets, a Kademlia DHT; the connection gater
- * of peerGate.ts; op-node's ping period.
+ * of peerGate.ts; op-node's ping period and p2p.timeout.* values.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -44,12 +44,21 @@ export function libp2pOptions(opts: GossipHostOptions, parts: Libp2pParts) {
     connectionManager: {
       maxConnections: opts.peers.hi * MAX_CONNECTIONS_PER_PEERS_HI,
       inboundConnectionThreshold: opts.inboundConnectionsPerIpPerSecond,
+      // op-node's p2p.timeout.*: dial = go-libp2p's dial timeout; accept = the inbound upgrade
+      // (noise + yamux); negotiation = multistream-select on every stream, both directions.
+      dialTimeout: opts.timeouts.dialMs,
+      inboundUpgradeTimeout: opts.timeouts.acceptMs,
+      outboundStreamProtocolNegotiationTimeout: opts.timeouts.negotiationMs,
+      inboundStreamProtocolNegotiationTimeout: opts.timeouts.negotiationMs,
     },
     // libp2p's monitor pings every connection and by default drops it when a ping fails. A
     // ping fails spuriously when the DHT pings the same peer at that moment (one outbound ping
     // stream per connection) or when the event loop is busy; op-node never drops a peer for a
     // failed ping either. Dead links are still found by yamux keep-alive and TCP.
+    // op-node's p2p.ping turns its pinging off; the ping protocol is still answered (the
+    // service below), as go-libp2p's host always answers it.
     connectionMonitor: {
+      enabled: opts.ping,
       abortConnectionOnPingFailure: false,
       pingInterval: opts.timing.peerPingIntervalMs,
     },

@@ -16,6 +16,7 @@ import {
   DEFAULT_INBOUND_MESSAGE_BURST,
   DEFAULT_INBOUND_MESSAGES_PER_PEER_PER_SECOND,
 } from './inboundRateLimit.ts'
+import { parseCidr } from './ipNet.ts'
 import {
   DISCOVERY_DIAL_FAILURE_BACKOFF_MS,
   DISCOVERY_IDLE_INTERVAL_MS,
@@ -50,6 +51,12 @@ export const MAX_CONNECTIONS_PER_PEERS_HI = 2
  * decompression, per ping in each direction: most of an idle node's CPU.)
  */
 export const PEER_PING_INTERVAL_MS = 3 * 60_000
+/** op-node `p2p.timeout.dial`: one dial, DNS to upgraded connection (also libp2p's default). */
+export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
+/** op-node `p2p.timeout.accept`: an inbound connection's upgrade (also libp2p's default). */
+export const DEFAULT_ACCEPT_TIMEOUT_MS = 10_000
+/** op-node `p2p.timeout.negotiation`: protocol negotiation on a stream (also libp2p's default). */
+export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 10_000
 
 /** The gossipsub router parameters op-gossip sets (library names in routerOptions.ts). */
 export interface GossipRouterParams {
@@ -168,6 +175,15 @@ export interface GossipHostOptions {
     /** libp2p's connection monitor ping period. @default PEER_PING_INTERVAL_MS */
     peerPingIntervalMs: number
   }
+  /** op-node `p2p.timeout.*`, in libp2p's terms (libp2pOptions.ts). */
+  timeouts: { dialMs: number; acceptMs: number; negotiationMs: number }
+  /** op-node `p2p.ping`: libp2p's connection monitor pings peers (ping is still answered). @default true */
+  ping: boolean
+  /**
+   * op-node `p2p.netrestrict`: CIDR networks; only peers in them are dialled or accepted
+   * (netRestrict.ts). Empty = no restriction. @default []
+   */
+  netRestrict: string[]
 }
 
 /** Everything but chain and key may be left out; nested groups may be partial. */
@@ -183,6 +199,7 @@ export type GossipHostInit = Pick<GossipHostOptions, 'chain' | 'privateKey'> &
       | 'validation'
       | 'inboundMessages'
       | 'timing'
+      | 'timeouts'
     >
   > & {
     inboundMessages?: Partial<GossipHostOptions['inboundMessages']>
@@ -191,6 +208,7 @@ export type GossipHostInit = Pick<GossipHostOptions, 'chain' | 'privateKey'> &
     router?: Partial<GossipRouterParams>
     validation?: Partial<GossipHostOptions['validation']>
     timing?: Partial<GossipHostOptions['timing']>
+    timeouts?: Partial<GossipHostOptions['timeouts']>
   }
 
 export const defaultGossipHostOptions: Omit<GossipHostOptions, 'chain' | 'privateKey'> = {
@@ -224,6 +242,13 @@ export const defaultGossipHostOptions: Omit<GossipHostOptions, 'chain' | 'privat
     trimSilencePeriodMs: DEFAULT_TRIM_SILENCE_PERIOD_MS,
     peerPingIntervalMs: PEER_PING_INTERVAL_MS,
   },
+  timeouts: {
+    dialMs: DEFAULT_DIAL_TIMEOUT_MS,
+    acceptMs: DEFAULT_ACCEPT_TIMEOUT_MS,
+    negotiationMs: DEFAULT_NEGOTIATION_TIMEOUT_MS,
+  },
+  ping: true,
+  netRestrict: [],
 }
 
 function bad(message: string): never {
@@ -251,6 +276,7 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
     validation: { ...d.validation, ...init.validation },
     inboundMessages: { ...d.inboundMessages, ...init.inboundMessages },
     timing: { ...d.timing, ...init.timing },
+    timeouts: { ...d.timeouts, ...init.timeouts },
   }
   checkInt('listenTcpPort', opts.listenTcpPort, 0, 65535)
   checkInt('peers.lo', opts.peers.lo, 0)
@@ -281,6 +307,12 @@ export function resolveGossipHostOptions(init: GossipHostInit): GossipHostOption
   checkInt('inboundMessages.perPeerPerSecond', opts.inboundMessages.perPeerPerSecond, 0)
   checkInt('inboundMessages.burst', opts.inboundMessages.burst, 1)
   checkInt('timing.peerPingIntervalMs', opts.timing.peerPingIntervalMs, 1)
+  checkInt('timeouts.dialMs', opts.timeouts.dialMs, 1)
+  checkInt('timeouts.acceptMs', opts.timeouts.acceptMs, 1)
+  checkInt('timeouts.negotiationMs', opts.timeouts.negotiationMs, 1)
+  for (const cidr of opts.netRestrict) {
+    if (parseCidr(cidr) === null) bad(`netRestrict: '${cidr}' is not a CIDR network`)
+  }
   if (opts.privateKey.length !== 32 && opts.privateKey.length !== 64) {
     bad('privateKey must be 32 bytes (secp256k1) or 64 (Ed25519)')
   }

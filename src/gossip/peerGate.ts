@@ -1,6 +1,6 @@
 /**
- * Who may connect: score and manual bans (banList.ts) and IP / subnet blocks
- * (addressBlockList.ts), enforced by libp2p's connection gater in both directions, with the
+ * Who may connect: score and manual bans (banList.ts), IP / subnet blocks (addressBlockList.ts)
+ * and op-node's `--p2p.netrestrict` (netRestrict.ts), enforced by libp2p's connection gater in both directions, with the
  * operator's ban / block calls and their persistence across restarts (banStore.ts), as op-node
  * keeps them in its peerstore.
  */
@@ -13,6 +13,7 @@ import { type AddressBlock, AddressBlockList } from './addressBlockList.ts'
 import { BanList } from './banList.ts'
 import type { BanSnapshot, BanStore } from './banStore.ts'
 import type { GossipHostEvents } from './hostApi.ts'
+import { createNetRestriction } from './netRestrict.ts'
 import { ipOfMultiaddr } from './peerMultiaddr.ts'
 import type { PeerNode } from './peerNode.ts'
 import type { BanEntry } from './types.ts'
@@ -22,6 +23,11 @@ export interface PeerGateModules {
   events: EventEmitter<GossipHostEvents>
   /** The running node, or null before start and after stop */
   node(): PeerNode | null
+}
+
+export interface PeerGateOptions {
+  /** `--p2p.netrestrict` CIDRs: only peers in them are dialled or accepted. @default [] */
+  netRestrict?: readonly string[]
 }
 
 export interface PeerGate {
@@ -44,8 +50,9 @@ export interface PeerGate {
   flush(): void
 }
 
-export function createPeerGate(modules: PeerGateModules): PeerGate {
+export function createPeerGate(modules: PeerGateModules, opts: PeerGateOptions = {}): PeerGate {
   const { log, events } = modules
+  const netRestriction = createNetRestriction(opts.netRestrict ?? [])
   /** Where bans and blocks are saved; null keeps them in memory only */
   let banStore: BanStore | null = null
   const snapshot = (): BanSnapshot => ({
@@ -63,6 +70,13 @@ export function createPeerGate(modules: PeerGateModules): PeerGate {
   function isAddressBlocked(address: Multiaddr): boolean {
     const ip = ipOfMultiaddr(address)
     return ip !== null && addressBlocks.isBlocked(ip)
+  }
+
+  /** Blocked, or outside `--p2p.netrestrict` (an address without an IP is outside it). */
+  function isAddressDenied(address: Multiaddr): boolean {
+    if (netRestriction === null) return isAddressBlocked(address)
+    const ip = ipOfMultiaddr(address)
+    return ip === null || !netRestriction(ip) || addressBlocks.isBlocked(ip)
   }
 
   /**
@@ -85,10 +99,10 @@ export function createPeerGate(modules: PeerGateModules): PeerGate {
     connectionGater: {
       denyDialPeer: (p) => bans.isBanned(p.toString()),
       // IP / subnet blocks, as go-libp2p's gater checks them: every dial address, and every
-      // connection in both directions before its handshake.
-      denyDialMultiaddr: (address) => isAddressBlocked(address),
-      denyInboundConnection: (conn) => isAddressBlocked(conn.remoteAddr),
-      denyOutboundConnection: (_p, conn) => isAddressBlocked(conn.remoteAddr),
+      // connection in both directions before its handshake. --p2p.netrestrict likewise.
+      denyDialMultiaddr: (address) => isAddressDenied(address),
+      denyInboundConnection: (conn) => isAddressDenied(conn.remoteAddr),
+      denyOutboundConnection: (_p, conn) => isAddressDenied(conn.remoteAddr),
       denyInboundEncryptedConnection: (p) => bans.isBanned(p.toString()),
       denyOutboundEncryptedConnection: (p) => bans.isBanned(p.toString()),
     },

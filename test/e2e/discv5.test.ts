@@ -145,6 +145,24 @@ describe('e2e / discv5', () => {
     expect(otherChain.peers).toEqual([])
   })
 
+  it('--p2p.netrestrict: records outside the networks are kept in the table but never offered', async () => {
+    const hub = await startDiscovery(10)
+    const restricted = await startDiscovery(10, {
+      bootnodes: [hub.discovery.enr()],
+      netRestrict: ['10.0.0.0/8'],
+    })
+    const allowed = await startDiscovery(10, {
+      bootnodes: [hub.discovery.enr()],
+      netRestrict: ['10.0.0.0/8', '127.0.0.0/8'],
+    })
+    await waitFor('the allowed node to offer the hub', () => allowed.peers.length > 0, 10_000)
+    expect(allowed.peers.map((p) => p.peerId)).toContain(peerIdOf(hub))
+    await lookUntil(restricted, 'the restricted node to see both', () => {
+      return restricted.discovery.tableSize() >= 2
+    })
+    expect(restricted.peers).toEqual([])
+  })
+
   it('advertises an OS-chosen UDP port and the --p2p.advertise.* values', async () => {
     const hub = await startDiscovery(10)
     const own = ENR.decodeTxt(hub.discovery.enr())

@@ -14,12 +14,18 @@ import {
   MAX_DEVNET_FOLLOWERS,
   startDevnet,
 } from '../../devnet/devnet.ts'
+import {
+  type FollowerRestartPlan,
+  MAX_RESTART_PLAN_BLOCKS,
+  scheduleFollowerRestart,
+} from '../../devnet/followerRestart.ts'
 import type { BlockSize } from '../../devnet/ipcProtocol.ts'
 import {
   BlockProgress,
   type BlockReport,
   blockReportJson,
   formatBlockLine,
+  formatFollowerLine,
   formatMeshLine,
 } from '../../devnet/liveView.ts'
 import { blocksTopic, blockVersionAt } from '../../wire/topics.ts'
@@ -47,6 +53,10 @@ const MESH_WAIT_MS = 30_000
 export const MAX_DEVNET_TX_COUNT = 10_000
 /** Longest `--block-time`, seconds. */
 export const MAX_DEVNET_BLOCK_TIME_SECONDS = 3600
+/** @default blocks before `--restart-follower` stops its follower */
+export const DEFAULT_RESTART_AFTER_BLOCKS = 10
+/** @default blocks the follower stays down */
+export const DEFAULT_DOWN_BLOCKS = 30
 
 interface DevnetFlags extends NetworkFlags, LogFlagValues {
   nodes: string
@@ -58,6 +68,32 @@ interface DevnetFlags extends NetworkFlags, LogFlagValues {
   gapFill?: 'el' | 'rpc'
   blocks?: string
   json?: boolean
+  restartFollower?: string
+  restartAfterBlocks: string
+  downBlocks: string
+}
+
+/** The follower restart of --restart-follower, or null without it. */
+export function parseRestartPlan(
+  flags: Pick<DevnetFlags, 'restartFollower' | 'restartAfterBlocks' | 'downBlocks' | 'withEl'>,
+  followers: number,
+): FollowerRestartPlan | null {
+  if (flags.restartFollower === undefined) return null
+  if (flags.withEl !== true) {
+    throw new UsageError('--restart-follower needs --with-el (catch-up is an EL head)', {
+      flag: '--restart-follower',
+    })
+  }
+  return {
+    follower: parseIntegerFlag('--restart-follower', flags.restartFollower, 1, followers),
+    afterBlocks: parseIntegerFlag(
+      '--restart-after-blocks',
+      flags.restartAfterBlocks,
+      1,
+      MAX_RESTART_PLAN_BLOCKS,
+    ),
+    downBlocks: parseIntegerFlag('--down-blocks', flags.downBlocks, 1, MAX_RESTART_PLAN_BLOCKS),
+  }
 }
 
 /** Block size from --txs / --block-bytes (the latter wins). */
@@ -88,6 +124,7 @@ async function run(flags: DevnetFlags): Promise<void> {
     MAX_DEVNET_BLOCK_TIME_SECONDS,
   )
   const size = parseBlockSize(flags)
+  const restartPlan = parseRestartPlan(flags, followers)
   const mesh = parseMesh(flags)
   const maxBlocks =
     flags.blocks === undefined ? null : parseIntegerFlag('--blocks', flags.blocks, 1)
@@ -184,6 +221,13 @@ async function run(flags: DevnetFlags): Promise<void> {
     })
   }
 
+  const followerLine = (line: Parameters<typeof formatFollowerLine>[0]) =>
+    out(json ? JSON.stringify(line) : formatFollowerLine(line))
+  devnet.events.on('follower-stopped', (e) => followerLine({ type: 'follower-stopped', ...e }))
+  devnet.events.on('follower-restarted', (e) => followerLine({ type: 'follower-restarted', ...e }))
+  devnet.events.on('follower-caught-up', (e) => followerLine({ type: 'follower-caught-up', ...e }))
+  if (restartPlan !== null) scheduleFollowerRestart(devnet, restartPlan)
+
   const progress = new BlockProgress(followers)
   let published = 0
   let reported = 0
@@ -262,6 +306,20 @@ export function register(program: Command): void {
     )
     .option('--blocks <n>', 'stop after this many blocks (default: run until Ctrl-C)')
     .option('--json', 'one JSON object per line instead of the live view')
+    .option(
+      '--restart-follower <n>',
+      "with --with-el: stop follower n's node (its el-sim keeps its chain), restart it, and time its catch-up",
+    )
+    .option(
+      '--restart-after-blocks <n>',
+      'with --restart-follower: blocks before it stops',
+      String(DEFAULT_RESTART_AFTER_BLOCKS),
+    )
+    .option(
+      '--down-blocks <n>',
+      'with --restart-follower: blocks published while it is down',
+      String(DEFAULT_DOWN_BLOCKS),
+    )
   addNodeLogOptions(cmd, { dashedAlias: true })
   addNetworkOptions(cmd)
   cmd.action((flags: DevnetFlags) => run(flags))

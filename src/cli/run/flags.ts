@@ -27,6 +27,7 @@ import {
   LOG_LEVELS,
 } from '../../util/logger.ts'
 import { OP_NODE_LOG_FORMATS, OP_NODE_LOG_LEVELS } from '../logOutput.ts'
+import { CONNECTION_FLAG_SPECS, type ConnectionFlagValues } from './connectionFlags.ts'
 import { addOpNodeCompatibility, type EnvSources } from './opNodeFlags.ts'
 
 /** Prefix of every environment variable `run` reads. */
@@ -37,7 +38,11 @@ export const DEFAULT_METRICS_ENABLED = false
 export const DEFAULT_RPC_ENABLED = true
 
 /** Commander's keys for the flags of `run` (`--a.b-c` → `a.bC`). */
-export interface RunFlags extends SignerFlagValues, DiscoveryFlagValues, RedisFlagValues {
+export interface RunFlags
+  extends SignerFlagValues,
+    DiscoveryFlagValues,
+    RedisFlagValues,
+    ConnectionFlagValues {
   'rollup.config'?: string
   network?: string
   'p2p.listen.ip': string
@@ -391,7 +396,7 @@ export function runFlagDefs(): FlagDef[] {
   const g = RUN_FLAG_GROUPS
   return [
     ...inGroup(g.chain, CHAIN_FLAGS),
-    ...inGroup(g.p2p, P2P_FLAGS),
+    ...inGroup(g.p2p, [...P2P_FLAGS, ...CONNECTION_FLAG_SPECS]),
     ...inGroup(g.discovery, [...discovery, BOOTNODES_FLAG]),
     ...inGroup(g.signer, SIGNER_FLAG_SPECS),
     ...inGroup(g.engine, ENGINE_FLAGS),

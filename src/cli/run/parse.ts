@@ -31,6 +31,7 @@ import { resolveLogOutput } from '../logOutput.ts'
 import { checkMeshOrder, MESH_DEGREE_FLAGS } from '../meshFlags.ts'
 import { parseIntegerFlag, parseNumberFlag } from '../numberFlags.ts'
 import { namingVariable, UsageError, withFlag } from '../usageError.ts'
+import { parseConnectionFlags } from './connectionFlags.ts'
 import type { RunFlags } from './flags.ts'
 import { type IgnoredFlagWarning, ignoredFlagWarnings } from './opNodeFlags.ts'
 
@@ -83,6 +84,7 @@ async function parseSettings(flags: RunFlags): Promise<RunSettings> {
   )
   const log = resolveLogOutput(flags['log.level'], flags['log.format'])
   const rawKey = flags['p2p.priv.raw']
+  const gossip = parseGossipFlags(flags, staticPeers, bootnodes.libp2p)
   return {
     chain,
     logLevel: log.level,
@@ -96,10 +98,13 @@ async function parseSettings(flags: RunFlags): Promise<RunSettings> {
       ...(rawKey === undefined
         ? { peerKeyPath: flags['p2p.priv.path'] }
         : { peerKey: parseRawPeerKey(rawKey) }),
-      gossip: parseGossipFlags(flags, staticPeers, bootnodes.libp2p),
+      gossip,
       signer,
       timestampThresholdSeconds: Math.floor(thresholdMs / 1000),
-      discovery: bootnodes.discovery.enabled ? bootnodes.discovery.options : null,
+      // --p2p.netrestrict also filters what discovery offers (as op-node's discv5 NetRestrict).
+      discovery: bootnodes.discovery.enabled
+        ? { ...bootnodes.discovery.options, netRestrict: gossip.netRestrict ?? [] }
+        : null,
       engine: await parseEngineFlags(flags, chain),
       redis: parseRedisFlags(flags, chain),
       latencyLog: parseLatencyLogFlags(flags),
@@ -237,6 +242,7 @@ function parseGossipFlags(
         1,
       ),
     },
+    ...parseConnectionFlags(flags),
   }
 }
 

@@ -42,6 +42,7 @@ function node(
     elHead: null,
     peakRssBytes: rssMb * 1e6,
     exited,
+    stopped: false,
     stats: {
       peers,
       mesh,

@@ -94,4 +94,37 @@ describe('gossip / peerGate', () => {
     gate.ban(newPeerId(), FUTURE, null)
     expect(gate.bans()).toHaveLength(1)
   })
+
+  it('--p2p.netrestrict: only addresses inside the networks are dialled or accepted', () => {
+    const gate = createPeerGate(
+      { log: silentLogger, events: new EventEmitter(), node: () => null },
+      { netRestrict: ['10.0.0.0/8', '2001:db8::/32'] },
+    )
+    const g = gate.connectionGater
+    const conn = (addr: string) => ({ remoteAddr: multiaddr(addr) }) as never
+    const peer = peerIdFromString(newPeerId())
+    for (const inside of ['/ip4/10.1.2.3/tcp/9222', '/ip6/2001:db8::7/tcp/9222']) {
+      expect(g.denyDialMultiaddr?.(multiaddr(inside))).toBe(false)
+      expect(g.denyInboundConnection?.(conn(inside))).toBe(false)
+      expect(g.denyOutboundConnection?.(peer, conn(inside))).toBe(false)
+    }
+    for (const outside of ['/ip4/11.0.0.1/tcp/9222', '/ip6/2001:db9::7/tcp/9222']) {
+      expect(g.denyDialMultiaddr?.(multiaddr(outside))).toBe(true)
+      expect(g.denyInboundConnection?.(conn(outside))).toBe(true)
+      expect(g.denyOutboundConnection?.(peer, conn(outside))).toBe(true)
+    }
+    // An address with no IP (unresolved DNS) cannot be shown to be inside: refused.
+    expect(g.denyDialMultiaddr?.(multiaddr('/dns4/example.com/tcp/9222'))).toBe(true)
+    // Blocks still apply inside the allowed networks.
+    gate.blockSubnet('10.1.0.0/16', FUTURE)
+    expect(g.denyInboundConnection?.(conn('/ip4/10.1.2.3/tcp/9222'))).toBe(true)
+    expect(g.denyInboundConnection?.(conn('/ip4/10.2.0.1/tcp/9222'))).toBe(false)
+  })
+
+  it('without --p2p.netrestrict every address is allowed, DNS ones included', () => {
+    const gate = createPeerGate({ log: silentLogger, events: new EventEmitter(), node: () => null })
+    const g = gate.connectionGater
+    expect(g.denyDialMultiaddr?.(multiaddr('/ip4/11.0.0.1/tcp/9222'))).toBe(false)
+    expect(g.denyDialMultiaddr?.(multiaddr('/dns4/example.com/tcp/9222'))).toBe(false)
+  })
 })
