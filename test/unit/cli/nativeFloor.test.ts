@@ -37,12 +37,19 @@ describe('cli / bench validate --floor (nativeFloor)', () => {
     }
   })
 
-  // Runs where the shared floor source and its libraries are installed (this machine).
+  // Needs ../shared/tools/floor (absent from a user's clone: skipped) and the libraries it
+  // builds against: missing ones fail under CI=true, elsewhere the test skips with one line.
   it.runIf(existsSync(join(DEFAULT_FLOOR_DIR, FLOOR_SOURCE_FILE)))(
     'builds the shared floor outside the repository and times the bench message',
     () => {
       const build = buildNativeFloor()
-      if (!('floor' in build)) throw new Error(`floor unavailable: ${build.unavailable}`)
+      if (!('floor' in build)) {
+        if (process.env.CI === 'true') throw new Error(`floor unavailable: ${build.unavailable}`)
+        console.warn(
+          `skipping the floor build: ${build.unavailable} (apt-get install libsecp256k1-dev libsnappy-dev libssl-dev)`,
+        )
+        return
+      }
       try {
         expect(build.floor.medianUs(validateBenchMessage('100kb').data, 5)).toBeGreaterThan(0)
       } finally {
