@@ -5,7 +5,8 @@
  * - metrics: the node's Prometheus page, scraped at the start and the end of the window; the
  *   difference of each histogram (by default `op_gossip_block_arrival_delay_seconds`, first
  *   seen minus block timestamp, and the stage / validation histograms next to it) is summarised
- *   with Prometheus' bucket interpolation, so precision is that of the buckets.
+ *   with Prometheus' bucket interpolation, so precision is that of the buckets (and where every
+ *   observation fell in one bucket, only that bucket's bounds are given: singleBucket).
  * - rpc: `optimism_syncStatus` polled every `intervalMs` (op-gossip or op-node); each new
  *   unsafe head's delay is (midpoint between the poll that saw it and the one before) minus its
  *   timestamp, so it is known to ± intervalMs / 2, and heads skipped between two polls are
@@ -31,6 +32,7 @@ export const DEFAULT_OBSERVED_HISTOGRAMS = [
 ] as const
 /** Each HTTP request gives up after this long. */
 export const OBSERVE_REQUEST_TIMEOUT_MS = 5000
+const MS_PER_SECOND = 1000
 /** Largest JSON-RPC answer read. */
 export const MAX_RPC_ANSWER_BYTES = 1024 * 1024
 
@@ -123,6 +125,21 @@ export interface HistogramSummary {
   maxBound: number | null
   /** True when some observations were above every finite bucket bound */
   overflow: boolean
+  /**
+   * Set when every observation of the window fell in one bucket: percentiles interpolated
+   * inside it are made up, so only its bounds are reported ("< 1 ms", "> 10 s").
+   */
+  singleBucket: SingleBucket | null
+}
+
+/** The one bucket holding every observation, bounds in the summary's unit. */
+export interface SingleBucket {
+  /** Bound below the bucket; null for the first bucket */
+  above: number | null
+  /** The bucket's upper bound; null for the top (+Inf) bucket */
+  atMost: number | null
+  /** What to print instead of percentiles: "< 5 ms", "> 10 s", "5 ms – 10 ms" */
+  text: string
 }
 
 export interface MetricsObservation {
@@ -130,6 +147,50 @@ export interface MetricsObservation {
   url: string
   windowSeconds: number
   histograms: HistogramSummary[]
+}
+
+/** Milliseconds as printed: seconds from one second up. */
+function msText(ms: number): string {
+  return ms >= MS_PER_SECOND ? `${ms / MS_PER_SECOND} s` : `${ms} ms`
+}
+
+/** The bounds of the only non-empty bucket (unscaled), or null when there are several or none. */
+function onlyBucket(h: HistogramSeries): { above: number | null; atMost: number } | null {
+  let found: { above: number | null; atMost: number } | null = null
+  let prev = 0
+  let prevLe: number | null = null
+  for (const b of h.buckets) {
+    if (b.count > prev) {
+      if (found !== null) return null
+      found = { above: prevLe, atMost: b.le }
+    }
+    prev = b.count
+    prevLe = b.le
+  }
+  return found
+}
+
+/** Significant digits kept of a scaled bucket bound (drops float noise such as 2.5000000000000004). */
+const BOUND_SIGNIFICANT_DIGITS = 12
+
+function singleBucketOf(
+  h: HistogramSeries,
+  scale: number,
+  unit: HistogramSummary['unit'],
+): SingleBucket | null {
+  const only = onlyBucket(h)
+  if (only === null) return null
+  const scaled = (x: number) =>
+    Number.isFinite(x) ? Number((x * scale).toPrecision(BOUND_SIGNIFICANT_DIGITS)) : null
+  const above = only.above === null ? null : scaled(only.above)
+  const atMost = scaled(only.atMost)
+  const show = (x: number) => (unit === 'ms' ? msText(x) : String(x))
+  let text: string
+  if (above === null && atMost === null) text = 'any value'
+  else if (above === null) text = `< ${show(atMost as number)}`
+  else if (atMost === null) text = `> ${show(above)}`
+  else text = `${show(above)} – ${show(atMost)}`
+  return { above, atMost, text }
 }
 
 export function summarizeHistogram(name: string, h: HistogramSeries): HistogramSummary {
@@ -148,6 +209,7 @@ export function summarizeHistogram(name: string, h: HistogramSeries): HistogramS
     p99: r(histogramQuantile(h, 0.99)),
     maxBound: r(max),
     overflow: max === Number.POSITIVE_INFINITY,
+    singleBucket: singleBucketOf(h, scale, seconds ? 'ms' : 'value'),
   }
 }
 

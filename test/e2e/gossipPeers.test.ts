@@ -167,6 +167,47 @@ describe('e2e / gossip peers', () => {
     }
   })
 
+  it('--p2p.ping=false: the host never pings its peers, yet answers their pings', async () => {
+    const silent = await startNode({
+      chain,
+      init: { ping: false, timing: { peerPingIntervalMs: QUICK_PING_INTERVAL_MS } },
+    })
+    const counter = await pingCounter()
+    const client = await createLibp2p({ ...dialOnly(), services: { ping: ping() } })
+    try {
+      await counter.node.dial(multiaddr(silent.address))
+      await waitFor('the counter listed as a peer', () =>
+        silent.host.peers().some((p) => p.peerId === counter.node.peerId.toString()),
+      )
+      // Five ping periods: a pinging host would have pinged by now (see the test above).
+      await new Promise((resolve) => setTimeout(resolve, 5 * QUICK_PING_INTERVAL_MS))
+      expect(counter.pings).toEqual([])
+      expect(await client.services.ping.ping(multiaddr(silent.address))).toBeGreaterThanOrEqual(0)
+    } finally {
+      await Promise.all([counter.node.stop(), client.stop()])
+      await stopAll([silent])
+    }
+  })
+
+  it('--p2p.netrestrict: a host restricted to other networks refuses 127.0.0.1 both ways', async () => {
+    const restricted = await startNode({ chain, init: { netRestrict: ['10.0.0.0/8'] } })
+    const open = await startNode({ chain, init: { netRestrict: ['10.0.0.0/8', '127.0.0.0/8'] } })
+    const client = await createLibp2p(dialOnly())
+    try {
+      await expect(client.dial(multiaddr(restricted.address))).rejects.toThrow()
+      await expect(restricted.host.dial(open.address)).rejects.toThrow()
+      expect(restricted.host.peers()).toEqual([])
+      // Inside the allowed networks, the same dial works.
+      await client.dial(multiaddr(open.address))
+      await waitFor('the client listed by the open host', () =>
+        open.host.peers().some((p) => p.peerId === client.peerId.toString()),
+      )
+    } finally {
+      await client.stop()
+      await stopAll([restricted, open])
+    }
+  })
+
   it('does not serve the req-resp protocols (either spelling): the stream fails cleanly', async () => {
     const node: MeshNode = await startNode({ chain })
     const client = await createLibp2p({ ...dialOnly(), services: { ping: ping() } })

@@ -72,13 +72,21 @@ function labelText(h: HistogramSummary): string {
   return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${v}"`).join(',')}}`
 }
 
+/**
+ * One histogram's line. When every observation fell in one bucket, its bounds replace the
+ * percentiles (which would be interpolated inside that bucket, i.e. made up).
+ */
+export function histogramLine(h: HistogramSummary): string {
+  const head = `  ${h.name}${labelText(h)}: n=${h.count} mean ${fmt(h.mean)}`
+  if (h.singleBucket !== null) {
+    return `${head} ${h.unit}, all ${h.singleBucket.text} (one bucket)`
+  }
+  return `${head} p50 ${fmt(h.p50)} p90 ${fmt(h.p90)} p99 ${fmt(h.p99)} max<=${h.overflow ? 'above last bucket' : fmt(h.maxBound)} ${h.unit}`
+}
+
 function printMetrics(o: MetricsObservation): void {
   console.log(`metrics ${o.url}, ${o.windowSeconds} s window (bucket-interpolated estimates)`)
-  for (const h of o.histograms) {
-    console.log(
-      `  ${h.name}${labelText(h)}: n=${h.count} mean ${fmt(h.mean)} p50 ${fmt(h.p50)} p90 ${fmt(h.p90)} p99 ${fmt(h.p99)} max<=${h.overflow ? 'above last bucket' : fmt(h.maxBound)} ${h.unit}`,
-    )
-  }
+  for (const h of o.histograms) console.log(histogramLine(h))
 }
 
 function printRpc(o: RpcObservation): void {

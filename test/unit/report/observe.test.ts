@@ -1,13 +1,16 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { histogramLine } from '../../../src/cli/commands/benchObserve.ts'
 import {
   MAX_RPC_ANSWER_BYTES,
   ObserveError,
   observeMetrics,
   observeSyncStatus,
   parseUnsafeHead,
+  summarizeHistogram,
 } from '../../../src/report/observe.ts'
+import type { HistogramSeries } from '../../../src/report/prometheusText.ts'
 
 const servers: Server[] = []
 
@@ -149,5 +152,53 @@ describe('report / observe', () => {
     const atLimit = await serve(() => ({ body: ok + ' '.repeat(MAX_RPC_ANSWER_BYTES - ok.length) }))
     const o = await observeSyncStatus({ url: atLimit, windowMs: 1, intervalMs: 1 })
     expect(o.blocks).toBe(0)
+  })
+
+  describe('every observation in one bucket: its bounds, not made-up percentiles', () => {
+    /** Delay buckets (seconds) like the node's: 1 ms, 2.5 ms, 5 ms, then 10 s and +Inf. */
+    const LE = [0.001, 0.0025, 0.005, 10, Number.POSITIVE_INFINITY]
+    const series = (perBucket: number[], sum: number): HistogramSeries => {
+      let cumulative = 0
+      const buckets = LE.map((le, i) => {
+        cumulative += perBucket[i] ?? 0
+        return { le, count: cumulative }
+      })
+      return { labels: {}, buckets, sum, count: cumulative }
+    }
+    const NAME = 'op_gossip_block_arrival_delay_seconds'
+
+    it('all in the first bucket: "< 1 ms"', () => {
+      const h = summarizeHistogram(NAME, series([7, 0, 0, 0, 0], 0.0035))
+      expect(h.singleBucket).toEqual({ above: null, atMost: 1, text: '< 1 ms' })
+      // The JSON fields stay; the terminal line says the bound instead of percentiles.
+      expect(h.p50).not.toBeNull()
+      expect(histogramLine(h)).toBe(`  ${NAME}: n=7 mean 0.5 ms, all < 1 ms (one bucket)`)
+    })
+
+    it('all above the last finite bound: "> 10 s"', () => {
+      const h = summarizeHistogram(NAME, series([0, 0, 0, 0, 3], 36))
+      expect(h.singleBucket).toEqual({ above: 10_000, atMost: null, text: '> 10 s' })
+      expect(histogramLine(h)).toBe(`  ${NAME}: n=3 mean 12000 ms, all > 10 s (one bucket)`)
+    })
+
+    it('all in a middle bucket: both of its bounds', () => {
+      const h = summarizeHistogram(NAME, series([0, 0, 2, 0, 0], 0.008))
+      expect(h.singleBucket?.text).toBe('2.5 ms – 5 ms')
+      expect(summarizeHistogram(NAME, series([0, 0, 0, 1, 0], 6)).singleBucket?.text).toBe(
+        '5 ms – 10 s',
+      )
+    })
+
+    it('two buckets or none: percentiles as before, no single bucket', () => {
+      const two = summarizeHistogram(NAME, series([1, 1, 0, 0, 0], 0.002))
+      expect(two.singleBucket).toBeNull()
+      expect(histogramLine(two)).toMatch(/ p50 1 p90 2\.2 p99 2\.4\d* max<=2\.5 ms$/)
+      expect(summarizeHistogram(NAME, series([0, 0, 0, 0, 0], 0)).singleBucket).toBeNull()
+    })
+
+    it('a histogram not in seconds prints bare bounds', () => {
+      const h = summarizeHistogram('queue_length', series([0, 4, 0, 0, 0], 0.008))
+      expect(h.singleBucket?.text).toBe('0.001 – 0.0025')
+    })
   })
 })
