@@ -16,6 +16,11 @@ import type { ChainConfig } from '../chains/types.ts'
 import { writeDevnetDirectory } from './devnetDirectory.ts'
 import { planDevnet } from './devnetPlan.ts'
 import type {
+  FollowerCaughtUpEvent,
+  FollowerRestartedEvent,
+  FollowerStoppedEvent,
+} from './followerRestart.ts'
+import type {
   BlockEvent,
   BlockSize,
   ChildMessage,
@@ -23,11 +28,6 @@ import type {
   NodeStats,
   PublishedReport,
 } from './ipcProtocol.ts'
-import type {
-  FollowerCaughtUpEvent,
-  FollowerRestartedEvent,
-  FollowerStoppedEvent,
-} from './followerRestart.ts'
 import { loopbackNetwork, type NetworkPlan } from './network.ts'
 import { type DevnetNode, type NodeChild, spawnNodeChild } from './nodeChild.ts'
 
@@ -191,8 +191,6 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const events = new EventEmitter<DevnetEvents>()
   const children = new Map<number, NodeChild>()
   const waiters = new Map<number, (s: NodeStats) => void>()
-  /** Pending stopFollower / restartFollower calls, by node index */
-  const restartWaiters = new Map<number, (elHead: number | null) => void>()
   let stopping = false
   let snapshotId = 0
 
@@ -229,11 +227,8 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       case 'error':
         events.emit('problem', { node, message: msg.message })
         return
-      case 'node-stopped':
-        restartWaiters.get(node.index)?.(msg.elHead)
-        return
-      case 'ready': // a restarted node
-        restartWaiters.get(node.index)?.(node.elHead)
+      case 'node-stopped': // nodeChild settles stopNode / restartNode
+      case 'ready':
         return
     }
   }
@@ -256,29 +251,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     return child
   }
 
-  /** Sends a follower `stop-node` / `restart-node`; resolves on its answer, rejects if it exits. */
-  function nodeCommand(
-    index: number,
-    type: 'stop-node' | 'restart-node',
-  ): Promise<number | null> {
+  function follower(index: number): NodeChild {
     const child = children.get(index)
-    if (index < 1 || child === undefined) return Promise.reject(new RangeError(`no follower ${index}`))
-    if (restartWaiters.has(index)) {
-      return Promise.reject(new Error(`follower ${index} is already stopping or starting`))
-    }
-    return new Promise<number | null>((resolve, reject) => {
-      const settle = (elHead: number | null) => {
-        restartWaiters.delete(index)
-        resolve(elHead)
-      }
-      restartWaiters.set(index, settle)
-      child.exited.then(() => {
-        if (restartWaiters.get(index) !== settle) return
-        restartWaiters.delete(index)
-        reject(new Error(`follower ${index} exited during ${type}`))
-      })
-      child.send({ type })
-    })
+    if (index < 1 || child === undefined) throw new RangeError(`no follower ${index}`)
+    return child
   }
 
   async function stop(): Promise<void> {
@@ -380,10 +356,8 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
         )
         return out
       },
-      stopFollower: (index) => nodeCommand(index, 'stop-node'),
-      async restartFollower(index) {
-        await nodeCommand(index, 'restart-node')
-      },
+      stopFollower: async (index) => follower(index).stopNode(),
+      restartFollower: async (index) => follower(index).restartNode(),
       async waitForMesh(timeoutMs) {
         const want = Math.min(mesh.lo, followerCount)
         const deadline = Date.now() + timeoutMs

@@ -67,6 +67,13 @@ export interface NodeChild {
   init(config: NodeProcessConfig, readyTimeoutMs: number): Promise<void>
   /** Sends a message while the channel is open; dropped otherwise. */
   send(msg: ParentMessage): void
+  /**
+   * Stops the node but not its process or el-sim (a CL restart); resolves with the el-sim's head
+   * once the node is down, rejects if the process exits first.
+   */
+  stopNode(): Promise<number | null>
+  /** Starts the node again after stopNode(); resolves once it listens. */
+  restartNode(): Promise<void>
   /** Asks the node to stop; kills it when it has not exited after NODE_STOP_TIMEOUT_MS. */
   stop(): Promise<void>
   /** Resolves once the process exited */
@@ -103,10 +110,16 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
   }
   /** Settles the pending init: null = ready, else the start failure */
   let starting: ((err: Error | null) => void) | null = null
+  /** The pending stopNode / restartNode: the answer it waits for and how to settle it */
+  let commanding: {
+    answer: 'node-stopped' | 'ready'
+    settle(msg: ChildMessage | null): void
+  } | null = null
 
   const exited = new Promise<void>((resolve) => {
     proc.once('exit', (code, sig) => {
       node.exited = true
+      commanding?.settle(null)
       starting?.(
         new DevnetStartError(
           `node ${index} exited during start (${sig ?? `code ${code}`}); see ${logDir}`,
@@ -135,7 +148,10 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
       node.stopped = false
       // After the first start a `ready` means the node restarted (`restart-node`).
       if (starting !== null) starting(null)
-      else modules.onMessage(node, msg)
+      else {
+        if (commanding?.answer === 'ready') commanding.settle(msg)
+        modules.onMessage(node, msg)
+      }
       return
     }
     if (msg.type === 'error' && node.peerId === '') {
@@ -156,12 +172,37 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
       node.stopped = true
       node.stats = null
       node.elHead = msg.elHead
+      if (commanding?.answer === 'node-stopped') commanding.settle(msg)
     }
     modules.onMessage(node, msg)
   })
 
   function send(msg: ParentMessage): void {
     if (proc.connected) proc.send(msg)
+  }
+
+  function restartCommand(
+    type: 'stop-node' | 'restart-node',
+    answer: 'node-stopped' | 'ready',
+  ): Promise<ChildMessage> {
+    if (commanding !== null) {
+      return Promise.reject(new Error(`node ${index} is already stopping or starting`))
+    }
+    if (node.exited) return Promise.reject(new Error(`node ${index} has exited`))
+    if (node.stopped !== (type === 'restart-node')) {
+      return Promise.reject(new Error(`node ${index} is ${node.stopped ? 'stopped' : 'running'}`))
+    }
+    return new Promise<ChildMessage>((resolve, reject) => {
+      commanding = {
+        answer,
+        settle(msg) {
+          commanding = null
+          if (msg === null) reject(new Error(`node ${index} exited during ${type}`))
+          else resolve(msg)
+        },
+      }
+      send({ type })
+    })
   }
 
   return {
@@ -171,6 +212,13 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
     },
     exited,
     send,
+    async stopNode() {
+      const msg = await restartCommand('stop-node', 'node-stopped')
+      return msg.type === 'node-stopped' ? msg.elHead : null
+    },
+    async restartNode() {
+      await restartCommand('restart-node', 'ready')
+    },
     init(config, readyTimeoutMs) {
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {

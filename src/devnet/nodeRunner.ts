@@ -161,11 +161,7 @@ export function createNodeRunner(
     }
   }
 
-  async function startPart(
-    parts: NamedStartable[],
-    name: string,
-    part: Startable,
-  ): Promise<void> {
+  async function startPart(parts: NamedStartable[], name: string, part: Startable): Promise<void> {
     parts.push({ name, part })
     await part.start()
   }
