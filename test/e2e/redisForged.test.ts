@@ -7,12 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBlockBuilder, devnetKey, sealBlock } from '../../src/devnet/blockBuilder.ts'
 import { startElSim } from '../../src/engine/elSim.ts'
-import {
-  encodeStreamEntry,
-  MAX_ENTRY_DATA_BYTES,
-  type StreamEntry,
-} from '../../src/redis/streamEntry.ts'
-import { computeMessageId } from '../../src/wire/msgId.ts'
+import { encodeStreamEntry, MAX_ENTRY_DATA_BYTES } from '../../src/redis/streamEntry.ts'
 import { freshGenesis } from '../unit/metrics/observedNode.ts'
 import { SEQUENCER_KEY, testChain, waitFor } from '../utils/mesh.ts'
 import {
@@ -24,23 +19,13 @@ import {
   rawRedis,
   redisNodeOptions,
   startRedisNode,
+  streamEntryOf,
 } from '../utils/redisNodes.ts'
 import { type RedisServer, skipWithoutRedis, startRedisServer } from '../utils/redisServer.ts'
 
 const skip = skipWithoutRedis()
 const chain = testChain({ blockTime: 1, genesis: freshGenesis(30) })
 const stream = `op-gossip:${chain.chainId}:blocks`
-
-function entryOf(block: ReturnType<ReturnType<typeof freshBlocks>['next']>): StreamEntry {
-  return {
-    topic: block.topic,
-    data: block.data,
-    blockNumber: block.blockNumber,
-    blockHash: hashHex(block),
-    messageId: Buffer.from(computeMessageId(block.topic, block.data)).toString('hex'),
-    firstSeenMs: Date.now(),
-  }
-}
 
 describe.skipIf(skip)('e2e / redis road: forged entries', () => {
   let redis: RedisServer
@@ -74,16 +59,19 @@ describe.skipIf(skip)('e2e / redis road: forged entries', () => {
         keepBlockHash: true,
       })
       const add = (fields: Array<string | Buffer>) => raw.command(['XADD', stream, '*', ...fields])
-      await add(encodeStreamEntry(entryOf(wrongSigner)))
-      await add(encodeStreamEntry({ ...entryOf(real), data: badHash.data }))
+      await add(encodeStreamEntry(streamEntryOf(wrongSigner)))
+      await add(encodeStreamEntry({ ...streamEntryOf(real), data: badHash.data }))
       await add(
-        encodeStreamEntry({ ...entryOf(real), data: new Uint8Array(MAX_ENTRY_DATA_BYTES + 1) }),
+        encodeStreamEntry({
+          ...streamEntryOf(real),
+          data: new Uint8Array(MAX_ENTRY_DATA_BYTES + 1),
+        }),
       )
-      await add(encodeStreamEntry({ ...entryOf(real), data: new Uint8Array(100).fill(0xff) }))
+      await add(encodeStreamEntry({ ...streamEntryOf(real), data: new Uint8Array(100).fill(0xff) }))
       await add(['data', Buffer.from(real.data), 'topic', real.topic])
       // A valid block at the same height (another branch) whose number field lies.
       const other = freshBlocks(chain, 22).next()
-      await add(encodeStreamEntry({ ...entryOf(other), blockNumber: other.blockNumber + 1n }))
+      await add(encodeStreamEntry({ ...streamEntryOf(other), blockNumber: other.blockNumber + 1n }))
       const rejected = (reason: string) =>
         metricValue(node, 'op_gossip_redis_rejected_total', { reason })
       await waitFor('six refusals', async () => {
@@ -99,7 +87,7 @@ describe.skipIf(skip)('e2e / redis road: forged entries', () => {
         return counts.every((c) => c === 1)
       })
       expect(newPayloadHashes(sim)).toEqual([])
-      await add(encodeStreamEntry(entryOf(real)))
+      await add(encodeStreamEntry(streamEntryOf(real)))
       await waitFor('the real block at the EL', () => sim.chainState.head.hash === hashHex(real))
       expect(newPayloadHashes(sim)).toEqual([hashHex(real)])
     } finally {

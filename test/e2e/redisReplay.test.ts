@@ -13,7 +13,6 @@ import { createNode } from '../../src/node.ts'
 import { REPLAY_MAX_AHEAD_OF_EL_BLOCKS } from '../../src/redis/redisSubscriber.ts'
 import { encodeStreamEntry } from '../../src/redis/streamEntry.ts'
 import { createLogger } from '../../src/util/logger.ts'
-import { computeMessageId } from '../../src/wire/msgId.ts'
 import { freshGenesis } from '../unit/metrics/observedNode.ts'
 import { SEQUENCER_KEY, testChain, waitFor } from '../utils/mesh.ts'
 import {
@@ -24,6 +23,7 @@ import {
   rawRedis,
   redisNodeOptions,
   startRedisNode,
+  streamEntryOf,
 } from '../utils/redisNodes.ts'
 import { type RedisServer, skipWithoutRedis, startRedisServer } from '../utils/redisServer.ts'
 
@@ -55,14 +55,7 @@ describe.skipIf(skip)('e2e / redis road: replay', () => {
     const blocks = oldBlocks(REPLAYED_BLOCKS)
     const raw = await rawRedis(redis.url)
     for (const b of blocks) {
-      const fields = encodeStreamEntry({
-        topic: b.topic,
-        data: b.data,
-        blockNumber: b.blockNumber,
-        blockHash: hashHex(b),
-        messageId: Buffer.from(computeMessageId(b.topic, b.data)).toString('hex'),
-        firstSeenMs: Date.now(),
-      })
+      const fields = encodeStreamEntry(streamEntryOf(b))
       await raw.command(['XADD', stream, '*', ...fields])
     }
     await raw.close()
@@ -95,14 +88,7 @@ describe.skipIf(skip)('e2e / redis road: replay', () => {
     // The stream lost blocks 1-9 (trimmed): it no longer reaches back to the EL at genesis.
     const blocks = oldBlocks(20).slice(9)
     for (const b of blocks) {
-      const fields = encodeStreamEntry({
-        topic: b.topic,
-        data: b.data,
-        blockNumber: b.blockNumber,
-        blockHash: hashHex(b),
-        messageId: Buffer.from(computeMessageId(b.topic, b.data)).toString('hex'),
-        firstSeenMs: Date.now(),
-      })
+      const fields = encodeStreamEntry(streamEntryOf(b))
       await raw.command(['XADD', stream, '*', ...fields])
     }
     await raw.close()

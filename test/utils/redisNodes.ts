@@ -11,6 +11,7 @@ import { createNode, type NodeOptions, type OpGossipNode } from '../../src/node.
 import type { RedisOptions } from '../../src/redis/redisOptions.ts'
 import { decodeStreamEntry, type StreamEntry } from '../../src/redis/streamEntry.ts'
 import { rangeEntriesOf } from '../../src/redis/streamReplies.ts'
+import { computeMessageId } from '../../src/wire/msgId.ts'
 import { type MeshNode, SEQUENCER_ADDRESS, SEQUENCER_KEY, waitFor } from './mesh.ts'
 
 export const REDIS_JWT_SECRET = devnetKey('op-gossip redis e2e jwt')
@@ -108,6 +109,18 @@ export async function rawRedis(url: string) {
 export { newPayloadHashes } from './engineHarness.ts'
 
 export const hashHex = (b: BuiltBlock) => `0x${Buffer.from(b.blockHash).toString('hex')}`
+
+/** The stream entry a publisher would write for `block`, first seen now. */
+export function streamEntryOf(block: BuiltBlock): StreamEntry {
+  return {
+    topic: block.topic,
+    data: block.data,
+    blockNumber: block.blockNumber,
+    blockHash: hashHex(block),
+    messageId: Buffer.from(computeMessageId(block.topic, block.data)).toString('hex'),
+    firstSeenMs: Date.now(),
+  }
+}
 
 /** The value of one counter / gauge series in the node's registry. */
 export async function metricValue(
