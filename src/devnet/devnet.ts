@@ -14,7 +14,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ChainConfig } from '../chains/types.ts'
 import { writeDevnetDirectory } from './devnetDirectory.ts'
-import { planDevnet } from './devnetPlan.ts'
+import { type DevnetTransport, gossipFollowerCount, planDevnet } from './devnetPlan.ts'
+import { type DevnetRedis, startDevnetRedis } from './devnetRedis.ts'
 import type {
   FollowerCaughtUpEvent,
   FollowerRestartedEvent,
@@ -91,6 +92,11 @@ export interface DevnetOptions {
   nodeFlags?: string[]
   /** Block builder seed. @default 1 */
   seed?: number
+  /**
+   * How followers get blocks (devnetPlan.followerRoad); all but `gossip` start a redis-server in
+   * `dir` with one gossip follower publishing to it (devnet --redis = `both`). @default 'gossip'
+   */
+  transport?: DevnetTransport
 }
 
 /** A block the sequencer published, as its node process reported it. */
@@ -122,6 +128,8 @@ export interface Devnet {
   readonly events: EventEmitter<DevnetEvents>
   /** The multiaddr external nodes should bootstrap from (the sequencer's) */
   readonly bootnode: string
+  /** The devnet's redis-server URL (devnet --redis), else null */
+  readonly redisUrl: string | null
   /** Starts block production (or changes the block size when producing). */
   produce(size: BlockSize): void
   /** Stops block production. */
@@ -175,6 +183,8 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const dir = opts.dir ?? DEFAULT_DEVNET_DIR
   const logDir = join(dir, 'logs')
   mkdirSync(logDir, { recursive: true })
+  const transport = opts.transport ?? 'gossip'
+  const redis: DevnetRedis | null = transport === 'gossip' ? null : await startDevnetRedis(dir)
 
   const plan = await planDevnet({
     followers: followerCount,
@@ -186,6 +196,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
     ...(opts.statsIntervalMs === undefined ? {} : { statsIntervalMs: opts.statsIntervalMs }),
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    redisUrl: redis?.url ?? null,
+    transport,
+  }).catch(async (err: unknown) => {
+    await redis?.stop()
+    throw err
   })
   const { chain, signer, totalNodes } = plan
   const events = new EventEmitter<DevnetEvents>()
@@ -194,7 +209,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   let stopping = false
   let snapshotId = 0
 
-  await network.setup(totalNodes)
+  await network.setup(totalNodes).catch(async (err: unknown) => {
+    await redis?.stop()
+    throw err
+  })
 
   function onMessage(node: DevnetNode, msg: ChildMessage): void {
     switch (msg.type) {
@@ -261,6 +279,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     if (stopping) return
     stopping = true
     await Promise.all([...children.values()].map((c) => c.stop()))
+    await redis?.stop()
     try {
       await network.teardown()
     } catch (err) {
@@ -322,6 +341,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       followers,
       events,
       bootnode,
+      redisUrl: redis?.url ?? null,
       produce(size) {
         sequencerChild.send({ type: 'produce', size })
       },
@@ -359,9 +379,10 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       stopFollower: async (index) => follower(index).stopNode(),
       restartFollower: async (index) => follower(index).restartNode(),
       async waitForMesh(timeoutMs) {
-        const want = Math.min(mesh.lo, followerCount)
+        // Redis-only followers have no gossip peers: neither they nor their slots count.
+        const want = Math.min(mesh.lo, gossipFollowerCount(followerCount, transport))
         const deadline = Date.now() + timeoutMs
-        const nodes = [sequencer, ...followers]
+        const nodes = [sequencer, ...followers].filter((n) => n.road !== 'redis')
         while (Date.now() < deadline) {
           if (nodes.every((n) => n.exited || (n.stats !== null && n.stats.mesh >= want)))
             return true
@@ -381,7 +402,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 async function waitForFirstPeer(nodes: readonly DevnetNode[]): Promise<void> {
   const deadline = Date.now() + FOLLOWER_WAVE_CONNECT_TIMEOUT_MS
   while (Date.now() < deadline) {
-    if (nodes.every((n) => n.exited || (n.stats?.peers ?? 0) > 0)) return
+    if (nodes.every((n) => n.exited || n.road === 'redis' || (n.stats?.peers ?? 0) > 0)) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

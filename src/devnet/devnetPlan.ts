@@ -8,10 +8,11 @@ import { createDevnetChain } from '../chains/devnet.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../gossip/connectionTrimmer.ts'
 import { generateEd25519PeerKey } from '../gossip/peerIdentity.ts'
+import { defaultRedisStream } from '../redis/redisOptions.ts'
 import { keccak256 } from '../wire/keccak.ts'
 import { addressFromPrivateKey } from '../wire/signing.ts'
 import { devnetKey } from './blockBuilder.ts'
-import type { NodeProcessConfig } from './ipcProtocol.ts'
+import type { DevnetRoad, NodeProcessConfig } from './ipcProtocol.ts'
 
 /** The well-known devnet sequencer key label: its address is the devnet's unsafe-block signer. */
 export const DEVNET_SEQUENCER_KEY_LABEL = 'op-gossip devnet sequencer'
@@ -46,6 +47,35 @@ export interface DevnetPlanOptions {
   statsIntervalMs?: number
   /** Block builder seed. @default 1 */
   seed?: number
+  /** The devnet's redis-server URL; needed unless transport is `gossip`. */
+  redisUrl?: string | null
+  /** How followers get blocks (followerRoad). @default 'gossip' */
+  transport?: DevnetTransport
+}
+
+/**
+ * Which roads a devnet's followers take: `gossip` = all of them; `both` = a mixed mesh
+ * (devnet --redis); `redis` = every follower but the publisher is Redis-only.
+ */
+export type DevnetTransport = 'gossip' | 'redis' | 'both'
+
+/**
+ * Follower `index`'s road (1-based; 0 = the sequencer, always gossip). Follower 1 is a gossip
+ * node that publishes to Redis (the stream's only writer). In a mixed mesh (`both`) even
+ * followers are then Redis-only and odd ones gossip-only; with `redis` all of them are Redis-only.
+ */
+export function followerRoad(index: number, transport: DevnetTransport): DevnetRoad {
+  if (transport === 'gossip' || index === 0) return 'gossip'
+  if (index === 1) return 'gossip+redis'
+  if (transport === 'redis') return 'redis'
+  return index % 2 === 0 ? 'redis' : 'gossip'
+}
+
+/** Followers on gossip (every road but Redis-only) among `followers`. */
+export function gossipFollowerCount(followers: number, transport: DevnetTransport): number {
+  let count = 0
+  for (let i = 1; i <= followers; i++) if (followerRoad(i, transport) !== 'redis') count++
+  return count
 }
 
 export interface DevnetPlan {
@@ -122,6 +152,9 @@ export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
   )
   const withEl = opts.withEl === true
   const gapFillRpc = withEl && opts.gapFill === 'rpc'
+  const redisUrl = opts.redisUrl ?? null
+  const transport = opts.transport ?? 'gossip'
+  const stream = defaultRedisStream(chainId)
 
   function nodeConfig(
     index: number,
@@ -154,9 +187,16 @@ export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
         ...(withEl ? { el: { jwtSecret, upstream: null, serveHttp: gapFillRpc } } : {}),
       }
     }
+    const road = followerRoad(index, redisUrl === null ? 'gossip' : transport)
+    const redisOnly = road === 'redis'
     return {
       ...base,
-      bootnodes: running.bootnode === null ? [] : [running.bootnode],
+      road,
+      ...(redisUrl === null || road === 'gossip'
+        ? {}
+        : { redis: { url: redisUrl, stream, publish: !redisOnly, subscribe: redisOnly } }),
+      // A Redis-only follower knows no bootnode (and runs no DHT, see nodeRunner): no gossip peers.
+      bootnodes: running.bootnode === null || redisOnly ? [] : [running.bootnode],
       ...(withEl
         ? {
             el: gapFillRpc

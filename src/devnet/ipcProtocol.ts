@@ -9,6 +9,21 @@ import type { ChainConfig } from '../chains/types.ts'
 
 export type DevnetNodeRole = 'sequencer' | 'follower'
 
+/**
+ * How a node gets its blocks (devnet --redis): `gossip` only; `redis` = subscribes to the stream
+ * and has no gossip peers; `gossip+redis` = a gossip node that also publishes to the stream.
+ */
+export type DevnetRoad = 'gossip' | 'redis' | 'gossip+redis'
+
+/** The Redis road of one devnet node (docs/redis.md). */
+export interface DevnetRedisConfig {
+  /** redis://127.0.0.1:<port> of the devnet's own redis-server */
+  url: string
+  stream: string
+  publish: boolean
+  subscribe: boolean
+}
+
 /** Everything a node process needs to start; the parent's first message. */
 export interface NodeProcessConfig {
   /** 0 = the sequencer, 1..N followers */
@@ -34,6 +49,10 @@ export interface NodeProcessConfig {
   el: ElConfig | null
   /** Sequencer only */
   sequencer?: SequencerConfig
+  /** How the node gets its blocks. @default 'gossip' */
+  road?: DevnetRoad
+  /** The node's Redis road (devnet --redis); absent = none */
+  redis?: DevnetRedisConfig
   /** Extra V8/heap knobs are passed on the command line, not here. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug'
 }

@@ -16,7 +16,9 @@
 import { cpus, loadavg } from 'node:os'
 import { type CpuReading, cpuMsPerBlock, cpuMsPerSecond, hasStoppedFalling } from './cpuPerBlock.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
+import type { DevnetTransport } from './devnetPlan.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
+import { type LatencyByRoad, latencyByRoad } from './latencyByRoad.ts'
 import { latencyPerMinute, type MinuteLatency } from './latencyPerMinute.ts'
 import {
   type BlockArrival,
@@ -90,6 +92,10 @@ export interface LatencyBenchResult
   perMinute: MinuteLatency[]
   sequencer: { rssBytes: number; cpuSeconds: number; bytesSentPerBlock: number | null }
   perBlock: LatencySummary['perBlock']
+  /** How the followers got blocks (`--transport`); always set by runLatencyBench */
+  transport?: DevnetTransport
+  /** Delivery and latency per road, side by side (./latencyByRoad.ts); always set by runLatencyBench */
+  roads?: LatencyByRoad
 }
 
 /** A follower's CPU cost (src/devnet/cpuPerBlock.ts) */
@@ -206,7 +212,12 @@ function sleep(ms: number): Promise<void> {
  */
 export async function runLatencyBench(
   devnet: Devnet,
-  opts: LatencyBenchOptions & { network: string; mesh: LatencyBenchResult['mesh'] },
+  opts: LatencyBenchOptions & {
+    network: string
+    mesh: LatencyBenchResult['mesh']
+    /** @default 'gossip' */
+    transport?: DevnetTransport
+  },
 ): Promise<LatencyBenchRun[]> {
   const progress = opts.onProgress ?? (() => {})
   const warmup = opts.warmupBlocks ?? DEFAULT_WARMUP_BLOCKS
@@ -334,11 +345,8 @@ export async function runLatencyBench(
           s !== undefined && e !== undefined ? e.counters.cpuSeconds - s.counters.cpuSeconds : 0,
       }
     })
-    const { summary, samples } = summarizeLatency({
-      sequencerPeerId: devnet.sequencer.peerId,
-      blocks: w.blocks,
-      nodes,
-    })
+    const input = { sequencerPeerId: devnet.sequencer.peerId, blocks: w.blocks, nodes }
+    const { summary, samples } = summarizeLatency(input)
     const ss = w.start.get(0)
     const se = w.end.get(0)
     const seqSent =
@@ -375,6 +383,11 @@ export async function runLatencyBench(
         bytesSentPerBlock: seqSent,
       },
       perBlock,
+      transport: opts.transport ?? 'gossip',
+      roads: latencyByRoad(
+        input,
+        followers.map((n) => n.road),
+      ),
     }
     return { result, samples }
   })

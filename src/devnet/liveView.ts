@@ -96,6 +96,22 @@ export function formatMeshLine(nodes: readonly DevnetNode[]): string {
   ].join(' · ')
 }
 
+/** What each road means in the live view (devnet --redis). */
+const ROAD_LABELS = {
+  gossip: 'gossip',
+  redis: 'Redis only',
+  'gossip+redis': 'gossip, publishing to Redis',
+} as const
+
+/** Which followers use which road, e.g. `roads: gossip 3 · Redis only 2 · ...`. */
+export function formatRoadsLine(followers: readonly Pick<DevnetNode, 'index' | 'road'>[]): string {
+  const parts = (Object.keys(ROAD_LABELS) as (keyof typeof ROAD_LABELS)[]).flatMap((road) => {
+    const nodes = followers.filter((n) => n.road === road).map((n) => n.index)
+    return nodes.length === 0 ? [] : [`${ROAD_LABELS[road]}: ${nodes.join(', ')}`]
+  })
+  return `followers by road · ${parts.join(' · ')}`
+}
+
 /** The live-view line of a follower restart event (`--restart-follower`). */
 export function formatFollowerLine(
   event:

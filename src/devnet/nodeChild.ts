@@ -8,7 +8,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ChildMessage, NodeProcessConfig, NodeStats, ParentMessage } from './ipcProtocol.ts'
+import type {
+  ChildMessage,
+  DevnetRoad,
+  NodeProcessConfig,
+  NodeStats,
+  ParentMessage,
+} from './ipcProtocol.ts'
 import type { NetworkPlan } from './network.ts'
 
 /** Nodes get this long to exit after `stop` before they are killed. */
@@ -19,6 +25,8 @@ export const NODE_MALLOC_ARENA_MAX = '2'
 export interface DevnetNode {
   index: number
   role: 'sequencer' | 'follower'
+  /** How the node gets its blocks (devnet --redis mixes them) */
+  road: DevnetRoad
   peerId: string
   /** Listen multiaddrs with /p2p/<peerId> */
   addresses: string[]
@@ -97,6 +105,7 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
   const node: DevnetNode = {
     index,
     role: index === 0 ? 'sequencer' : 'follower',
+    road: 'gossip',
     peerId: '',
     addresses: [],
     pid: proc.pid ?? -1,
@@ -220,6 +229,7 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
       await restartCommand('restart-node', 'ready')
     },
     init(config, readyTimeoutMs) {
+      node.road = config.road ?? 'gossip'
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           starting?.(

@@ -11,8 +11,9 @@
  */
 import type { ElSim } from '../engine/elSim.ts'
 import type { HostValidator } from '../gossip/host.ts'
-import type { VerdictEvent } from '../gossip/types.ts'
+import type { AcceptedBlock, VerdictEvent } from '../gossip/types.ts'
 import { createNode, type NodeOptions, type OpGossipNode } from '../node.ts'
+import { DEFAULT_REDIS_MAXLEN } from '../redis/redisOptions.ts'
 import { type NamedStartable, type Startable, stopInReverse } from '../util/lifecycle.ts'
 import type { Logger } from '../util/logger.ts'
 import { SIGNATURE_SIZE_BYTES } from '../wire/envelope.ts'
@@ -81,7 +82,8 @@ export function devnetNodeOptions(config: NodeProcessConfig, elUrl: string | nul
       listenIp: config.listenIp,
       listenTcpPort: config.listenTcpPort,
       bootnodes: config.bootnodes,
-      dht: true,
+      // A Redis-only node has no gossip peers: no bootnode and no DHT to be found through.
+      dht: config.road !== 'redis',
       ipColocation: false,
       peers: config.peers,
       router: { D: config.mesh.d, Dlo: config.mesh.lo, Dhi: config.mesh.hi },
@@ -90,6 +92,7 @@ export function devnetNodeOptions(config: NodeProcessConfig, elUrl: string | nul
     },
     signer: { configuredSigner: config.signer },
     discovery: null,
+    redis: config.redis === undefined ? null : { ...config.redis, maxLen: DEFAULT_REDIS_MAXLEN },
     engine:
       config.el === null || elUrl === null
         ? null
@@ -166,6 +169,25 @@ export function createNodeRunner(
     await part.start()
   }
 
+  /** Reports an accepted block with its first-seen time. */
+  function reportBlock(b: AcceptedBlock, timing: VerdictEvent | undefined): void {
+    const payload = b.envelope.payload
+    send({
+      type: 'block',
+      index,
+      block: {
+        blockHash: toHex(payload.blockHash),
+        number: Number(payload.blockNumber),
+        firstSeenMs: b.firstSeenMs,
+        validatedMs: b.validatedMs,
+        queueMs: timing === undefined ? 0 : timing.totalMs - timing.validationMs,
+        validationMs: timing?.validationMs ?? 0,
+        fromPeer: b.fromPeer,
+        bytes: SIGNATURE_SIZE_BYTES + b.envelope.signedBytes.length,
+      },
+    })
+  }
+
   /** Reports every refused message, and every accepted block with its first-seen time. */
   function reportGossip(running: OpGossipNode): void {
     // The verdict event carries the timings, the block event the payload; the host emits them
@@ -182,21 +204,7 @@ export function createNodeRunner(
       const messageId = Buffer.from(b.messageId).toString('hex')
       const timing = acceptTimings.get(messageId)
       acceptTimings.delete(messageId)
-      const payload = b.envelope.payload
-      send({
-        type: 'block',
-        index,
-        block: {
-          blockHash: toHex(payload.blockHash),
-          number: Number(payload.blockNumber),
-          firstSeenMs: b.firstSeenMs,
-          validatedMs: b.validatedMs,
-          queueMs: timing === undefined ? 0 : timing.totalMs - timing.validationMs,
-          validationMs: timing?.validationMs ?? 0,
-          fromPeer: b.fromPeer,
-          bytes: SIGNATURE_SIZE_BYTES + b.envelope.signedBytes.length,
-        },
-      })
+      reportBlock(b, timing)
     })
   }
 
@@ -282,6 +290,8 @@ export function createNodeRunner(
         : { wrapValidator: timingValidator(validationTimes) }),
     })
     reportGossip(running)
+    // A Redis-only node's blocks come from the stream, to the node's consumers, not host events.
+    if (config.road === 'redis') running.addConsumer({ onBlock: (b) => reportBlock(b, undefined) })
     await startPart(nodeParts, 'node', running)
     node = running
     if (config.sequencer !== undefined) {

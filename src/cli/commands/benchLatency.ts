@@ -4,13 +4,15 @@
  * per block size with --json, and optionally writes an HTML report.
  */
 import { cpus, release } from 'node:os'
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import {
   DEFAULT_NODE_FLAGS,
   MAX_DEVNET_FOLLOWERS,
   NODES_RUN_COMPILED,
   startDevnet,
 } from '../../devnet/devnet.ts'
+import type { DevnetTransport } from '../../devnet/devnetPlan.ts'
+import { REDIS_SERVER_INSTALL_HINT, redisServerAvailable } from '../../devnet/devnetRedis.ts'
 import {
   DEFAULT_BENCH_BLOCK_BYTES,
   DEFAULT_BENCH_BLOCK_TIME_SECONDS,
@@ -21,6 +23,7 @@ import {
   type LatencyBenchRun,
   runLatencyBench,
 } from '../../devnet/latencyBench.ts'
+import { DEVNET_ROADS } from '../../devnet/latencyByRoad.ts'
 import type { Percentiles } from '../../devnet/latencyStats.ts'
 import { writeLatencyReport } from '../../report/latencyReport.ts'
 import {
@@ -36,6 +39,7 @@ import { checkDirectoryFlag } from '../flagValues.ts'
 import type { LogFlagValues } from '../logFlags.ts'
 import { parseIntegerFlag } from '../numberFlags.ts'
 import { createTempDir, type TempDir } from '../tempDir.ts'
+import { UsageError } from '../usageError.ts'
 import { MAX_DEVNET_BLOCK_BYTES } from './devnet.ts'
 
 /** Prefix of the temporary devnet directory (under the OS temp dir) when --dir is not given. */
@@ -57,6 +61,7 @@ interface LatencyFlags extends NetworkFlags, LogFlagValues {
   report?: string
   dir?: string
   nodeFlags?: string
+  transport: DevnetTransport
 }
 
 function parseSizes(list: string[]): number[] {
@@ -119,6 +124,7 @@ function printTable(results: LatencyBenchResult[]): void {
     )
     console.log(`${kb(r.blockBytes)} KB: per node CPU ms/block / idle ms/s ${perNode.join(', ')}`)
   }
+  printRoads(results)
   console.log(
     '(CPU ms/blk: CPU with blocks flowing minus the idle rate, per block; idle ms/s: measured before the first block, mesh formed)',
   )
@@ -127,7 +133,27 @@ function printTable(results: LatencyBenchResult[]): void {
   }
 }
 
+/** With a Redis transport: each road's delivery and e2e latency, side by side per size. */
+function printRoads(results: LatencyBenchResult[]): void {
+  for (const r of results) {
+    if (r.transport === undefined || r.transport === 'gossip' || r.roads === undefined) continue
+    const roads = DEVNET_ROADS.flatMap((road) => {
+      const x = r.roads?.[road]
+      return x === undefined
+        ? []
+        : [`${road} (${x.nodes} nodes) delivery ${x.delivery.toFixed(3)} e2e ms ${p4(x.e2eMs)}`]
+    })
+    console.log(`${kb(r.blockBytes)} KB by road (--transport ${r.transport}): ${roads.join(' | ')}`)
+  }
+}
+
 async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
+  const transport = flags.transport
+  if (transport !== 'gossip' && !redisServerAvailable()) {
+    throw new UsageError(`${transport} needs redis-server: ${REDIS_SERVER_INSTALL_HINT}`, {
+      flag: '--transport',
+    })
+  }
   const nodes = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
   const blocks = parseIntegerFlag('--blocks', flags.blocks, 1, MAX_BENCH_BLOCKS)
   const sizes = parseSizes(flags.blockBytes ?? [])
@@ -174,6 +200,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
     mesh,
     network,
     logLevel,
+    transport,
     ...(flags.nodeFlags === undefined
       ? {}
       : { nodeFlags: flags.nodeFlags.split(/\s+/).filter(Boolean) }),
@@ -192,6 +219,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
       warmupBlocks,
       mesh,
       network: network.description,
+      transport,
       onProgress: progress,
     })
   } finally {
@@ -246,6 +274,14 @@ export function registerLatency(bench: Command): void {
     .option(
       '--node-flags <flags>',
       `Node.js flags of the node processes instead of "${DEFAULT_NODE_FLAGS.join(' ')}"`,
+    )
+    .addOption(
+      new Option(
+        '--transport <road>',
+        'how followers get blocks: gossip; redis = one gossip follower publishes to a local redis-server, the others read it; both = a mixed mesh (docs/redis.md)',
+      )
+        .choices(['gossip', 'redis', 'both'])
+        .default('gossip'),
     )
   addNodeLogOptions(cmd, { dashedAlias: false })
   addNetworkOptions(cmd)

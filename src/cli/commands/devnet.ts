@@ -14,6 +14,7 @@ import {
   MAX_DEVNET_FOLLOWERS,
   startDevnet,
 } from '../../devnet/devnet.ts'
+import { REDIS_SERVER_INSTALL_HINT, redisServerAvailable } from '../../devnet/devnetRedis.ts'
 import {
   type FollowerRestartPlan,
   MAX_RESTART_PLAN_BLOCKS,
@@ -27,6 +28,7 @@ import {
   formatBlockLine,
   formatFollowerLine,
   formatMeshLine,
+  formatRoadsLine,
 } from '../../devnet/liveView.ts'
 import { blocksTopic, blockVersionAt } from '../../wire/topics.ts'
 import {
@@ -71,6 +73,7 @@ interface DevnetFlags extends NetworkFlags, LogFlagValues {
   restartFollower?: string
   restartAfterBlocks: string
   downBlocks: string
+  redis?: boolean
 }
 
 /** The follower restart of --restart-follower, or null without it. */
@@ -116,6 +119,9 @@ async function run(flags: DevnetFlags): Promise<void> {
       flag: '--gap-fill',
     })
   }
+  if (flags.redis === true && !redisServerAvailable()) {
+    throw new UsageError(`needs redis-server: ${REDIS_SERVER_INSTALL_HINT}`, { flag: '--redis' })
+  }
   const followers = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
   const blockTime = parseIntegerFlag(
     '--block-time',
@@ -152,6 +158,7 @@ async function run(flags: DevnetFlags): Promise<void> {
     mesh,
     network,
     logLevel,
+    transport: flags.redis === true ? 'both' : 'gossip',
   })
   const topic = blocksTopic(
     devnet.chain.chainId,
@@ -172,7 +179,9 @@ async function run(flags: DevnetFlags): Promise<void> {
           peerId: n.peerId,
           pid: n.pid,
           elUrl: n.elUrl,
+          road: n.road,
         })),
+        ...(devnet.redisUrl === null ? {} : { redisUrl: devnet.redisUrl }),
         startMs: Date.now() - t0,
       }),
     )
@@ -180,6 +189,9 @@ async function run(flags: DevnetFlags): Promise<void> {
     out(`${1 + followers} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     out(`  chain ${devnet.chain.chainId}, topic ${topic}, unsafe-block signer ${devnet.signer}`)
     out(`  bootnode ${devnet.bootnode}`)
+    if (devnet.redisUrl !== null) {
+      out(`  redis-server ${devnet.redisUrl} · ${formatRoadsLine(devnet.followers)}`)
+    }
     out(`  rollup.json, keys, peers and logs in ${devnet.dir}/ (see ${devnet.dir}/JOIN.md)`)
   }
 
@@ -319,6 +331,10 @@ export function register(program: Command): void {
       '--down-blocks <n>',
       'with --restart-follower: blocks published while it is down',
       String(DEFAULT_DOWN_BLOCKS),
+    )
+    .option(
+      '--redis',
+      'start a redis-server in --dir and mix the roads: Redis-only followers, one gossip follower publishing to Redis (docs/redis.md)',
     )
   addNodeLogOptions(cmd, { dashedAlias: true })
   addNetworkOptions(cmd)

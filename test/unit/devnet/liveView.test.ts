@@ -35,6 +35,7 @@ function node(
   return {
     index,
     role: index === 0 ? 'sequencer' : 'follower',
+    road: 'gossip',
     peerId: `p${index}`,
     addresses: [],
     pid: 1,
