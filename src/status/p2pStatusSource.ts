@@ -71,6 +71,13 @@ export function createP2pStatusSource(
     return out
   }
 
+  /** Lifts a ban or manual block; true when there was one (the metrics count it). */
+  function unblockPeer(peerId: string): boolean {
+    const lifted = host.unban(peerId)
+    if (lifted) modules.onManualUnban?.(peerId)
+    return lifted
+  }
+
   return {
     self() {
       let protocols: string[] = []
@@ -137,11 +144,7 @@ export function createP2pStatusSource(
       host.ban(peerId, MANUAL_BLOCK_DURATION_MS)
     },
 
-    unblockPeer(peerId) {
-      const lifted = host.unban(peerId)
-      if (lifted) modules.onManualUnban?.(peerId)
-      return lifted
-    },
+    unblockPeer,
 
     blockedAddrs: () => host.blockedAddrs().map((b) => b.address),
     blockAddr(ip) {
@@ -186,7 +189,7 @@ export function createP2pStatusSource(
 
     /** op-node's disconnectPeer also lifts a block on the peer (`rpc_server.go` DisconnectPeer). */
     async disconnectPeer(peerId) {
-      if (host.unban(peerId)) modules.onManualUnban?.(peerId)
+      unblockPeer(peerId)
       await host.disconnect(peerId)
     },
   }

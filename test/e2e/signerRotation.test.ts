@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
 import type { AcceptedBlock, VerdictEvent } from '../../src/gossip/types.ts'
 import { createNode, type OpGossipNode } from '../../src/node.ts'
-import { UNSAFE_BLOCK_SIGNER_SLOT } from '../../src/signer/signerSource.ts'
 import { addressFromPrivateKey } from '../../src/wire/signing.ts'
 import { type Anvil, startAnvil } from '../utils/anvil.ts'
 import {
@@ -30,8 +29,6 @@ const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
 const NEXT_KEY = devnetKey('rotated-in sequencer')
 const A = hex(SEQUENCER_ADDRESS)
 const B = hex(addressFromPrivateKey(NEXT_KEY))
-const storageWord = (address: string | null) =>
-  `0x${'00'.repeat(12)}${address === null ? '00'.repeat(20) : address.slice(2)}`
 
 describe('e2e / signer rotation through a real L1 (anvil)', () => {
   const chain = testChain({ systemConfig: SYSTEM_CONFIG })
@@ -61,7 +58,7 @@ describe('e2e / signer rotation through a real L1 (anvil)', () => {
   }
 
   async function setSigner(address: string | null): Promise<void> {
-    await anvil.setStorage(SYSTEM_CONFIG, UNSAFE_BLOCK_SIGNER_SLOT, storageWord(address))
+    await anvil.setUnsafeBlockSigner(SYSTEM_CONFIG, address)
   }
 
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
+import { UNSAFE_BLOCK_SIGNER_SLOT } from '../../src/signer/signerAddress.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -26,6 +27,8 @@ export interface Anvil {
   rpc(method: string, params?: unknown[]): Promise<unknown>
   /** Writes a 32-byte storage word (anvil_setStorageAt) and mines a block so `latest` has it */
   setStorage(address: string, slot: string, word: string): Promise<void>
+  /** Sets the SystemConfig's unsafe-block signer slot (null: the zero address) */
+  setUnsafeBlockSigner(systemConfig: string, signer: string | null): Promise<void>
   stop(): Promise<void>
 }
 
@@ -87,12 +90,18 @@ export async function startAnvil(opts: { chainId?: number } = {}): Promise<Anvil
       await new Promise((r) => setTimeout(r, 100))
     }
   }
+  async function setStorage(address: string, slot: string, word: string): Promise<void> {
+    await rpc('anvil_setStorageAt', [address, slot, word])
+    await rpc('evm_mine')
+  }
   return {
     url,
     rpc,
-    async setStorage(address, slot, word) {
-      await rpc('anvil_setStorageAt', [address, slot, word])
-      await rpc('evm_mine')
+    setStorage,
+    async setUnsafeBlockSigner(systemConfig, signer) {
+      // The address sits right-aligned in the 32-byte word.
+      const word = `0x${(signer ?? '0x').slice(2).padStart(64, '0')}`
+      await setStorage(systemConfig, UNSAFE_BLOCK_SIGNER_SLOT, word)
     },
     async stop() {
       if (child.exitCode !== null) return

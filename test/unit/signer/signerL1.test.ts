@@ -11,7 +11,6 @@ import {
   createSignerSource,
   type SignerChange,
   SignerSourceError,
-  UNSAFE_BLOCK_SIGNER_SLOT,
 } from '../../../src/signer/signerSource.ts'
 import { addressFromPrivateKey } from '../../../src/wire/signing.ts'
 import { startAnvil } from '../../utils/anvil.ts'
@@ -19,7 +18,6 @@ import { startAnvil } from '../../utils/anvil.ts'
 const SYSTEM_CONFIG = '0x1111111111111111111111111111111111111111'
 const L1_CHAIN_ID = 900
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
-const storageWord = (address: Uint8Array) => `0x${'00'.repeat(12)}${hex(address).slice(2)}`
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -38,7 +36,7 @@ function nextChange(source: ReturnType<typeof createSignerSource>): Promise<Sign
 async function l1With(signer: Uint8Array, chainId = L1_CHAIN_ID) {
   const anvil = await startAnvil({ chainId })
   cleanups.push(() => anvil.stop())
-  await anvil.setStorage(SYSTEM_CONFIG, UNSAFE_BLOCK_SIGNER_SLOT, storageWord(signer))
+  await anvil.setUnsafeBlockSigner(SYSTEM_CONFIG, hex(signer))
   return anvil
 }
 
@@ -65,7 +63,7 @@ describe('signer / L1 over JSON-RPC (anvil)', () => {
     const builderB = createBlockBuilder({ chain, privateKey: keyB, seed: 2 })
 
     const changed = nextChange(source)
-    await l1.setStorage(SYSTEM_CONFIG, UNSAFE_BLOCK_SIGNER_SLOT, storageWord(addrB))
+    await l1.setUnsafeBlockSigner(SYSTEM_CONFIG, hex(addrB))
     const change = await changed
     expect([hex(change.previous!), hex(change.signer!)]).toEqual([hex(addrA), hex(addrB)])
     expect(hex(source.previousInGrace()!)).toBe(hex(addrA))
