@@ -4,7 +4,26 @@
  * (./latencyStats.ts) over each road's followers only, so the roads sit side by side.
  */
 import type { DevnetRoad } from './ipcProtocol.ts'
-import { type LatencyInput, type Percentiles, summarizeLatency } from './latencyStats.ts'
+import {
+  type LatencyInput,
+  type Percentiles,
+  quantileSorted,
+  summarizeLatency,
+} from './latencyStats.ts'
+
+/**
+ * Where a road's end-to-end CDF is sampled for the report (fractions of its deliveries): enough
+ * points for the curve's shape without keeping every sample in the result.
+ */
+export const ROAD_CDF_FRACTIONS: readonly number[] = [
+  0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1,
+]
+
+export interface RoadCdfPoint {
+  fraction: number
+  /** publish → first seen, ms */
+  value: number
+}
 
 export interface RoadLatency {
   /** Followers on this road */
@@ -13,6 +32,21 @@ export interface RoadLatency {
   delivery: number
   /** publish → first seen on this road */
   e2eMs: Percentiles
+  /**
+   * The same latencies at ROAD_CDF_FRACTIONS (empty when nothing was delivered); always set by
+   * latencyByRoad, absent from result files written before it was kept
+   */
+  e2eCdf?: RoadCdfPoint[]
+}
+
+/** `samples` at ROAD_CDF_FRACTIONS, rounded to 0.01 ms like the percentiles. */
+export function roadCdf(samples: readonly number[]): RoadCdfPoint[] {
+  if (samples.length === 0) return []
+  const sorted = Array.from(Float64Array.from(samples).sort())
+  return ROAD_CDF_FRACTIONS.map((fraction) => ({
+    fraction,
+    value: Math.round(quantileSorted(sorted, fraction) * 100) / 100,
+  }))
 }
 
 /** Every road's figures, in DEVNET_ROADS order; a road without followers is left out. */
@@ -27,8 +61,13 @@ export function latencyByRoad(input: LatencyInput, roads: readonly DevnetRoad[])
   for (const road of DEVNET_ROADS) {
     const nodes = input.nodes.filter((_, k) => roads[k] === road)
     if (nodes.length === 0) continue
-    const { summary } = summarizeLatency({ ...input, nodes })
-    out[road] = { nodes: nodes.length, delivery: summary.delivery, e2eMs: summary.e2eMs }
+    const { summary, samples } = summarizeLatency({ ...input, nodes })
+    out[road] = {
+      nodes: nodes.length,
+      delivery: summary.delivery,
+      e2eMs: summary.e2eMs,
+      e2eCdf: roadCdf(samples.e2eMs),
+    }
   }
   return out
 }

@@ -3,7 +3,7 @@
  * register the command without loading the engine.
  */
 
-export const RECOVERY_MECHANISMS = ['el-sync', 'backup-rpc'] as const
+export const RECOVERY_MECHANISMS = ['el-sync', 'backup-rpc', 'redis'] as const
 export type RecoveryMechanism = (typeof RECOVERY_MECHANISMS)[number]
 
 /** Blocks the follower missed while stopped. */

@@ -2,10 +2,11 @@
  * Appends blocks to the stream, each block once however many publishers there are: one Lua
  * script claims the message ID (SET NX PX) and appends (XADD MAXLEN ~) atomically, so the first
  * writer wins and the others skip. While Redis is away, blocks wait in a bounded backlog (oldest
- * dropped first, counted) and are appended in order once it is back.
+ * dropped first, counted) and are appended in order once it is back; an append a failover
+ * interrupted (READONLY, a killed connection) is retried, never dropped.
  */
 import type { Logger } from '../util/logger.ts'
-import type { RedisConnection } from './redisConnection.ts'
+import { isTransientRedisError, type RedisConnection, reconnectDelayMs } from './redisConnection.ts'
 import type { RedisMetrics } from './redisMetrics.ts'
 import { encodeStreamEntry, type StreamEntry } from './streamEntry.ts'
 
@@ -63,6 +64,7 @@ export function createRedisPublisher(
   let flushing = false
   let stopped = false
   let droppedSinceLog = 0
+  let transientFailures = 0
   let drainWaiters: Array<() => void> = []
 
   function wakeDrained(): void {
@@ -97,13 +99,25 @@ export function createRedisPublisher(
         try {
           await appendOne(entry)
           queue.shift()
+          transientFailures = 0
         } catch (err) {
           // The connection dropped mid-call: keep the entry, wait for the reconnect.
-          if (connection.ready) {
-            // Redis answered with an error (not a lost connection): this entry cannot be written.
-            log.warn({ number: String(entry.blockNumber), err: String(err) }, 'redis append failed')
-            queue.shift()
+          if (!connection.ready) continue
+          if (isTransientRedisError(err)) {
+            // A failover in progress (demoted master, killed connection): keep the entry and
+            // retry; the claim makes a retry of an append that did happen a no-op.
+            if (transientFailures === 0) {
+              log.warn(
+                { number: String(entry.blockNumber), err: String(err) },
+                'redis append retried',
+              )
+            }
+            await new Promise((r) => setTimeout(r, reconnectDelayMs(transientFailures++)))
+            continue
           }
+          // Redis answered with an error (not a lost connection): this entry cannot be written.
+          log.warn({ number: String(entry.blockNumber), err: String(err) }, 'redis append failed')
+          queue.shift()
         }
       }
     } finally {

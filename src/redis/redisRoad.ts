@@ -25,7 +25,7 @@ import { parseBlocksTopic } from '../wire/topics.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
 import { createRedisConnection, type RedisConnection } from './redisConnection.ts'
 import type { RedisMetrics } from './redisMetrics.ts'
-import { type RedisOptions, scrubRedisUrl } from './redisOptions.ts'
+import { describeRedisTarget, type RedisOptions } from './redisOptions.ts'
 import { createRedisPublisher, type RedisPublisher } from './redisPublisher.ts'
 import { createRedisSubscriber, type RedisSubscriber } from './redisSubscriber.ts'
 
@@ -81,7 +81,7 @@ export function createRedisRoad(opts: RedisRoadOptions, modules: RedisRoadModule
   const now = modules.now ?? Date.now
   const connections: RedisConnection[] = []
   const connect = (role: string) => {
-    const connection = createRedisConnection(opts.url, {
+    const connection = createRedisConnection(opts, {
       log,
       role,
       onReconnect: () => metrics?.reconnectsTotal.inc(),
@@ -176,7 +176,7 @@ export function createRedisRoad(opts: RedisRoadOptions, modules: RedisRoadModule
       subscriber?.start()
       log.info(
         {
-          redis: scrubRedisUrl(opts.url),
+          redis: describeRedisTarget(opts),
           stream: opts.stream,
           publish: opts.publish,
           subscribe: opts.subscribe,

@@ -1,9 +1,11 @@
 /**
  * The latency charts of the benchmark reports, built from results: the e2e and per-hop CDF,
  * latency per block in send order (warm-up shows as a slope at the start), latency against block
- * size, and the overlaid charts of `bench compare`.
+ * size, the end-to-end CDF of each road (`--transport redis|both`), and the overlaid charts of
+ * `bench compare`.
  */
 import type { LatencyBenchRun } from '../devnet/latencyBench.ts'
+import { DEVNET_ROADS, type RoadLatency } from '../devnet/latencyByRoad.ts'
 import type { LabelledResult } from './latencyComparison.ts'
 import {
   blockLatencySeries,
@@ -60,6 +62,39 @@ export function latencyCdfChart(run: LatencyBenchRun): string {
       logX: true,
     },
   )
+}
+
+/** A road's CDF points; a result saved before they were kept gives its percentiles. */
+export function roadCdfPoints(road: RoadLatency): Array<{ fraction: number; value: number }> {
+  if (road.e2eCdf !== undefined && road.e2eCdf.length > 0) return road.e2eCdf
+  const p = road.e2eMs
+  return [
+    { fraction: 0.5, value: p.p50 },
+    { fraction: 0.9, value: p.p90 },
+    { fraction: 0.99, value: p.p99 },
+    { fraction: 1, value: p.max },
+  ]
+}
+
+/** One end-to-end CDF per road, overlaid (each road keeps its colour across sizes). */
+export function roadCdfChart(r: LatencyResultFields & Pick<LatencyBenchRun['result'], 'roads'>) {
+  const series: CdfSeries[] = DEVNET_ROADS.flatMap((name, k) => {
+    const road = r.roads?.[name]
+    if (road === undefined) return []
+    return [
+      {
+        name: `${name} (${road.nodes})`,
+        values: [],
+        quantiles: roadCdfPoints(road),
+        ...runStyle(k),
+      },
+    ]
+  })
+  return renderCdfSvg(series, {
+    title: `End-to-end latency CDF by road (${toKb(r.blockBytes).toFixed(1)} KB blocks)`,
+    unit: 'ms (log scale)',
+    logX: true,
+  })
 }
 
 /** Latency per measured block in send order: median node, slowest node, first-to-last spread. */

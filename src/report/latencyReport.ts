@@ -3,11 +3,13 @@
  * SVG and CSS, no script, nothing fetched at view time). It leads with the headline figures of
  * each block size in large type, then latency against block size (when several ran), then per
  * size: the e2e and per-hop CDF, latency per block in send order, a per-hop histogram, where a
- * hop's time goes, and per-node and per-block tables. result.json is written next to it.
+ * hop's time goes, gossip and Redis side by side (with `--transport redis|both`), and per-node
+ * and per-block tables. result.json is written next to it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LatencyBenchResult, LatencyBenchRun } from '../devnet/latencyBench.ts'
+import { DEVNET_ROADS } from '../devnet/latencyByRoad.ts'
 import type { Percentiles } from '../devnet/latencyStats.ts'
 import {
   type HeadlineFigure,
@@ -16,7 +18,12 @@ import {
   renderPage,
   renderTable,
 } from './htmlPage.ts'
-import { blockLatencyChart, latencyCdfChart, sizeLatencyChart } from './latencyCharts.ts'
+import {
+  blockLatencyChart,
+  latencyCdfChart,
+  roadCdfChart,
+  sizeLatencyChart,
+} from './latencyCharts.ts'
 import {
   blockLatencySeries,
   cpuMsPerSecond,
@@ -82,6 +89,53 @@ export function headlineFigures(r: LatencyBenchResult): HeadlineFigure[] {
       detail: `mean ${resources.rssMb.mean.toFixed(0)} MB`,
     },
   ]
+}
+
+const ROAD_CAPTION =
+  'End-to-end per road: publish → first seen at the followers of that road only. A Redis-only follower gets the block through the publishing gossip follower, so its latency includes that hop.'
+
+/** What each road means, for the table. */
+const ROAD_MEANING: Record<string, string> = {
+  gossip: 'libp2p gossip only',
+  redis: 'Redis stream only (subscriber)',
+  'gossip+redis': 'gossip, publishing to the stream',
+}
+
+/** Gossip and Redis side by side: empty for a gossip-only run. */
+export function roadsSection(r: LatencyBenchResult): string {
+  if (r.transport === undefined || r.transport === 'gossip' || r.roads === undefined) return ''
+  const rows = DEVNET_ROADS.flatMap((name) => {
+    const road = r.roads?.[name]
+    if (road === undefined) return []
+    const pairs = road.nodes * r.blocks
+    return [
+      [
+        name,
+        ROAD_MEANING[name] ?? '',
+        String(road.nodes),
+        `${road.delivery.toFixed(3)} (${Math.round(road.delivery * pairs)} / ${pairs})`,
+        String(road.e2eMs.p50),
+        String(road.e2eMs.p90),
+        String(road.e2eMs.p99),
+        String(road.e2eMs.max),
+      ],
+    ]
+  })
+  const table = renderTable(
+    [
+      'road',
+      'followers get blocks by',
+      'nodes',
+      'delivery',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+    ],
+    rows,
+  )
+  return `<h3 id="roads-${r.blockBytes}">By road (--transport ${h(r.transport)})</h3>
+<div class="row">${renderFigure(roadCdfChart(r), ROAD_CAPTION)}<div class="roads">${table}</div></div>`
 }
 
 function section(run: LatencyBenchRun): string {
@@ -192,6 +246,7 @@ function section(run: LatencyBenchRun): string {
   return `<section>
 <h2>${h(`${kb(r.blockBytes)} KB blocks`)}</h2>
 <div class="row">${renderFigure(cdf, CDF_CAPTION)}${renderFigure(blockLatencyChart(r), perBlockCaption)}</div>
+${roadsSection(r)}
 <div class="row">${renderFigure(hist)}<div>${breakdown}
 <p class="note">A hop is: first seen at a node minus first seen at the peer it got the block from
 (the publish time when that peer is the sequencer). gossipsub forwards a block only after it was

@@ -3,11 +3,12 @@
  * devnet directory and a mixed mesh (gossip, Redis-only, one gossip follower publishing to
  * Redis); every follower gets every block, whatever its road. Short run: 3 followers, 3 blocks.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { escapeXml } from '../../src/report/svgFrame.ts'
 import { runCli } from '../utils/cli.ts'
 import { skipWithoutRedis } from '../utils/redisServer.ts'
 
@@ -68,9 +69,11 @@ describe('e2e / devnet --redis', () => {
     'bench latency --transport both reports delivery and latency per road next to the totals',
     async () => {
       const args = ['bench', 'latency', '--transport', 'both', '--nodes', '3', '--blocks', '4']
-      const r = await runCli([...args, '--warmup', '1', '--block-bytes', '30000', '--json'], {
-        timeoutMs: 120_000,
-      })
+      const report = join(tmp, 'report')
+      const r = await runCli(
+        [...args, '--warmup', '1', '--block-bytes', '30000', '--json', '--report', report],
+        { timeoutMs: 120_000 },
+      )
       expect(r.code, r.stderr).toBe(0)
       const result = JSON.parse(r.stdout.trim()) as {
         transport: string
@@ -90,6 +93,22 @@ describe('e2e / devnet --redis', () => {
         expect(Object.keys(road.e2eMs).sort()).toEqual(['max', 'p50', 'p90', 'p99'])
         expect(road.e2eMs.p50).toBeGreaterThan(0)
         expect(road.e2eMs.max).toBeLessThanOrEqual(result.e2eMs.max as number)
+      }
+      // The HTML report shows the same roads side by side: a row per road with its numbers, and
+      // a CDF per road.
+      const html = readFileSync(join(report, 'index.html'), 'utf8')
+      expect(html).toContain('By road (--transport both)')
+      for (const [name, road] of Object.entries(result.roads)) {
+        const e = road.e2eMs
+        const row = `<tr><td>${escapeXml(name)}</td>`
+        const at = html.indexOf(row, html.indexOf('By road'))
+        expect(at, name).toBeGreaterThan(0)
+        const cells = html.slice(at, html.indexOf('</tr>', at))
+        expect(cells).toContain('<td>1.000 (4 / 4)</td>')
+        expect(cells).toContain(
+          `<td>${e.p50}</td><td>${e.p90}</td><td>${e.p99}</td><td>${e.max}</td>`,
+        )
+        expect(html).toContain(`${escapeXml(name)} (1)`) // its CDF's legend
       }
     },
     150_000,

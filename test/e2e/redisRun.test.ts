@@ -71,6 +71,18 @@ describe.skipIf(skip)('e2e / run --redis.*', () => {
       ['--redis.url', 'redis://127.0.0.1:1', '--redis.publish', '--redis.maxlen', '0'],
       '--redis.maxlen',
     ],
+    [['--redis.sentinel', '127.0.0.1:1', '--redis.publish'], '--redis.sentinel.master'],
+    [
+      [
+        '--redis.url',
+        'redis://127.0.0.1:1',
+        '--redis.cluster',
+        '--redis.publish',
+        '--redis.stream',
+        'plain',
+      ],
+      '--redis.stream',
+    ],
   ])('refuses %j as a configuration error (exit 2) naming %s', async (extra, flag) => {
     const result = await runCli([...baseArgs(), ...extra], { timeoutMs: 60_000 })
     expect(result.code).toBe(2)

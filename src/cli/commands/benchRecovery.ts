@@ -1,7 +1,8 @@
 /**
- * `op-gossip bench recovery [--gap N] [--mechanism el-sync|backup-rpc] [--json]`: a follower
- * stopped for N blocks is restarted and timed until its EL head equals the sequencer's, once per
- * mechanism (EL sync from an upstream vs the backup RPC); a table, or JSON with --json.
+ * `op-gossip bench recovery [--gap N] [--mechanism el-sync|backup-rpc|redis] [--json]`: a
+ * follower stopped for N blocks is restarted and timed until its EL head equals the sequencer's,
+ * once per mechanism (EL sync from an upstream, the backup RPC, a Redis stream replay); a table,
+ * or JSON with --json. Without redis-server the redis mechanism is skipped, with the reason.
  */
 import { type Command, Option } from 'commander'
 import {
@@ -37,7 +38,7 @@ export function registerRecovery(bench: Command): void {
   bench
     .command('recovery')
     .description(
-      'time a follower catching up after missing N blocks: EL sync vs the backup RPC (--l2.backup-unsafe-sync-rpc)',
+      'time a follower catching up after missing N blocks: EL sync vs the backup RPC (--l2.backup-unsafe-sync-rpc) vs a Redis stream replay (docs/redis.md)',
     )
     .option(
       '--gap <blocks>',

@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROAD_CDF_FRACTIONS, roadCdf } from '../../../src/devnet/latencyByRoad.ts'
+import { percentiles, roundPercentiles } from '../../../src/devnet/latencyStats.ts'
 import { writeComparisonReport } from '../../../src/report/comparisonReport.ts'
 import {
   E2E_STYLE,
@@ -82,6 +84,43 @@ describe.skipIf(!available && !required)('report / screenshot in headless chromi
   })
   afterAll(() => {
     if (dir !== undefined && keepDir === undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('renders gossip and Redis side by side: a table and one CDF per road, in its colour', async () => {
+    const run = syntheticLatencyRun({ blockBytes: 100_000, nodes: 6 })
+    // Three roads, each from its own share of the run's samples (Redis ones a few ms later).
+    const e2e = run.samples.e2eMs
+    const share = (k: number, extraMs: number) =>
+      e2e.filter((_, i) => i % 3 === k).map((v) => v + extraMs)
+    const road = (samples: number[]) => ({
+      nodes: 2,
+      delivery: 1,
+      e2eMs: roundPercentiles(percentiles(samples)),
+      e2eCdf: roadCdf(samples),
+    })
+    run.result.transport = 'both'
+    run.result.roads = {
+      gossip: road(share(0, 0)),
+      redis: road(share(1, 8)),
+      'gossip+redis': road(share(2, 2)),
+    }
+    const page = writeLatencyReport(join(dir, 'roads'), [run], {
+      command: 'op-gossip bench latency --transport both',
+      generatedAt: '2025-01-01T00:00:00Z',
+      machine: '2 cores (synthetic)',
+    })
+    const bytes = await screenshot(page, join(dir, 'roads.png'), PAGE_WIDTH, PAGE_HEIGHT)
+    const png = decodePng(bytes)
+    for (const k of [1, 2]) {
+      expect(countColor(png, runStyle(k).color), `road ${k}`).toBeGreaterThan(MIN_SERIES_PIXELS)
+    }
+    const dom = await dumpDom(page, PAGE_WIDTH, PAGE_HEIGHT)
+    expect(dom).toContain('By road (--transport both)')
+    expect(dom).toContain(`<td>${run.result.roads.redis?.e2eMs.p99}</td>`)
+    const chart = linesOf(svgLabelled(dom, 'End-to-end latency CDF by road (100.0 KB blocks)'))
+    expect(chart).toHaveLength(3)
+    for (const segments of chart)
+      expect(segments).toBeGreaterThanOrEqual(ROAD_CDF_FRACTIONS.length - 1)
   })
 
   it('renders the latency report: headline, CDF, per block, per size and histogram', async () => {

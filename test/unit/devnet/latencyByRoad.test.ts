@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { latencyByRoad } from '../../../src/devnet/latencyByRoad.ts'
+import { latencyByRoad, ROAD_CDF_FRACTIONS, roadCdf } from '../../../src/devnet/latencyByRoad.ts'
 import type { BlockArrival, NodeRecord, PublishedBlock } from '../../../src/devnet/latencyStats.ts'
 
 const COUNTERS = { bytesSent: 0, bytesReceived: 0, duplicates: 0 }
@@ -42,6 +42,22 @@ describe('devnet / latencyByRoad', () => {
     expect(roads['gossip+redis']).toMatchObject({ nodes: 1, delivery: 1, e2eMs: { max: 4 } })
     // 3 of 4 (node, block) pairs on the Redis road; its slowest delivery is 40 ms
     expect(roads.redis).toMatchObject({ nodes: 2, delivery: 0.75, e2eMs: { max: 40 } })
+    // each road's CDF comes from its own deliveries: 20, 30 and 40 ms on the Redis road
+    expect(roads.redis?.e2eCdf?.map((p) => p.value)).toEqual(
+      ROAD_CDF_FRACTIONS.map((f) => (f <= 1 / 3 ? 20 : f <= 2 / 3 ? 30 : 40)),
+    )
+    expect(roads.gossip?.e2eCdf?.every((p) => p.value === 6)).toBe(true)
+  })
+
+  it('samples the CDF at each fraction, from the fastest to the slowest delivery, rounded', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => 100 - i + 0.123)
+    const cdf = roadCdf(samples)
+    expect(cdf.map((p) => p.fraction)).toEqual(ROAD_CDF_FRACTIONS)
+    expect(cdf[0]).toEqual({ fraction: 0, value: 1.12 })
+    expect(cdf.find((p) => p.fraction === 0.5)?.value).toBe(50.12)
+    expect(cdf.find((p) => p.fraction === 0.99)?.value).toBe(99.12)
+    expect(cdf.at(-1)).toEqual({ fraction: 1, value: 100.12 })
+    expect(roadCdf([])).toEqual([])
   })
 
   it('leaves out roads no follower takes (a gossip-only bench)', () => {

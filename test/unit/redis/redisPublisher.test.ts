@@ -68,4 +68,39 @@ describe('redis / publisher', () => {
     )
     publisher.stop()
   })
+
+  it('retries an append a failover refused (READONLY), drops one Redis refuses for good', async () => {
+    const replies: Array<Error | string> = [
+      new Error("READONLY You can't write against a read only replica."),
+      new Error('READONLY still the old master'),
+      '1-0',
+      new Error('ERR wrong number of arguments'),
+      '2-0',
+    ]
+    const sent: string[] = []
+    const connection: RedisConnection = {
+      ready: true,
+      async command(args) {
+        sent.push(String(args[4]))
+        const reply = replies.shift()
+        if (reply instanceof Error) throw reply
+        return Buffer.from(reply ?? '')
+      },
+      whenReady: () => Promise.resolve(),
+      open() {},
+      async close() {},
+    }
+    const publisher = createRedisPublisher(
+      { stream: 's', maxLen: 10 },
+      { connection, log: silentLogger, metrics: null },
+    )
+    publisher.append(entry(1))
+    publisher.append(entry(2))
+    publisher.append(entry(3))
+    await publisher.drained()
+    const [one, two, three] = [1, 2, 3].map((n) => claimKey('s', entry(n).messageId))
+    // block 1 three times (two refusals during the failover), block 2 once (refused, dropped)
+    expect(sent).toEqual([one, one, one, two, three])
+    publisher.stop()
+  })
 })
