@@ -2,6 +2,7 @@
 // Entry point for `npx op-gossip`: the compiled CLI when `npm run build` produced an up-to-date
 // one, otherwise the TypeScript sources directly (see entryPoint.js).
 import { chooseEntryPoint, isInstalledPackage } from './entryPoint.js'
+import { tuneMalloc } from './mallocTuning.js'
 
 const root = new URL('../', import.meta.url)
 const [major, minor] = process.versions.node.split('.').map(Number)
@@ -16,6 +17,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   )
   process.exit(2)
 }
+tuneMalloc()
 try {
   await import(chooseEntryPoint(root).href)
 } catch (err) {

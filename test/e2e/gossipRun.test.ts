@@ -5,11 +5,12 @@
  * (parse, start, the failure main() prints), two of them through a real process for the wiring.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MALLOC_MMAP_THRESHOLD_BYTES } from '../../bin/mallocTuning.js'
 import { serializeRollupConfig } from '../../src/chains/rollupConfig.ts'
 import { describeFailure, type Failure } from '../../src/cli/failure.ts'
 import { addRunOptions, type RunFlags } from '../../src/cli/run/flags.ts'
@@ -95,6 +96,11 @@ describe('e2e / op-gossip run', () => {
       expect(listen[0]).toMatch(new RegExp(`^/ip4/127.0.0.1/tcp/[0-9]+/p2p/${started?.peerId}$`))
       expect(started?.chainId).toBe(901)
       expect(lines.some((l) => l.msg === 'generated a new peer key')).toBe(true)
+    })
+
+    it('runs with the malloc mmap threshold (re-executed once, same PID)', () => {
+      const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0')
+      expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_BYTES}`)
     })
 
     it('relays: logs each accepted block with number, hash, peer and arrival delay', async () => {
