@@ -114,6 +114,13 @@ export interface NodeCountersSnapshot {
   accepted: number
   rejected: number
   ignored: number
+  /**
+   * Messages the validation queue had no place for: refused (IGNORE) or dropped unread while it
+   * was full (absent: not reported)
+   */
+  queueFull?: number
+  /** Messages the per-peer inbound rate limit dropped unread (absent: not reported) */
+  rateLimited?: number
   /** process.cpuUsage user + system, seconds */
   cpuSeconds: number
   rssBytes: number

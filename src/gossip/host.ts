@@ -6,7 +6,8 @@
  * - routerOptions.ts: gossipsub's options, one table between our names and the library's
  * - messagePipeline.ts (+ messageRecords.ts): message IDs, first-seen times, the validation
  *   queue, verdicts to gossipsub and events, delivery to consumers
- * - inboundRateLimit.ts: the per-peer limit on received messages, before their IDs
+ * - inboundRateLimit.ts: the per-peer limit on received messages, before their IDs; a peer
+ *   going on past it is banned
  * - publisher.ts: publishing our own blocks
  * - peerManager.ts: static peers, dialling, DHT lookups, trimming, score bans, peer views
  * - peerGate.ts: bans and IP / subnet blocks at the connection gater, and their persistence
@@ -27,7 +28,7 @@ import { allBlocksTopics } from '../wire/topics.ts'
 import { GossipHostError } from './errors.ts'
 import { asGossipsubRouter, type GossipsubRouter, ROUTER_RESULT } from './gossipsubRouter.ts'
 import type { GossipHost, GossipHostEvents, HostValidator } from './hostApi.ts'
-import { createInboundRateLimit } from './inboundRateLimit.ts'
+import { createInboundRateLimit, MAX_RATE_LIMITED_PEERS } from './inboundRateLimit.ts'
 import { libp2pOptions } from './libp2pOptions.ts'
 import { createMessagePipeline } from './messagePipeline.ts'
 import { type GossipHostInit, resolveGossipHostOptions } from './options.ts'
@@ -35,8 +36,10 @@ import { createPeerGate } from './peerGate.ts'
 import { createPeerManager } from './peerManager.ts'
 import { ipOfMultiaddr, listenMultiaddr, parsePeerMultiaddr } from './peerMultiaddr.ts'
 import { createPublisher } from './publisher.ts'
+import { RecentMap } from './recentMap.ts'
 import { gossipsubOptions, readRouterSettings } from './routerOptions.ts'
 import { buildScoringConfig } from './scoring.ts'
+import { subnetGroupOf } from './validationQueue.ts'
 
 export type {
   EffectiveRouterSettings,
@@ -109,6 +112,19 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
    * one IP are distinct hosts (ipColocation: devnets on one host turn both off).
    */
   const peerIps = new Map<string, string>()
+  /**
+   * The subnet group of recent IPs (the queue's per-subnet share), memoised: a pure function of
+   * the IP, so a job leaving the queue frees the same subnet place it took.
+   */
+  const ipSubnets = new RecentMap<string, string>(MAX_RATE_LIMITED_PEERS)
+  const subnetOf = (ip: string): string => {
+    let subnet = ipSubnets.get(ip)
+    if (subnet === undefined) {
+      subnet = subnetGroupOf(ip)
+      ipSubnets.set(ip, subnet)
+    }
+    return subnet
+  }
   const pipeline = createMessagePipeline(
     { validation: opts.validation },
     {
@@ -123,6 +139,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       },
       isMeshPeer: (topic, peer) => router?.mesh.get(topic)?.has(peer) === true,
       groupOf: (peer) => peerIps.get(peer) ?? '',
+      subnetOf,
     },
   )
   const gate = createPeerGate({ log, events, node: () => node }, { netRestrict: opts.netRestrict })
@@ -136,6 +153,15 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     pipeline,
     router: () => running().router,
   })
+
+  function banFlooder(peer: string): void {
+    log.warn({ peer }, 'peer floods past its inbound rate limit')
+    try {
+      peers.ban(peer)
+    } catch (err) {
+      log.debug({ peer, err: String(err) }, 'ban of a flooding peer failed')
+    }
+  }
 
   function onGossipMessage(evt: CustomEvent<GossipsubMessage>): void {
     pipeline.onMessage(evt.detail)
@@ -213,7 +239,18 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     node = created
     router = asGossipsubRouter(created.services.pubsub)
     router.addEventListener('gossipsub:message', onGossipMessage)
-    setInboundMessageGate(router, (from) => rateLimit.allow(from.toString()))
+    setInboundMessageGate(router, (from, msg) => {
+      const peer = from.toString()
+      const verdict = rateLimit.check(peer)
+      if (verdict !== 'allow') {
+        events.emit('inbound:rate-limited', { peerId: peer })
+        // Reading a flooder's RPCs costs even when its messages are dropped: it is banned.
+        if (verdict === 'flood' && opts.ban.enabled) banFlooder(peer)
+        return false
+      }
+      // A full queue: only preferred peers' messages are worth an ID (messagePipeline.ts).
+      return !pipeline.shedsFrom(msg.topic, peer)
+    })
     for (const topic of topics) router.subscribe(topic)
     watchPeers(created)
     peers.start()
@@ -273,6 +310,6 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     get validationBacklog() {
       return pipeline.backlog
     },
-    counters: () => pipeline.counters(),
+    counters: () => ({ ...pipeline.counters(), rateLimited: rateLimit.dropped }),
   }
 }

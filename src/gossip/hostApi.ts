@@ -42,6 +42,13 @@ export interface GossipHostCounters {
   accepted: number
   rejected: number
   ignored: number
+  /**
+   * Messages the validation queue had no place for: refused (IGNORE, among `ignored`: full,
+   * over a share, evicted) or, while it was full, dropped unread from a peer not preferred
+   */
+  queueFull: number
+  /** Messages dropped unread by the per-peer inbound rate limit (not among `received`) */
+  rateLimited: number
 }
 
 export interface PublishedMessage {
@@ -58,6 +65,8 @@ export interface GossipHostEvents {
   'peer:connect': [{ peerId: string; direction: ConnectionDirection }]
   'peer:disconnect': [{ peerId: string }]
   'peer:ban': [BanEntry]
+  /** A message dropped unread by the per-peer inbound rate limit (gossip/inboundRateLimit.ts) */
+  'inbound:rate-limited': [{ peerId: string }]
 }
 
 /** The effective router settings, read back from the running gossipsub instance. */

@@ -14,11 +14,15 @@
  *
  * Fair queuing (the queue is the one resource a flood competes for): one source (peer) and one
  * source group (IP address) may hold at most MAX_QUEUE_SHARE of the waiting places, so a peer
- * or a host rotating identities cannot fill it alone. Preferred jobs (from mesh peers with a
+ * or a host rotating identities cannot fill it alone; the group's subnet (/24 for IPv4, /64 for
+ * IPv6: what one operator typically holds) at most MAX_SUBNET_QUEUE_SHARE, so a host with many
+ * addresses in one subnet cannot either. Preferred jobs (from mesh peers with a
  * clean history) wait in their own lane, which is served first; when the queue is full, a
  * preferred job takes the place of the newest non-preferred one, which is evicted (`onEvicted`,
  * the host reports IGNORE as for a full queue).
  */
+
+import { createIpNet, formatCidr, parseIp } from './ipNet.ts'
 
 /** op-node's pubsub validate queue size. */
 export const VALIDATION_QUEUE_MAX_LENGTH = 256
@@ -30,6 +34,15 @@ export const VALIDATION_TIMEOUT_MS = 3000
 /** The share of the waiting places one source, or one source group, may hold. */
 export const MAX_QUEUE_SHARE = 1 / 4
 /**
+ * The share of the waiting places one subnet (SUBNET_PREFIX_IPV4 / SUBNET_PREFIX_IPV6) may
+ * hold: above one IP's share, so a few honest hosts behind one provider's subnet still fit.
+ */
+export const MAX_SUBNET_QUEUE_SHARE = 1 / 2
+/** Prefix length of an IPv4 source's subnet group. */
+export const SUBNET_PREFIX_IPV4 = 24
+/** Prefix length of an IPv6 source's subnet group (one site's usual allocation). */
+export const SUBNET_PREFIX_IPV6 = 64
+/**
  * A source may always hold this many waiting places, however small the queue: one per block
  * topic (v1 to v4), so a single peer is never starved by the share on a small queue.
  */
@@ -40,7 +53,10 @@ export interface ValidationJob {
   deadlineMs: number
   /** Who sent it (peer ID): at most MAX_QUEUE_SHARE of the places. Absent: not limited. */
   fromPeer?: string
-  /** Where it came from (IP address; '' when unknown): the same share. Absent: not limited. */
+  /**
+   * Where it came from (IP address; '' when unknown): the same share, and its subnet
+   * (`modules.subnetOf`) MAX_SUBNET_QUEUE_SHARE. Absent: not limited.
+   */
   fromGroup?: string
   /** Served first and may evict a non-preferred waiting job when the queue is full. */
   preferred?: boolean
@@ -68,6 +84,11 @@ export interface ValidationQueueModules<J extends ValidationJob, R> {
   onEvicted?(job: J): void
   /** @default Date.now */
   now?: () => number
+  /**
+   * The subnet group of a source group (subnetGroupOf, memoised by the caller); '' for none.
+   * @default no subnet share
+   */
+  subnetOf?(group: string): string
 }
 
 export interface ValidationQueue<J extends ValidationJob> {
@@ -82,6 +103,22 @@ export interface ValidationQueue<J extends ValidationJob> {
   readonly running: number
   /** Drops waiting jobs and silences outcomes of running ones. */
   stop(): void
+}
+
+/**
+ * The subnet group of an IP address: its /24 (IPv4, IPv4-mapped IPv6 included) or /64 (IPv6) in
+ * CIDR text; '' for text that is not an IP address (not limited).
+ */
+export function subnetGroupOf(ip: string): string {
+  const bytes = parseIp(ip)
+  if (bytes === null) return ''
+  const net = createIpNet(bytes, bytes.length === 4 ? SUBNET_PREFIX_IPV4 : SUBNET_PREFIX_IPV6)
+  return net === null ? '' : formatCidr(net)
+}
+
+/** Places a share gives on a queue of `maxLength`: never fewer than MIN_SOURCE_PLACES. */
+function placesOf(maxLength: number, share: number): number {
+  return Math.min(maxLength, Math.max(MIN_SOURCE_PLACES, Math.floor(maxLength * share)))
 }
 
 const TIMED_OUT: unique symbol = Symbol('timed out')
@@ -100,16 +137,16 @@ export function createValidationQueue<J extends ValidationJob, R>(
     throw new RangeError('validation queue needs maxLength >= 0 and concurrency >= 1')
   }
   const now = modules.now ?? Date.now
-  const sourcePlaces = Math.min(
-    maxLength,
-    Math.max(MIN_SOURCE_PLACES, Math.floor(maxLength * MAX_QUEUE_SHARE)),
-  )
+  const sourcePlaces = placesOf(maxLength, MAX_QUEUE_SHARE)
+  const subnetPlaces = placesOf(maxLength, MAX_SUBNET_QUEUE_SHARE)
+  const subnetOf = modules.subnetOf ?? (() => '')
   /** Preferred jobs, served first */
   const preferredLane: J[] = []
   const otherLane: J[] = []
   /** Waiting places held per source and per source group */
   const held = new Map<string, number>()
   const heldByGroup = new Map<string, number>()
+  const heldBySubnet = new Map<string, number>()
   let running = 0
   let stopped = false
   /** A job already started at once in this event-loop turn. */
@@ -181,23 +218,34 @@ export function createValidationQueue<J extends ValidationJob, R>(
     else counts.delete(key)
   }
 
-  function holdsShare(counts: Map<string, number>, key: string | undefined): boolean {
-    return key !== undefined && key !== '' && (counts.get(key) ?? 0) >= sourcePlaces
+  function holdsShare(
+    counts: Map<string, number>,
+    key: string | undefined,
+    places = sourcePlaces,
+  ): boolean {
+    return key !== undefined && key !== '' && (counts.get(key) ?? 0) >= places
+  }
+
+  function subnetOfJob(job: J): string | undefined {
+    return job.fromGroup === undefined || job.fromGroup === '' ? undefined : subnetOf(job.fromGroup)
+  }
+
+  /** Counts (delta 1) or frees (delta -1) the places a waiting job holds. */
+  function holdPlaces(job: J, delta: number): void {
+    hold(held, job.fromPeer, delta)
+    hold(heldByGroup, job.fromGroup, delta)
+    hold(heldBySubnet, subnetOfJob(job), delta)
   }
 
   function enqueue(job: J): void {
     if (job.preferred === true) preferredLane.push(job)
     else otherLane.push(job)
-    hold(held, job.fromPeer, 1)
-    hold(heldByGroup, job.fromGroup, 1)
+    holdPlaces(job, 1)
   }
 
   function dequeue(): J | undefined {
     const job = preferredLane.length > 0 ? preferredLane.shift() : otherLane.shift()
-    if (job !== undefined) {
-      hold(held, job.fromPeer, -1)
-      hold(heldByGroup, job.fromGroup, -1)
-    }
+    if (job !== undefined) holdPlaces(job, -1)
     return job
   }
 
@@ -205,8 +253,7 @@ export function createValidationQueue<J extends ValidationJob, R>(
   function evictForPreferred(): boolean {
     const evicted = otherLane.pop()
     if (evicted === undefined) return false
-    hold(held, evicted.fromPeer, -1)
-    hold(heldByGroup, evicted.fromGroup, -1)
+    holdPlaces(evicted, -1)
     modules.onEvicted?.(evicted)
     return true
   }
@@ -229,7 +276,13 @@ export function createValidationQueue<J extends ValidationJob, R>(
         start(job, queueMicrotask)
         return true
       }
-      if (holdsShare(held, job.fromPeer) || holdsShare(heldByGroup, job.fromGroup)) return false
+      if (
+        holdsShare(held, job.fromPeer) ||
+        holdsShare(heldByGroup, job.fromGroup) ||
+        holdsShare(heldBySubnet, subnetOfJob(job), subnetPlaces)
+      ) {
+        return false
+      }
       if (waiting >= maxLength && !(job.preferred === true && evictForPreferred())) return false
       enqueue(job)
       pump()
@@ -247,6 +300,7 @@ export function createValidationQueue<J extends ValidationJob, R>(
       otherLane.length = 0
       held.clear()
       heldByGroup.clear()
+      heldBySubnet.clear()
     },
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Feeds the gossip host's events into the metrics: every verdict, every ban (score or manual),
- * and the end of bans. The host emits no event when a ban expires, so bans are remembered with
+ * Feeds the gossip host's events into the metrics: every verdict, every message the inbound
+ * rate limit dropped, every ban (score or manual), and the end of bans. The host emits no event when a ban expires, so bans are remembered with
  * their end time and counted as expired once it passes (checked every BAN_EXPIRY_CHECK_INTERVAL_MS);
  * a manual unban is reported through `noteManualUnban` and not counted twice.
  */
@@ -38,8 +38,10 @@ export function bindHostMetrics(
     banEnds.set(entry.peerId, entry.untilMs)
     if (banEnds.size > MAX_TRACKED_BANS) banEnds.delete(banEnds.keys().next().value!)
   }
+  const onRateLimited = () => recorder.onInboundRateLimited?.()
   host.events.on('verdict', onVerdict)
   host.events.on('peer:ban', onBan)
+  host.events.on('inbound:rate-limited', onRateLimited)
 
   function checkExpiries(): void {
     const t = now()
@@ -61,6 +63,7 @@ export function bindHostMetrics(
       clearInterval(timer)
       host.events.off('verdict', onVerdict)
       host.events.off('peer:ban', onBan)
+      host.events.off('inbound:rate-limited', onRateLimited)
     },
   }
 }

@@ -72,6 +72,8 @@ export interface GossipMetricsRecorder {
   onVerdict(event: VerdictEvent): void
   onBan(reason: BanReason): void
   onUnban(reason: UnbanReason): void
+  /** A message the per-peer inbound rate limit dropped unread. @default not counted */
+  onInboundRateLimited?(): void
 }
 
 /** What the block timeline and the instrumented Engine API client call. */
@@ -225,6 +227,12 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
       messages.inc({ topic, verdict, reason }, 0)
     }
   }
+  const rateLimited = new Counter({
+    name: 'op_gossip_gossip_inbound_rate_limited_total',
+    help: 'Block gossip messages dropped unread (no message ID, no verdict) by the per-peer inbound rate limit',
+    registers,
+  })
+  rateLimited.inc(0)
   const validationSeconds = new Histogram({
     name: 'op_gossip_gossip_validation_duration_seconds',
     help: 'Time the validator spent on one message',
@@ -329,6 +337,9 @@ export function createNodeMetrics(registry: Registry, opts: NodeMetricsOptions):
     },
     onUnban(reason) {
       unbans.inc({ reason })
+    },
+    onInboundRateLimited() {
+      rateLimited.inc()
     },
     observeArrivalDelay(seconds) {
       arrivalDelay.observe(seconds)

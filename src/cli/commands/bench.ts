@@ -16,6 +16,7 @@ import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../devnet/blo
 import { createBlockValidator } from '../../gossip/validator.ts'
 import { OpGossipError } from '../../util/errors.ts'
 import { UsageError } from '../usageError.ts'
+import { registerAttack } from './benchAttack.ts'
 import { registerCompare } from './benchCompare.ts'
 import { registerLatency } from './benchLatency.ts'
 import { registerObserve } from './benchObserve.ts'
@@ -270,6 +271,7 @@ const BENCH_SUBCOMMANDS: Array<(bench: Command) => void> = [
   registerObserve,
   registerCompare,
   registerRecovery,
+  registerAttack,
 ]
 
 export function register(program: Command): void {

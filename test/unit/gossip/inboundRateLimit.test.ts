@@ -3,6 +3,7 @@ import {
   createInboundRateLimit,
   DEFAULT_INBOUND_MESSAGE_BURST,
   DEFAULT_INBOUND_MESSAGES_PER_PEER_PER_SECOND,
+  FLOOD_DROPS_FACTOR,
   MAX_RATE_LIMITED_PEERS,
 } from '../../../src/gossip/inboundRateLimit.ts'
 
@@ -78,5 +79,30 @@ describe('gossip / inboundRateLimit', () => {
   it('refuses nonsense settings', () => {
     expect(() => createInboundRateLimit({ ratePerSecond: -1, burst: 1 })).toThrow(RangeError)
     expect(() => createInboundRateLimit({ ratePerSecond: 1, burst: 0 })).toThrow(RangeError)
+  })
+
+  it(`calls a peer a flooder once, at ${FLOOD_DROPS_FACTOR} burst(s) of drops`, () => {
+    expect(FLOOD_DROPS_FACTOR).toBe(1)
+    const now = 1000
+    const limit = createInboundRateLimit({ ratePerSecond: 10, burst: 3 }, { now: () => now })
+    expect([1, 2, 3].map(() => limit.check('a'))).toEqual(['allow', 'allow', 'allow'])
+    // Drops 1 and 2: below the burst's worth; the third is the flood, then plain drops again.
+    expect([1, 2, 3, 4].map(() => limit.check('a'))).toEqual(['drop', 'drop', 'flood', 'drop'])
+    expect(limit.dropped).toBe(4)
+    expect(limit.check('b')).toBe('allow')
+  })
+
+  it('forgets drops once the bucket filled up again (a burst, then good behaviour)', () => {
+    let now = 1000
+    const limit = createInboundRateLimit({ ratePerSecond: 10, burst: 3 }, { now: () => now })
+    for (let i = 0; i < 3; i++) limit.check('a')
+    expect([limit.check('a'), limit.check('a')]).toEqual(['drop', 'drop'])
+    now += 300 // refilled to the full burst: the drops are forgiven
+    expect([1, 2, 3].map(() => limit.check('a'))).toEqual(['allow', 'allow', 'allow'])
+    expect([1, 2, 3].map(() => limit.check('a'))).toEqual(['drop', 'drop', 'flood'])
+    // Once forgiven, a peer flooding again is reported again.
+    now += 300
+    for (let i = 0; i < 3; i++) limit.check('a')
+    expect([1, 2, 3].map(() => limit.check('a'))).toEqual(['drop', 'drop', 'flood'])
   })
 })

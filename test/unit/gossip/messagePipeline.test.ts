@@ -97,6 +97,8 @@ describe('gossip / messagePipeline', () => {
       accepted: 1,
       rejected: 0,
       ignored: 0,
+      queueFull: 0,
+      rateLimited: 0,
     })
   })
 
@@ -159,7 +161,7 @@ describe('gossip / messagePipeline', () => {
       'VALIDATOR_ERROR',
     ])
     expect(t.reports.map((r) => r.verdict)).toEqual(['ignore', 'ignore', 'ignore'])
-    expect(t.pipeline.counters().ignored).toBe(3)
+    expect(t.pipeline.counters()).toMatchObject({ ignored: 3, queueFull: 1 })
   })
 
   it('reports nothing once stopped', async () => {
@@ -269,5 +271,33 @@ describe('gossip / messagePipeline under a flood', () => {
     ])
     expect(t.forgotten).toEqual([ids[3]])
     expect(t.pipeline.backlog).toBe(4)
+  })
+
+  it('sheds messages of peers not preferred before their ID while the queue is full', async () => {
+    const t = setup(
+      () => new Promise<HostValidationResult>(() => {}),
+      { queueMaxLength: 2, concurrency: 1, timeoutMs: 3000 },
+      { isMeshPeer: (_topic, peer) => peer === PEER },
+    )
+    let hang = false
+    t.validator.validate.mockImplementation(() =>
+      hang ? new Promise<HostValidationResult>(() => {}) : accept,
+    )
+    t.receive(snappyCompress(body(50)), true, PEER) // accepted: PEER is a clean mesh peer
+    await afterPolls()
+    hang = true
+    t.receive(snappyCompress(body(51)), true, 'a') // runs
+    // Below the limit nobody is shed.
+    expect(t.pipeline.shedsFrom(TOPIC, 'a')).toBe(false)
+    t.receive(snappyCompress(body(52)), true, 'a')
+    t.receive(snappyCompress(body(53)), true, 'b')
+    // At the limit (2 waiting): peers not preferred are shed and counted, the clean mesh peer
+    // is not (its message may take a place).
+    expect(t.pipeline.backlog).toBe(2)
+    expect(t.pipeline.shedsFrom(TOPIC, 'a')).toBe(true)
+    expect(t.pipeline.shedsFrom(TOPIC, 'new')).toBe(true)
+    expect(t.pipeline.shedsFrom(TOPIC, PEER)).toBe(false)
+    expect(t.pipeline.counters()).toMatchObject({ queueFull: 2, received: 4 })
+    expect(t.verdicts.map((v) => v.verdict)).toEqual(['accept'])
   })
 })

@@ -3,7 +3,11 @@ import {
   createValidationQueue,
   type JobOutcome,
   MAX_QUEUE_SHARE,
+  MAX_SUBNET_QUEUE_SHARE,
   MIN_SOURCE_PLACES,
+  SUBNET_PREFIX_IPV4,
+  SUBNET_PREFIX_IPV6,
+  subnetGroupOf,
   VALIDATION_CONCURRENCY,
   VALIDATION_QUEUE_MAX_LENGTH,
   VALIDATION_TIMEOUT_MS,
@@ -304,5 +308,70 @@ describe('gossip / validationQueue: fair queuing', () => {
     expect(q.push({ id: 10, deadlineMs: far(), fromPeer: 'm10', preferred: true })).toBe(false)
     expect(evicted).toEqual([4, 3, 2, 1])
     expect(q.length).toBe(4)
+  })
+
+  it('groups an IP by its /24 (IPv4) or /64 (IPv6) subnet', () => {
+    expect([SUBNET_PREFIX_IPV4, SUBNET_PREFIX_IPV6]).toEqual([24, 64])
+    expect(subnetGroupOf('10.1.2.3')).toBe('10.1.2.0/24')
+    expect(subnetGroupOf('10.1.2.250')).toBe('10.1.2.0/24')
+    expect(subnetGroupOf('10.1.3.1')).toBe('10.1.3.0/24')
+    expect(subnetGroupOf('::ffff:10.1.2.3')).toBe('10.1.2.0/24')
+    expect(subnetGroupOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64')
+    expect(subnetGroupOf('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64')
+    expect(subnetGroupOf('not an ip')).toBe('')
+    expect(subnetGroupOf('')).toBe('')
+  })
+
+  it('gives one subnet at most half of the places across its IPs and peers', async () => {
+    expect(MAX_SUBNET_QUEUE_SHARE).toBe(1 / 2)
+    const gate = deferred<string>()
+    const q = createValidationQueue<Job, string>(
+      { maxLength: 32, concurrency: 1 }, // an IP's share: 8 places; a subnet's: 16
+      { run: () => gate.promise, onOutcome: () => {}, subnetOf: subnetGroupOf },
+    )
+    q.push({ id: 0, deadlineMs: far() }) // runs
+    // 4 IPs of one /24, 4 jobs each (each under its IP share): 16 places, the subnet's share.
+    let id = 1
+    for (let host = 1; host <= 4; host++) {
+      for (let k = 0; k < 4; k++) {
+        expect(
+          q.push({ id: id++, deadlineMs: far(), fromPeer: `p${id}`, fromGroup: `10.0.0.${host}` }),
+        ).toBe(true)
+      }
+    }
+    // Past the share: a fifth IP of the subnet is refused, though it holds no place itself.
+    expect(q.push({ id: id++, deadlineMs: far(), fromPeer: 'fresh', fromGroup: '10.0.0.99' })).toBe(
+      false,
+    )
+    // Another subnet, and a source without a group, still get places.
+    expect(q.push({ id: id++, deadlineMs: far(), fromPeer: 'other', fromGroup: '10.0.1.1' })).toBe(
+      true,
+    )
+    expect(q.push({ id: id++, deadlineMs: far(), fromPeer: 'nogroup' })).toBe(true)
+    expect(q.length).toBe(18)
+    // A job of the subnet leaving frees a subnet place.
+    gate.resolve('ok')
+    await until(() => q.length < 18)
+    expect(q.push({ id: id++, deadlineMs: far(), fromPeer: 'fresh', fromGroup: '10.0.0.99' })).toBe(
+      true,
+    )
+  })
+
+  it('has no subnet share without subnetOf (devnets on one host)', () => {
+    const gate = deferred<string>()
+    const q = createValidationQueue<Job, string>(
+      { maxLength: 32, concurrency: 1 },
+      { run: () => gate.promise, onOutcome: () => {} },
+    )
+    q.push({ id: 0, deadlineMs: far() }) // runs
+    let id = 1
+    for (let host = 1; host <= 4; host++) {
+      for (let k = 0; k < 8; k++) {
+        expect(
+          q.push({ id: id++, deadlineMs: far(), fromPeer: `p${id}`, fromGroup: `10.0.0.${host}` }),
+        ).toBe(true)
+      }
+    }
+    expect(q.length).toBe(32)
   })
 })

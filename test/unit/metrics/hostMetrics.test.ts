@@ -15,6 +15,7 @@ function recorder() {
     onVerdict: (e: VerdictEvent) => calls.push(`verdict ${e.verdict}`),
     onBan: (reason: BanReason) => calls.push(`ban ${reason}`),
     onUnban: (reason: UnbanReason) => calls.push(`unban ${reason}`),
+    onInboundRateLimited: () => calls.push('rate-limited'),
   }
   return { r, calls }
 }
@@ -26,6 +27,7 @@ describe('metrics / hostMetrics', () => {
     let now = 1_000
     const binding = bindHostMetrics({ events }, r, { now: () => now, checkIntervalMs: 60_000 })
     events.emit('verdict', { verdict: 'accept' } as VerdictEvent)
+    events.emit('inbound:rate-limited', { peerId: 'flooder' })
     events.emit('peer:ban', { peerId: 'a', untilMs: 2_000, score: -150 })
     events.emit('peer:ban', { peerId: 'b', untilMs: 5_000, score: null })
     events.emit('peer:ban', { peerId: 'c', untilMs: 3_000, score: -120 })
@@ -38,6 +40,7 @@ describe('metrics / hostMetrics', () => {
     binding.checkExpiries()
     expect(calls).toEqual([
       'verdict accept',
+      'rate-limited',
       'ban score',
       'ban manual',
       'ban score',
@@ -47,7 +50,9 @@ describe('metrics / hostMetrics', () => {
     ])
     binding.stop()
     events.emit('verdict', { verdict: 'reject' } as VerdictEvent)
-    expect(calls).toHaveLength(7)
+    events.emit('inbound:rate-limited', { peerId: 'flooder' })
+    expect(calls).toHaveLength(8)
     expect(events.listenerCount('verdict')).toBe(0)
+    expect(events.listenerCount('inbound:rate-limited')).toBe(0)
   })
 })

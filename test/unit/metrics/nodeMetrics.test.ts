@@ -204,6 +204,14 @@ describe('metrics / nodeMetrics', () => {
     expect(metricValue(s, 'op_gossip_engine_gap_blocks')).toBe(0)
   })
 
+  it('counts messages the inbound rate limit dropped, from zero', async () => {
+    const { metrics, scrape } = setup()
+    expect(metricValue(await scrape(), 'op_gossip_gossip_inbound_rate_limited_total')).toBe(0)
+    metrics.onInboundRateLimited?.()
+    metrics.onInboundRateLimited?.()
+    expect(metricValue(await scrape(), 'op_gossip_gossip_inbound_rate_limited_total')).toBe(2)
+  })
+
   it('counts bans and unbans by reason, and reads the EL gap', async () => {
     const { metrics, scrape } = setup()
     metrics.onBan('score')

@@ -1,0 +1,322 @@
+/**
+ * `op-gossip bench attack`: a devnet (sequencer + followers, ./devnet.ts) under attack by
+ * separate attacker processes (./attackerProcess.ts) over real TCP, one phase at a time
+ * (baseline, invalid, duplicate, replay, malformed; docs/attack.md). Per phase: honest delivery
+ * and e2e latency (the sequencer's publish → each follower's first sight), the attackers' sent
+ * messages and time to disconnect, each follower's CPU, RSS and drop counters (queue full, rate
+ * limited) from its IPC stats. After the last attack phase every follower's RSS is sampled until
+ * it is back near its pre-attack value; a soak repeats the attacks every SOAK_CYCLE_MINUTES.
+ *
+ * Phase window: the start snapshot, then the attackers start, `phaseSeconds` later they end and
+ * the end snapshot is taken; blocks published inside the window count, and their arrivals are
+ * collected until PHASE_SETTLE_MS after it (a late delivery counts with its real latency).
+ */
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { type AttackerProcess, startAttacker } from './attackerProcess.ts'
+import { ATTACK_PHASES, type AttackPhase } from './attackMessages.ts'
+import type { AttackerPhaseReport } from './attackProtocol.ts'
+import {
+  type PhaseResult,
+  type RecoveryResult,
+  slope,
+  summarizePhase,
+  summarizeRecovery,
+  TARGET_SOAK_SLOPE_MB_PER_MIN,
+} from './attackStats.ts'
+import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
+import type { BlockEvent, NodeCountersSnapshot, NodeStats } from './ipcProtocol.ts'
+import type { DevnetNode } from './nodeChild.ts'
+
+/** @default follower nodes */
+export const DEFAULT_ATTACK_NODES = 4
+/** @default attacker processes */
+export const DEFAULT_ATTACKERS = 2
+/** @default seconds per phase */
+export const DEFAULT_ATTACK_PHASE_SECONDS = 30
+/** @default decompressed size of honest and crafted blocks, bytes */
+export const DEFAULT_ATTACK_BLOCK_BYTES = 30_000
+/**
+ * @default messages a second per attacker: with the default 2 attackers, well above what 4
+ * followers on a small machine validate, so the validation queues fill
+ */
+export const DEFAULT_ATTACK_RATE = 1000
+/** @default how long RSS is sampled after the last attack phase, seconds */
+export const DEFAULT_RECOVERY_SECONDS = 120
+/** Messages one identity sends before the invalid flood rotates to a fresh one. */
+export const MESSAGES_PER_IDENTITY = 200
+/** Blocks published before the first phase (mesh, JIT and caches settle). */
+export const ATTACK_WARMUP_BLOCKS = 5
+/** Arrivals of a phase's blocks still count this long after its window, ms. */
+export const PHASE_SETTLE_MS = 3000
+/** RSS is sampled this often while waiting for recovery, ms. */
+export const RECOVERY_SAMPLE_MS = 1000
+/** A soak repeats every attack phase once per this many minutes. */
+export const SOAK_CYCLE_MINUTES = 5
+/** How long to wait for the mesh before measuring anyway, ms. */
+export const ATTACK_MESH_WAIT_MS = 60_000
+
+export interface AttackBenchOptions {
+  phases: readonly AttackPhase[]
+  attackers: number
+  phaseSeconds: number
+  ratePerSecond: number
+  blockBytes: number
+  recoverySeconds: number
+  /** Repeat the attack phases every SOAK_CYCLE_MINUTES for this long; 0 = no soak */
+  soakMinutes: number
+  onProgress?: (line: string) => void
+}
+
+export interface SoakResult {
+  minutes: number
+  cycles: number
+  /** Every follower's RSS, sampled after each cycle's recovery wait */
+  samples: Array<{ minute: number; rssMb: number[] }>
+  /** Slope of the followers' mean post-recovery RSS, MB per minute */
+  slopeMbPerMin: number
+  pass: boolean
+}
+
+/** The documented JSON of `bench attack --json` (docs/attack.md). */
+export interface AttackBenchResult {
+  nodes: number
+  attackers: number
+  phaseSeconds: number
+  ratePerSecond: number
+  blockBytes: number
+  blockTime: number
+  compiled: boolean
+  machine: { cores: number; loadAverage: { start: number; end: number } }
+  phases: PhaseResult[]
+  /** null when no attack phase ran */
+  recovery: RecoveryResult | null
+  soak: SoakResult | null
+  /** Every phase, the recovery and the soak passed */
+  pass: boolean
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Follower indices each attacker floods: followers spread over attackers, every one covered. */
+export function attackTargets(followers: number, attackers: number): number[][] {
+  return Array.from({ length: attackers }, (_, a) => {
+    const mine: number[] = []
+    for (let f = 1; f <= followers; f++) if ((f - 1) % attackers === a) mine.push(f)
+    return mine.length > 0 ? mine : [(a % followers) + 1]
+  })
+}
+
+function loopbackAddress(node: DevnetNode): string {
+  return node.addresses.find((a) => a.includes('/127.0.0.1/')) ?? (node.addresses[0] as string)
+}
+
+/** Runs the bench on a started devnet (the caller starts and stops it). */
+export async function runAttackBench(
+  devnet: Devnet,
+  opts: AttackBenchOptions,
+): Promise<AttackBenchResult> {
+  const progress = opts.onProgress ?? (() => {})
+  const followers = devnet.followers
+  const followerIndex = followers.map((f) => f.index)
+  const arrivals = new Map<number, Map<string, { firstSeenMs: number; queueMs: number }>>(
+    followerIndex.map((i) => [i, new Map()]),
+  )
+  const published: Array<{ blockHash: string; publishedMs: number }> = []
+  const rssMax = new Map<number, number>()
+  const onBlock = ({ node, block }: { node: DevnetNode; block: BlockEvent }) => {
+    const seen = arrivals.get(node.index)
+    if (seen !== undefined && !seen.has(block.blockHash)) {
+      seen.set(block.blockHash, { firstSeenMs: block.firstSeenMs, queueMs: block.queueMs })
+    }
+  }
+  const onPublished = (p: PublishedEvent) => {
+    published.push({ blockHash: p.blockHash, publishedMs: p.publishedMs })
+  }
+  const onStats = (node: DevnetNode) => {
+    const rss = node.stats?.counters.rssBytes
+    if (rss !== undefined && node.role === 'follower') {
+      rssMax.set(node.index, Math.max(rssMax.get(node.index) ?? 0, rss))
+    }
+  }
+  devnet.events.on('block', onBlock)
+  devnet.events.on('published', onPublished)
+  devnet.events.on('stats', onStats)
+
+  const attackers: AttackerProcess[] = []
+  const loadStart = loadavg()[0] as number
+  try {
+    const targets = attackTargets(followers.length, opts.attackers)
+    progress(`starting ${opts.attackers} attacker processes`)
+    attackers.push(
+      ...(await Promise.all(
+        targets.map((mine, index) =>
+          startAttacker(
+            {
+              index,
+              chain: devnet.chain,
+              targets: mine.map((f) => loopbackAddress(followers[f - 1] as DevnetNode)),
+              ratePerSecond: opts.ratePerSecond,
+              blockBytes: opts.blockBytes,
+              messagesPerIdentity: MESSAGES_PER_IDENTITY,
+            },
+            join(devnet.dir, 'logs'),
+          ),
+        ),
+      )),
+    )
+    const meshed = await devnet.waitForMesh(ATTACK_MESH_WAIT_MS)
+    if (!meshed) progress('some nodes have a thin mesh; measuring anyway')
+    devnet.produce({ blockBytes: opts.blockBytes })
+    while (published.length < ATTACK_WARMUP_BLOCKS) await sleep(200)
+
+    const followerCounters = (m: Map<number, NodeStats>) =>
+      new Map<number, NodeCountersSnapshot>(
+        followerIndex.flatMap((i) => {
+          const s = m.get(i)
+          return s === undefined ? [] : [[i, s.counters] as const]
+        }),
+      )
+
+    let baselineP99: number | null = null
+    async function runPhase(phase: AttackPhase): Promise<PhaseResult> {
+      const start = followerCounters(await devnet.snapshot())
+      rssMax.clear()
+      const from = published.length
+      await Promise.all(attackers.map((a) => a.startPhase(phase)))
+      progress(`${phase}: ${opts.phaseSeconds} s`)
+      await sleep(opts.phaseSeconds * 1000)
+      const reports: AttackerPhaseReport[] = await Promise.all(attackers.map((a) => a.endPhase()))
+      const to = published.length
+      const end = followerCounters(await devnet.snapshot())
+      await sleep(PHASE_SETTLE_MS)
+      const result = summarizePhase({
+        phase,
+        published: published.slice(from, to),
+        arrivals,
+        followers: followerIndex,
+        start,
+        end,
+        rssMax: new Map(rssMax),
+        attackers: reports,
+        baselineP99Ms: baselineP99,
+      })
+      if (phase === 'baseline') baselineP99 = result.e2eP99Ms
+      progress(
+        `${phase}: delivery ${result.delivery}, e2e p50/p99 ${result.e2eP50Ms}/${result.e2eP99Ms} ms, attackers sent ${result.attackers.sent} → ${result.pass ? 'PASS' : 'FAIL'}`,
+      )
+      return result
+    }
+
+    async function followerRss(): Promise<number[]> {
+      const snap = await devnet.snapshot()
+      return followerIndex.map((i) => snap.get(i)?.counters.rssBytes ?? 0)
+    }
+
+    /** RSS samples until every follower is back within the target, or the time is up. */
+    async function waitForRecovery(pre: number[], peak: number[]): Promise<RecoveryResult> {
+      const t0 = performance.now()
+      const samples: Array<{ afterSeconds: number; rssBytes: number[] }> = []
+      for (;;) {
+        const rssBytes = await followerRss()
+        samples.push({ afterSeconds: (performance.now() - t0) / 1000, rssBytes })
+        const summary = summarizeRecovery(pre, peak, samples)
+        if (summary.pass || performance.now() - t0 >= opts.recoverySeconds * 1000) return summary
+        await sleep(RECOVERY_SAMPLE_MS)
+      }
+    }
+
+    const phases: PhaseResult[] = []
+    let preAttack: number[] | null = null
+    const peak = followerIndex.map(() => 0)
+    for (const phase of opts.phases) {
+      if (phase !== 'baseline' && preAttack === null) preAttack = await followerRss()
+      const r = await runPhase(phase)
+      phases.push(r)
+      r.followers.forEach((f, k) => {
+        peak[k] = Math.max(peak[k] as number, f.rssMaxMb * 1e6)
+      })
+    }
+    let recovery: RecoveryResult | null = null
+    if (preAttack !== null) {
+      progress(`recovery: sampling RSS for up to ${opts.recoverySeconds} s`)
+      recovery = await waitForRecovery(preAttack, peak)
+      progress(
+        `recovery: ${recovery.secondsToRecover === null ? 'not within the time' : `${recovery.secondsToRecover} s`} → ${recovery.pass ? 'PASS' : 'FAIL'}`,
+      )
+    }
+
+    let soak: SoakResult | null = null
+    const attackPhases = opts.phases.filter((p) => p !== 'baseline')
+    if (opts.soakMinutes > 0 && attackPhases.length > 0 && preAttack !== null) {
+      const soakStart = performance.now()
+      const cycles = Math.max(1, Math.floor(opts.soakMinutes / SOAK_CYCLE_MINUTES))
+      const samples: SoakResult['samples'] = []
+      for (let c = 0; c < cycles; c++) {
+        const cycleStart = performance.now()
+        progress(`soak cycle ${c + 1}/${cycles}`)
+        for (const phase of attackPhases) phases.push(await runPhase(phase))
+        await waitForRecovery(preAttack, peak)
+        const rss = await followerRss()
+        samples.push({
+          minute: Math.round(((performance.now() - soakStart) / 60_000) * 100) / 100,
+          rssMb: rss.map((b) => Math.round(b / 1e5) / 10),
+        })
+        const rest = SOAK_CYCLE_MINUTES * 60_000 - (performance.now() - cycleStart)
+        if (c < cycles - 1 && rest > 0) await sleep(rest)
+      }
+      const trend =
+        Math.round(
+          slope(
+            samples.map((s) => ({
+              x: s.minute,
+              y: s.rssMb.reduce((a, b) => a + b, 0) / Math.max(1, s.rssMb.length),
+            })),
+          ) * 1000,
+        ) / 1000
+      soak = {
+        minutes: opts.soakMinutes,
+        cycles,
+        samples,
+        slopeMbPerMin: trend,
+        pass: trend <= TARGET_SOAK_SLOPE_MB_PER_MIN,
+      }
+    }
+    devnet.pause()
+
+    return {
+      nodes: followers.length,
+      attackers: opts.attackers,
+      phaseSeconds: opts.phaseSeconds,
+      ratePerSecond: opts.ratePerSecond,
+      blockBytes: opts.blockBytes,
+      blockTime: devnet.chain.blockTime,
+      compiled: NODES_RUN_COMPILED,
+      machine: {
+        cores: cpus().length,
+        loadAverage: { start: loadStart, end: loadavg()[0] as number },
+      },
+      phases,
+      recovery,
+      soak,
+      pass: phases.every((p) => p.pass) && (recovery?.pass ?? true) && (soak?.pass ?? true),
+    }
+  } finally {
+    devnet.events.off('block', onBlock)
+    devnet.events.off('published', onPublished)
+    devnet.events.off('stats', onStats)
+    await Promise.all(attackers.map((a) => a.stop()))
+  }
+}
+
+/** Parses `--phases a,b,c`: known names, no repeats, in the order given. */
+export function parsePhases(text: string): AttackPhase[] | null {
+  const names = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0)
+  if (names.length === 0) return null
+  if (!names.every((n) => (ATTACK_PHASES as readonly string[]).includes(n))) return null
+  if (new Set(names).size !== names.length) return null
+  return names as AttackPhase[]
+}

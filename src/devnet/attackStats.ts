@@ -1,0 +1,251 @@
+/**
+ * Turns what one `bench attack` phase recorded (the sequencer's publishes, each follower's
+ * first-seen blocks, node counter snapshots, the attackers' reports) into the documented
+ * per-phase numbers (docs/attack.md), and judges them against the issue's target. Pure: no I/O,
+ * no clocks, so the arithmetic is unit-tested on hand-made inputs. Times are ms on the shared
+ * high-resolution wall clock.
+ */
+import type { AttackPhase } from './attackMessages.ts'
+import type { AttackerPhaseReport } from './attackProtocol.ts'
+import type { NodeCountersSnapshot } from './ipcProtocol.ts'
+import { percentiles } from './latencyStats.ts'
+
+/** Target: every honest block reaches every follower under a flood. */
+export const TARGET_DELIVERY = 1
+/** Target: honest e2e p99 under a flood at most this many times the baseline's. */
+export const TARGET_P99_RATIO = 2
+/** Target: after the attacks, RSS back within this factor of its pre-attack value. */
+export const TARGET_RSS_RECOVERY_FACTOR = 1.5
+/** Target of a soak: post-recovery RSS rises by at most this much per minute. */
+export const TARGET_SOAK_SLOPE_MB_PER_MIN = 0.5
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits
+const mb = (bytes: number) => round(bytes / 1e6, 1)
+
+export interface PhaseInput {
+  phase: AttackPhase
+  /** Blocks the sequencer published inside the phase window */
+  published: ReadonlyArray<{ blockHash: string; publishedMs: number }>
+  /** Per follower index, by block hash: first-seen time and the wait before validation */
+  arrivals: ReadonlyMap<number, ReadonlyMap<string, { firstSeenMs: number; queueMs: number }>>
+  followers: readonly number[]
+  /** Follower counters at the start and end of the window, by index */
+  start: ReadonlyMap<number, NodeCountersSnapshot>
+  end: ReadonlyMap<number, NodeCountersSnapshot>
+  /** Highest RSS each follower reported inside the window, by index */
+  rssMax: ReadonlyMap<number, number>
+  attackers: readonly AttackerPhaseReport[]
+  /** The baseline phase's honest e2e p99 (ms), null when there was none */
+  baselineP99Ms: number | null
+}
+
+export interface FollowerPhaseResult {
+  index: number
+  /** CPU ms per second of wall time over the window; null without both snapshots */
+  cpuMsPerSecond: number | null
+  rssMaxMb: number
+  rssEndMb: number | null
+  /** Counter deltas over the window (null when the node did not report the counter) */
+  messagesReceived: number | null
+  rejected: number | null
+  ignored: number | null
+  queueFull: number | null
+  rateLimited: number | null
+}
+
+export interface AttackersPhaseResult {
+  sent: number
+  heldBack: number
+  identities: number
+  dialsFailed: number
+  disconnected: number
+  /** Median ms from an identity's first message in the phase to its disconnect; null if never */
+  timeToDisconnectMs: number | null
+  /** The earliest such time; null if never */
+  firstDisconnectMs: number | null
+  honestReceived: number
+}
+
+export interface PhaseResult {
+  phase: AttackPhase
+  published: number
+  /** Blocks every follower accepted */
+  deliveredToAll: number
+  delivery: number
+  /** Honest e2e (sequencer publish → follower first seen), over every delivered (block, follower) */
+  e2eP50Ms: number
+  e2eP99Ms: number
+  /** e2eP99Ms / the baseline's; null without a baseline (or for the baseline itself) */
+  p99VsBaseline: number | null
+  /** p99 of the honest blocks' wait inside the followers before validation started */
+  queueWaitP99Ms: number
+  followers: FollowerPhaseResult[]
+  /** Sums over followers */
+  queueFull: number
+  rateLimited: number
+  rejected: number
+  ignored: number
+  attackers: AttackersPhaseResult
+  /** Against the target: delivery 1 and (under attack) p99 ≤ TARGET_P99_RATIO × baseline */
+  pass: boolean
+}
+
+function delta(
+  a: NodeCountersSnapshot | undefined,
+  b: NodeCountersSnapshot | undefined,
+  field: 'messagesReceived' | 'rejected' | 'ignored' | 'queueFull' | 'rateLimited',
+): number | null {
+  const x = a?.[field]
+  const y = b?.[field]
+  return x === undefined || y === undefined ? null : y - x
+}
+
+function median(values: readonly number[]): number | null {
+  return values.length === 0 ? null : percentiles(values).p50
+}
+
+export function summarizeAttackers(reports: readonly AttackerPhaseReport[]): AttackersPhaseResult {
+  const sum = (f: (r: AttackerPhaseReport) => number) => reports.reduce((a, r) => a + f(r), 0)
+  const times = reports.flatMap((r) => r.timesToDisconnectMs)
+  return {
+    sent: sum((r) => r.sent),
+    heldBack: sum((r) => r.heldBack),
+    identities: sum((r) => r.identities),
+    dialsFailed: sum((r) => r.dialsFailed),
+    disconnected: sum((r) => r.disconnected),
+    timeToDisconnectMs: median(times),
+    firstDisconnectMs: times.length === 0 ? null : Math.min(...times),
+    honestReceived: sum((r) => r.honestReceived),
+  }
+}
+
+export function summarizePhase(input: PhaseInput): PhaseResult {
+  const e2e: number[] = []
+  const queueWait: number[] = []
+  let deliveredToAll = 0
+  for (const block of input.published) {
+    let everywhere = true
+    for (const f of input.followers) {
+      const seen = input.arrivals.get(f)?.get(block.blockHash)
+      if (seen === undefined) everywhere = false
+      else {
+        e2e.push(Math.max(0, seen.firstSeenMs - block.publishedMs))
+        queueWait.push(seen.queueMs)
+      }
+    }
+    if (everywhere) deliveredToAll++
+  }
+  const published = input.published.length
+  const delivery = published === 0 ? 0 : deliveredToAll / published
+  const p = percentiles(e2e)
+  const p99VsBaseline =
+    input.phase === 'baseline' || input.baselineP99Ms === null || input.baselineP99Ms <= 0
+      ? null
+      : round(p.p99 / input.baselineP99Ms)
+  const followers = input.followers.map((index): FollowerPhaseResult => {
+    const a = input.start.get(index)
+    const b = input.end.get(index)
+    const seconds = a !== undefined && b !== undefined ? (b.atMs - a.atMs) / 1000 : 0
+    return {
+      index,
+      cpuMsPerSecond:
+        a === undefined || b === undefined || seconds <= 0
+          ? null
+          : round(((b.cpuSeconds - a.cpuSeconds) * 1000) / seconds, 1),
+      rssMaxMb: mb(Math.max(input.rssMax.get(index) ?? 0, b?.rssBytes ?? 0)),
+      rssEndMb: b === undefined ? null : mb(b.rssBytes),
+      messagesReceived: delta(a, b, 'messagesReceived'),
+      rejected: delta(a, b, 'rejected'),
+      ignored: delta(a, b, 'ignored'),
+      queueFull: delta(a, b, 'queueFull'),
+      rateLimited: delta(a, b, 'rateLimited'),
+    }
+  })
+  const total = (f: (r: FollowerPhaseResult) => number | null) =>
+    followers.reduce((acc, r) => acc + (f(r) ?? 0), 0)
+  const withinLatency =
+    input.phase === 'baseline' || p99VsBaseline === null || p99VsBaseline <= TARGET_P99_RATIO
+  return {
+    phase: input.phase,
+    published,
+    deliveredToAll,
+    delivery: round(delivery, 4),
+    e2eP50Ms: round(p.p50),
+    e2eP99Ms: round(p.p99),
+    p99VsBaseline,
+    queueWaitP99Ms: round(percentiles(queueWait).p99),
+    followers,
+    queueFull: total((r) => r.queueFull),
+    rateLimited: total((r) => r.rateLimited),
+    rejected: total((r) => r.rejected),
+    ignored: total((r) => r.ignored),
+    attackers: summarizeAttackers(input.attackers),
+    pass: published > 0 && delivery >= TARGET_DELIVERY && withinLatency,
+  }
+}
+
+/** One RSS sample of every follower after the attacks. */
+export interface RssSample {
+  /** Seconds since the last attack phase ended */
+  afterSeconds: number
+  /** By follower, MB */
+  rssMb: number[]
+}
+
+export interface RecoveryResult {
+  /** Per follower: RSS before the first attack phase, MB */
+  preAttackMb: number[]
+  /** Per follower: highest RSS seen during the attacks, MB */
+  peakMb: number[]
+  /** Per follower: seconds until RSS was within TARGET_RSS_RECOVERY_FACTOR × pre-attack; null if not in time */
+  recoveredAfterSeconds: Array<number | null>
+  /** The slowest follower's time; null if any did not recover */
+  secondsToRecover: number | null
+  samples: RssSample[]
+  pass: boolean
+}
+
+/**
+ * The recovery verdict from samples taken after the attacks (in time order): a follower has
+ * recovered at the first sample within the factor of its pre-attack RSS.
+ */
+export function summarizeRecovery(
+  preAttackBytes: readonly number[],
+  peakBytes: readonly number[],
+  samples: ReadonlyArray<{ afterSeconds: number; rssBytes: readonly number[] }>,
+): RecoveryResult {
+  const recovered = preAttackBytes.map((pre, i) => {
+    const hit = samples.find((s) => {
+      const rss = s.rssBytes[i]
+      return rss !== undefined && rss <= pre * TARGET_RSS_RECOVERY_FACTOR
+    })
+    return hit === undefined ? null : round(hit.afterSeconds, 1)
+  })
+  const all = recovered.every((r) => r !== null)
+  return {
+    preAttackMb: preAttackBytes.map(mb),
+    peakMb: peakBytes.map(mb),
+    recoveredAfterSeconds: recovered,
+    secondsToRecover: all && recovered.length > 0 ? Math.max(...(recovered as number[])) : null,
+    samples: samples.map((s) => ({
+      afterSeconds: round(s.afterSeconds, 1),
+      rssMb: s.rssBytes.map(mb),
+    })),
+    pass: all && recovered.length > 0,
+  }
+}
+
+/** Least-squares slope of y over x; 0 with fewer than two points. */
+export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
+  if (points.length < 2) return 0
+  const n = points.length
+  const mx = points.reduce((a, p) => a + p.x, 0) / n
+  const my = points.reduce((a, p) => a + p.y, 0) / n
+  let num = 0
+  let den = 0
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my)
+    den += (p.x - mx) ** 2
+  }
+  return den === 0 ? 0 : num / den
+}

@@ -1,0 +1,97 @@
+/**
+ * `bench attack` as users run it: the real CLI in a child process, a devnet of real node
+ * processes and one attacker process talking libp2p over 127.0.0.1, every phase shortened to a
+ * few seconds. Asserts the documented JSON (docs/attack.md) carries measured values: the
+ * attacker sent messages, the nodes counted what they did with them, delivery was measured.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { AttackBenchResult } from '../../src/devnet/attackBench.ts'
+import { runCli } from '../utils/cli.ts'
+
+const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-attack-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+describe('e2e / bench attack', () => {
+  it('floods a 2-follower devnet phase by phase and reports every phase in JSON', async () => {
+    const report = join(tmp, 'report')
+    const r = await runCli(
+      [
+        'bench',
+        'attack',
+        '--nodes',
+        '2',
+        '--attackers',
+        '1',
+        '--phase-seconds',
+        '4',
+        '--rate',
+        '400',
+        '--recovery-seconds',
+        '3',
+        '--json',
+        '--report',
+        report,
+      ],
+      { timeoutMs: 110_000 },
+    )
+    expect(r.code, r.stderr).toBe(0)
+    const result = JSON.parse(r.stdout) as AttackBenchResult
+    expect(result).toMatchObject({ nodes: 2, attackers: 1, phaseSeconds: 4, ratePerSecond: 400 })
+    expect(result.phases.map((p) => p.phase)).toEqual([
+      'baseline',
+      'invalid',
+      'duplicate',
+      'replay',
+      'malformed',
+    ])
+    const byPhase = Object.fromEntries(result.phases.map((p) => [p.phase, p]))
+    for (const p of result.phases) {
+      // Blocks were published and delivery measured over both followers.
+      expect(p.published).toBeGreaterThan(0)
+      expect(p.delivery).toBeGreaterThanOrEqual(0)
+      expect(p.delivery).toBeLessThanOrEqual(1)
+      expect(p.followers.map((f) => f.index)).toEqual([1, 2])
+      for (const f of p.followers) {
+        expect(f.cpuMsPerSecond).toBeGreaterThan(0)
+        expect(f.rssMaxMb).toBeGreaterThan(10)
+        expect(f.queueFull).not.toBeNull()
+        expect(f.rateLimited).not.toBeNull()
+      }
+      expect(typeof p.pass).toBe('boolean')
+    }
+    expect(byPhase.baseline?.attackers.sent).toBe(0)
+    expect(byPhase.baseline?.p99VsBaseline).toBeNull()
+    for (const name of ['invalid', 'duplicate', 'replay', 'malformed']) {
+      expect(byPhase[name]?.attackers.sent, name).toBeGreaterThan(0)
+      expect(byPhase[name]?.p99VsBaseline, name).not.toBeNull()
+    }
+    // The invalid flood was rejected by the nodes or dropped by their per-peer limits, and it
+    // rotated identities.
+    const invalid = byPhase.invalid
+    expect((invalid?.rejected ?? 0) + (invalid?.rateLimited ?? 0)).toBeGreaterThan(0)
+    expect(invalid?.attackers.identities).toBeGreaterThan(1)
+    // One identity per follower in the duplicate flood: its copies hit the rate limit, and
+    // going on past it, the node bans it for flooding (a refused redial, then a fresh identity).
+    const duplicate = byPhase.duplicate
+    expect(duplicate?.attackers.honestReceived).toBeGreaterThan(0)
+    expect(duplicate?.rateLimited).toBeGreaterThan(0)
+    expect(duplicate?.attackers.disconnected).toBeGreaterThan(0)
+    expect(duplicate?.attackers.timeToDisconnectMs).toBeGreaterThan(0)
+    // Stale replays are rejected (too old) or rate-limited.
+    expect((byPhase.replay?.rejected ?? 0) + (byPhase.replay?.rateLimited ?? 0)).toBeGreaterThan(0)
+    expect(result.recovery?.preAttackMb).toHaveLength(2)
+    expect(result.soak).toBeNull()
+    expect(existsSync(join(report, 'index.html'))).toBe(true)
+    const saved = JSON.parse(readFileSync(join(report, 'result.json'), 'utf8'))
+    expect(saved.result.phases).toHaveLength(5)
+  })
+
+  it('refuses an unknown phase with exit code 2', async () => {
+    const r = await runCli(['bench', 'attack', '--phases', 'baseline,flood'], { timeoutMs: 30_000 })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--phases')
+  })
+})
