@@ -1,8 +1,9 @@
 /**
  * Under a flood, over real TCP: hand-written meshsub peers (test/utils/foreignPeer.ts) send to a
  * gossip host whose validation queue is tiny, so the flood is a handful of messages.
- * - A block dropped without validation (queue full) is still validated when an honest peer
- *   sends it a moment later (patches/unvalidatedNotSeen.ts).
+ * - A block dropped without validation is still validated when an honest peer sends it a moment
+ *   later: dropped before its ID at a full queue (the sender is not preferred), or evicted from
+ *   the queue after its ID was computed (patches/unvalidatedNotSeen.ts).
  * - Re-encoded copies of a block cost a bounded amount per peer: past the peer's burst they are
  *   dropped before their message ID is computed (gossip/inboundRateLimit.ts).
  * - A flood from rotating identities keeps the validation queue full, yet every block from an
@@ -123,6 +124,67 @@ describe('e2e / flood', () => {
     )
     const verdict = node.verdicts.at(-1)
     expect([verdict?.verdict, verdict?.fromPeer]).toEqual(['accept', honest.node.peerId.toString()])
+  })
+
+  it('validates an honest copy of a block whose first copy was evicted unvalidated (not left seen)', async () => {
+    // A validator that holds every validation while `holding`.
+    const real = realValidator(chain)
+    let opened: () => void = () => {}
+    let gate: Promise<void> = Promise.resolve()
+    const hold = () => {
+      gate = new Promise((r) => {
+        opened = r
+      })
+    }
+    const validator: HostValidator = {
+      async validate(topic, data, opts) {
+        await gate
+        return real.validate(topic, data, opts)
+      },
+    }
+    const node = await startNode({
+      chain,
+      validator,
+      init: { validation: { queueMaxLength: 1, concurrency: 1, timeoutMs: 3000 } },
+    })
+    nodes.push(node)
+    const builder = testBuilder(chain, 65)
+    const [first, second, third] = [builder.next(), builder.next(), builder.next()]
+    const topic = first.topic
+    const flooder = await foreignPeer(node, topic)
+    const honest = await foreignPeer(node, topic)
+
+    // A block of the honest mesh peer accepted: its messages are served first from now on.
+    honest.send({ messages: [{ topic, data: first.data }] })
+    await waitFor('the first block accepted', () => node.received.length === 1)
+
+    // The flooder's junk runs (held) and its copy of `second` waits in the one place.
+    hold()
+    flooder.send({ messages: [{ topic, data: snappyCompress(randomBytes(2000)) }] })
+    await waitFor('the junk running', () => node.host.counters().received === 2)
+    flooder.send({ messages: [{ topic, data: second.data }] })
+    await waitFor('the block waiting', () => node.host.validationBacklog === 1)
+    // The honest peer's block takes that place: the flooder's copy is evicted unvalidated.
+    honest.send({ messages: [{ topic, data: third.data }] })
+    await waitFor('the waiting block evicted', () =>
+      node.verdicts.some((v) => v.reason === 'VALIDATION_QUEUE_FULL'),
+    )
+    const evicted = node.verdicts.find((v) => v.reason === 'VALIDATION_QUEUE_FULL')
+    expect([evicted?.verdict, evicted?.fromPeer]).toEqual([
+      'ignore',
+      flooder.node.peerId.toString(),
+    ])
+
+    // Its ID was computed, then forgotten (patches/unvalidatedNotSeen.ts): the honest copy is
+    // validated, not dropped as a duplicate.
+    opened()
+    await waitFor('the third block accepted', () => node.received.length === 2)
+    honest.send({ messages: [{ topic, data: second.data }] })
+    await waitFor('the honest copy of the evicted block accepted', () => node.received.length === 3)
+    expect(hex(node.received[2]?.envelope.payload.blockHash ?? new Uint8Array())).toBe(
+      hex(second.blockHash),
+    )
+    expect(node.received[2]?.fromPeer).toBe(honest.node.peerId.toString())
   })
 
   it("bounds a peer's re-encoded duplicates by its rate limit, before message IDs", async () => {
