@@ -11,7 +11,7 @@
  * - malformed: a gossipsub `from` field (StrictNoSign violation), truncated Snappy, non-Snappy
  *   garbage, and a Snappy header declaring more than the gossip size limit.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomFillSync } from 'node:crypto'
 import type { ChainConfig } from '../chains/types.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../gossip/validator.ts'
 import {
@@ -97,16 +97,43 @@ export function snappyLiterals(data: Uint8Array, chunk: number): Uint8Array {
 
 /** Re-encoding number `variant` of a Snappy-compressed message: same payload, other bytes. */
 export function reencode(data: Uint8Array, variant: number): Uint8Array {
-  const payload = snappyUncompress(data, snappyDecodedLength(data))
+  return reencodePayload(snappyUncompress(data, snappyDecodedLength(data)), variant)
+}
+
+function reencodePayload(payload: Uint8Array, variant: number): Uint8Array {
   const chunk = MIN_REENCODE_CHUNK_BYTES + (variant % REENCODE_CHUNK_VARIANTS)
   return snappyLiterals(payload, Math.min(chunk, 65_536))
 }
 
-/** A block message with 65 fresh random signature bytes. */
-export function withRandomSignature(block: Pick<BuiltBlock, 'decompressed'>): Uint8Array {
-  const copy = Uint8Array.from(block.decompressed)
-  copy.set(randomBytes(SIGNATURE_BYTES), 0)
-  return snappyCompress(copy)
+/**
+ * A block message whose signature can be replaced without compressing again: the Snappy block
+ * is the signature as one literal, then the rest of the message compressed on its own (its
+ * back-references stay inside it). The attackers run on the machine they attack, so each of
+ * their messages costs a copy and 65 random bytes, not a compression.
+ */
+export interface SignatureTemplate {
+  bytes: Uint8Array
+  /** Where the 65 signature bytes start in `bytes` */
+  signatureAt: number
+}
+
+export function signatureTemplate(block: Pick<BuiltBlock, 'decompressed'>): SignatureTemplate {
+  const rest = snappyCompress(block.decompressed.subarray(SIGNATURE_BYTES))
+  const restHeader = varint(block.decompressed.length - SIGNATURE_BYTES).length
+  // A literal of 61..256 bytes: tag 60 << 2, then its length - 1 in one byte.
+  const header = [...varint(block.decompressed.length), 60 << 2, SIGNATURE_BYTES - 1]
+  const bytes = new Uint8Array(header.length + SIGNATURE_BYTES + rest.length - restHeader)
+  bytes.set(header)
+  bytes.set(block.decompressed.subarray(0, SIGNATURE_BYTES), header.length)
+  bytes.set(rest.subarray(restHeader), header.length + SIGNATURE_BYTES)
+  return { bytes, signatureAt: header.length }
+}
+
+/** The template's message with 65 fresh random signature bytes. */
+export function withRandomSignature(template: SignatureTemplate): Uint8Array {
+  const copy = template.bytes.slice()
+  randomFillSync(copy.subarray(template.signatureAt, template.signatureAt + SIGNATURE_BYTES))
+  return copy
 }
 
 export interface AttackMessageSourceOptions {
@@ -133,14 +160,16 @@ export interface AttackMessageSource {
  */
 export function createAttackMessageSource(opts: AttackMessageSourceOptions): AttackMessageSource {
   const now = opts.now ?? Date.now
-  let invalidTemplates: BuiltBlock[] | null = null
+  let invalidTemplates: Array<BuiltBlock & { signed: SignatureTemplate }> | null = null
+  /** The newest honest block's payload, decompressed once for all its re-encodings */
+  let honestPayload: { data: Uint8Array; payload: Uint8Array } | null = null
   let replayPool: BuiltBlock[] | null = null
   let invalidCount = 0
   let duplicateCount = 0
   let replayCount = 0
   let malformedCount = 0
 
-  function templates(): BuiltBlock[] {
+  function templates(): Array<BuiltBlock & { signed: SignatureTemplate }> {
     if (invalidTemplates === null) {
       // A key that is not the signer's: even a "valid" signature here would name a wrong signer.
       const builder = createBlockBuilder({
@@ -151,7 +180,10 @@ export function createAttackMessageSource(opts: AttackMessageSourceOptions): Att
         txPoolSize: 256,
         now,
       })
-      invalidTemplates = Array.from({ length: INVALID_TEMPLATE_COUNT }, () => builder.next())
+      invalidTemplates = Array.from({ length: INVALID_TEMPLATE_COUNT }, () => {
+        const block = builder.next()
+        return { ...block, signed: signatureTemplate(block) }
+      })
     }
     return invalidTemplates
   }
@@ -178,12 +210,16 @@ export function createAttackMessageSource(opts: AttackMessageSourceOptions): Att
   return {
     invalid() {
       const list = templates()
-      const block = list[invalidCount++ % list.length] as BuiltBlock
-      return { topic: block.topic, data: withRandomSignature(block) }
+      const block = list[invalidCount++ % list.length] as BuiltBlock & { signed: SignatureTemplate }
+      return { topic: block.topic, data: withRandomSignature(block.signed) }
     },
     duplicate(honest) {
       if (honest === null) return null
-      return { topic: honest.topic, data: reencode(honest.data, duplicateCount++) }
+      if (honestPayload?.data !== honest.data) {
+        const payload = snappyUncompress(honest.data, snappyDecodedLength(honest.data))
+        honestPayload = { data: honest.data, payload }
+      }
+      return { topic: honest.topic, data: reencodePayload(honestPayload.payload, duplicateCount++) }
     },
     replay() {
       const pool = stalePool()
@@ -192,7 +228,9 @@ export function createAttackMessageSource(opts: AttackMessageSourceOptions): Att
     },
     malformed(from) {
       const kind = MALFORMED_KINDS[malformedCount++ % MALFORMED_KINDS.length] as MalformedKind
-      const block = templates()[malformedCount % INVALID_TEMPLATE_COUNT] as BuiltBlock
+      const block = templates()[malformedCount % INVALID_TEMPLATE_COUNT] as BuiltBlock & {
+        signed: SignatureTemplate
+      }
       return malformedMessage(kind, block, from)
     },
   }
@@ -201,12 +239,12 @@ export function createAttackMessageSource(opts: AttackMessageSourceOptions): Att
 /** One malformed message of `kind`, built from a block template. */
 export function malformedMessage(
   kind: MalformedKind,
-  block: Pick<BuiltBlock, 'topic' | 'decompressed' | 'data'>,
+  block: Pick<BuiltBlock, 'topic' | 'decompressed' | 'data'> & { signed: SignatureTemplate },
   from: Uint8Array,
 ): AttackMessage {
   switch (kind) {
     case 'from-field':
-      return { topic: block.topic, data: withRandomSignature(block), from }
+      return { topic: block.topic, data: withRandomSignature(block.signed), from }
     case 'truncated':
       return { topic: block.topic, data: block.data.subarray(0, block.data.length >> 1) }
     case 'garbage':

@@ -10,7 +10,9 @@ import {
   REPLAY_POOL_BLOCKS,
   reencode,
   SIGNATURE_BYTES,
+  signatureTemplate,
   snappyLiterals,
+  withRandomSignature,
 } from '../../../src/devnet/attackMessages.ts'
 import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import { DEVNET_SEQUENCER_KEY_LABEL } from '../../../src/devnet/devnetPlan.ts'
@@ -51,6 +53,27 @@ describe('devnet / attackMessages', () => {
     // Past the variants the encodings repeat (a duplicate on the wire too).
     expect(hex(copies[3] as Uint8Array)).toBe(hex(copies[0] as Uint8Array))
     expect(MIN_REENCODE_CHUNK_BYTES).toBeGreaterThan(0)
+  })
+
+  it('replaces only the signature of a signature template, which decodes to the block', () => {
+    const block = createBlockBuilder({
+      chain,
+      privateKey: devnetKey('t'),
+      targetBytes: 8000,
+    }).next()
+    const template = signatureTemplate(block)
+    expect(hex(decode(template.bytes))).toBe(hex(block.decompressed))
+    const [a, b] = [withRandomSignature(template), withRandomSignature(template)]
+    const [da, db] = [decode(a), decode(b)]
+    expect(hex(da.subarray(SIGNATURE_BYTES))).toBe(
+      hex(block.decompressed.subarray(SIGNATURE_BYTES)),
+    )
+    expect(hex(da.subarray(0, SIGNATURE_BYTES))).not.toBe(hex(db.subarray(0, SIGNATURE_BYTES)))
+    expect(hex(da.subarray(0, SIGNATURE_BYTES))).not.toBe(
+      hex(block.decompressed.subarray(0, SIGNATURE_BYTES)),
+    )
+    // The template itself is left as it was.
+    expect(hex(decode(template.bytes))).toBe(hex(block.decompressed))
   })
 
   it('encodes literals of every length form, and refuses chunk sizes out of range', () => {
@@ -110,7 +133,10 @@ describe('devnet / attackMessages', () => {
     const from = Uint8Array.from([1, 2, 3])
     const v = validator()
     const byKind = Object.fromEntries(
-      MALFORMED_KINDS.map((k) => [k, malformedMessage(k, block, from)]),
+      MALFORMED_KINDS.map((k) => [
+        k,
+        malformedMessage(k, { ...block, signed: signatureTemplate(block) }, from),
+      ]),
     )
     expect(byKind['from-field']?.from).toEqual(from)
     expect(v.validate(block.topic, byKind.truncated?.data as Uint8Array).verdict).toBe('reject')
