@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
+import { MALLOC_MMAP_THRESHOLD_BYTES } from '../../bin/mallocTuning.js'
 import type {
   ChildMessage,
   DevnetRoad,
@@ -99,7 +100,12 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
   const proc: ChildProcess = spawn(command, args, {
     stdio: ['ignore', logFd, logFd, 'ipc'],
     serialization: 'json',
-    env: { MALLOC_ARENA_MAX: NODE_MALLOC_ARENA_MAX, ...process.env },
+    env: {
+      MALLOC_ARENA_MAX: NODE_MALLOC_ARENA_MAX,
+      // As `op-gossip run` has it: freed message buffers go back to the kernel.
+      MALLOC_MMAP_THRESHOLD_: String(MALLOC_MMAP_THRESHOLD_BYTES),
+      ...process.env,
+    },
   })
   closeSync(logFd)
   const node: DevnetNode = {
