@@ -12,8 +12,9 @@
  * to the Engine driver, then to any extra consumer.
  *
  * Start: signer → Engine driver (a 401 or a wrong chain id rejects here, before any gossip) →
- * host → discv5 (optional) → observability (metrics endpoint) → status RPC. Stop: the reverse,
- * through stopInReverse: a part that fails to stop is logged and the others still stop.
+ * warm-up (src/gossip/warmUp.ts, unless `warmUp` is false) → host → discv5 (optional) →
+ * observability (metrics endpoint) → status RPC. Stop: the reverse, through stopInReverse: a part
+ * that fails to stop is logged and the others still stop.
  * Without an Engine API (`engine` unset) the node is a gossip-only relay.
  */
 import type { ChainConfig } from './chains/types.ts'
@@ -37,6 +38,7 @@ import type { GossipHostInit } from './gossip/options.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
 import type { AcceptedBlock, BlockConsumer } from './gossip/types.ts'
 import { createBlockValidator, DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from './gossip/validator.ts'
+import { DEFAULT_WARM_UP, warmUp } from './gossip/warmUp.ts'
 import { createLatencyLog, type LatencyLogOptions } from './metrics/latencyLog.ts'
 import {
   createObservability,
@@ -109,6 +111,11 @@ export interface NodeOptions {
    * consume it; null or absent: none. @default null
    */
   redis?: RedisOptions | null
+  /**
+   * `--p2p.warmup`: run the decoding and validation code through a synthetic block before the
+   * gossip host starts (src/gossip/warmUp.ts). @default DEFAULT_WARM_UP
+   */
+  warmUp?: boolean
 }
 
 export interface NodeModules {
@@ -357,10 +364,34 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
           },
         )
 
+  // Right before the host: the first gossip message finds the code already optimized. Only an
+  // optimization: a failure is logged, never a reason not to start.
+  const warmUpPart: Startable = {
+    start() {
+      let result: ReturnType<typeof warmUp>
+      try {
+        result = warmUp({ chain: opts.chain })
+      } catch (err) {
+        log.warn({ err: String(err) }, 'warm-up failed, starting without it')
+        return
+      }
+      log.info(
+        {
+          rounds: result.rounds,
+          accepted: result.accepted,
+          ms: Math.round(result.elapsedMs),
+          timedOut: result.timedOut,
+        },
+        'warmed up the block validation',
+      )
+    },
+    stop() {},
+  }
   const parts: NamedStartable[] = [
     { name: 'signer', part: signer },
     ...(engine === null ? [] : [{ name: 'engine', part: engine }]),
     ...(latencyLog === null ? [] : [{ name: 'latency log', part: latencyLog }]),
+    ...((opts.warmUp ?? DEFAULT_WARM_UP) ? [{ name: 'warm-up', part: warmUpPart }] : []),
     { name: 'gossip host', part: host },
     ...(redis === null ? [] : [{ name: 'redis', part: redis }]),
     { name: 'discovery', part: discoveryPart },

@@ -9,9 +9,11 @@
  * start() brings the parts up in order (el-sim → node → sequencer → reporters) and says `ready`;
  * stop() takes them down in reverse, logging a failed stop.
  */
+import { parseBoolFlag } from '../cli/flagValues.ts'
 import type { ElSim } from '../engine/elSim.ts'
 import type { HostValidator } from '../gossip/host.ts'
 import type { AcceptedBlock, VerdictEvent } from '../gossip/types.ts'
+import { DEFAULT_WARM_UP } from '../gossip/warmUp.ts'
 import { createNode, type NodeOptions, type OpGossipNode } from '../node.ts'
 import { DEFAULT_REDIS_MAXLEN } from '../redis/redisOptions.ts'
 import { type NamedStartable, type Startable, stopInReverse } from '../util/lifecycle.ts'
@@ -73,9 +75,25 @@ function toHex(bytes: Uint8Array): string {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`
 }
 
+/**
+ * `OP_GOSSIP_P2P_WARMUP`, the environment variable of `op-gossip run --p2p.warmup`, read by the
+ * devnet's nodes too (they inherit the environment), so a benchmark can compare a cold start.
+ */
+export const WARM_UP_ENV = 'OP_GOSSIP_P2P_WARMUP'
+
+function warmUpFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const text = env[WARM_UP_ENV]
+  return text === undefined ? DEFAULT_WARM_UP : parseBoolFlag(WARM_UP_ENV, text)
+}
+
 /** The devnet node as NodeOptions: the same settings a user would pass `op-gossip run`. */
-export function devnetNodeOptions(config: NodeProcessConfig, elUrl: string | null): NodeOptions {
+export function devnetNodeOptions(
+  config: NodeProcessConfig,
+  elUrl: string | null,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeOptions {
   return {
+    warmUp: warmUpFromEnv(env),
     chain: config.chain,
     peerKey: hexToBytes(config.peerKey),
     gossip: {
@@ -158,6 +176,8 @@ export function createNodeRunner(
         accepted: counters.accepted,
         rejected: counters.rejected,
         ignored: counters.ignored,
+        queueFull: counters.queueFull,
+        rateLimited: counters.rateLimited,
         cpuSeconds: cpuSeconds(),
         ...memory(),
       },

@@ -13,6 +13,7 @@ import { defaultGossipHostOptions } from '../../gossip/options.ts'
 import { DEFAULT_PEER_KEY_FILE } from '../../gossip/peerIdentity.ts'
 import { SCORING_LEVELS } from '../../gossip/scoring.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../gossip/validator.ts'
+import { DEFAULT_WARM_UP, WARM_UP_MAX_MS } from '../../gossip/warmUp.ts'
 import { DEFAULT_LATENCY_LOG_REGION } from '../../metrics/latencyLog.ts'
 import { DEFAULT_METRICS_ADDR, DEFAULT_METRICS_PORT } from '../../metrics/metricsServer.ts'
 import { REDIS_FLAG_SPECS, type RedisFlagValues } from '../../redis/redisFlags.ts'
@@ -71,6 +72,7 @@ export interface RunFlags
   'p2p.inbound.messages.burst': string
   'p2p.latency.log'?: string
   'p2p.latency.region': string
+  'p2p.warmup': string | boolean
   l2?: string
   'l2.jwtSecret'?: string
   'l2.follow.source'?: string
@@ -270,6 +272,12 @@ const P2P_FLAGS: readonly FlagDef[] = [
     flags: '--p2p.latency.region <name>',
     description: 'region stamped on every --p2p.latency.log row',
     defaultValue: DEFAULT_LATENCY_LOG_REGION,
+  },
+  {
+    flags: '--p2p.warmup [bool]',
+    description: `before joining gossip, run the block decoding and validation code through a synthetic block for up to ${WARM_UP_MAX_MS / 1000} s, so the first real blocks are handled at full speed`,
+    defaultValue: String(DEFAULT_WARM_UP),
+    bool: true,
   },
 ]
 

@@ -108,6 +108,7 @@ async function parseSettings(flags: RunFlags): Promise<RunSettings> {
       engine: await parseEngineFlags(flags, chain),
       redis: parseRedisFlags(flags, chain),
       latencyLog: parseLatencyLogFlags(flags),
+      warmUp: parseBoolFlag('--p2p.warmup', flags['p2p.warmup']),
       metrics: parseBoolFlag('--metrics.enabled', flags['metrics.enabled'])
         ? {
             host: parseIpAddressFlag('--metrics.addr', flags['metrics.addr']),

@@ -1,0 +1,123 @@
+/**
+ * Start warm: before the node joins gossip, runs the per-message paths of our own code through
+ * synthetic work, so V8 has compiled and optimized them before the first real block instead of
+ * over the first minutes of blocks (at one block per second a function is called too rarely to
+ * be optimized soon). One synthetic signed block, built like the devnet sequencer builds one, goes
+ * `WARM_UP_ROUNDS` times through what a received block goes through: gossipsub's RPC protobuf
+ * decoding, the message-ID function and our message record (Snappy, SHA-256), and the
+ * whole validation (signature recovery, SSZ decode, block hash with keccak and the trie).
+ *
+ * Nothing of the node is touched: the validator, the message records and the signer here are
+ * the warm-up's own (V8 shares the compiled code and type feedback of a function between its
+ * instances, so the node's own instances start warm all the same); nothing goes to the network,
+ * the node's seen cache, its metrics or the EL. The work stops after `WARM_UP_MAX_MS` whatever
+ * is left, so a slow machine starts late by at most that.
+ */
+
+import { RPC } from '@libp2p/gossipsub/message'
+import type { ChainConfig } from '../chains/types.ts'
+import { createBlockBuilder, devnetKey } from '../devnet/blockBuilder.ts'
+import { addressFromPrivateKey } from '../wire/signing.ts'
+import { MessageRecords } from './messageRecords.ts'
+import { type BlockValidator, createBlockValidator } from './validator.ts'
+
+/** `--p2p.warmup`: nodes warm up unless told not to. */
+export const DEFAULT_WARM_UP = true
+/** Rounds of synthetic work: each one message through decode, message ID, record and validation. */
+export const WARM_UP_ROUNDS = 300
+/** Upper bound on the warm-up's time, whatever rounds are left. */
+export const WARM_UP_MAX_MS = 1500
+/** Decompressed size of the synthetic block: a typical busy-chain block. */
+export const WARM_UP_BLOCK_BYTES = 100_000
+/** Signed transactions the synthetic block reuses (signing each of its ~400 would take long). */
+const WARM_UP_TX_POOL = 16
+
+export interface WarmUpOptions {
+  chain: ChainConfig
+  /** @default WARM_UP_ROUNDS */
+  rounds?: number
+  /** @default WARM_UP_MAX_MS */
+  maxMs?: number
+  /** @default WARM_UP_BLOCK_BYTES */
+  blockBytes?: number
+}
+
+export interface WarmUpModules {
+  /** Wall clock of the synthetic block's timestamp, ms. @default Date.now */
+  now?: () => number
+  /** Monotonic clock of the time bound, ms. @default performance.now */
+  monotonicNow?: () => number
+  /** The validator to run (tests look into it afterwards). @default a fresh one for the warm-up */
+  validator?: BlockValidator
+}
+
+export interface WarmUpResult {
+  /** Rounds run */
+  rounds: number
+  /** Rounds whose validation accepted the block (all of them, unless something is broken) */
+  accepted: number
+  /** Time spent, ms, building the block included */
+  elapsedMs: number
+  /** True when WARM_UP_MAX_MS ended it before all the rounds */
+  timedOut: boolean
+}
+
+/** The key of the synthetic block: public, never a real signer. */
+const WARM_UP_SIGNER_KEY = devnetKey('op-gossip warm-up signer')
+/** Its address: the only signer the warm-up's validator accepts. */
+export const WARM_UP_SIGNER_ADDRESS: Uint8Array = addressFromPrivateKey(WARM_UP_SIGNER_KEY)
+
+/** Runs the warm-up (synchronous; see the module comment). */
+export function warmUp(opts: WarmUpOptions, modules: WarmUpModules = {}): WarmUpResult {
+  const monotonicNow = modules.monotonicNow ?? (() => performance.now())
+  const now = modules.now ?? Date.now
+  const started = monotonicNow()
+  const deadline = started + (opts.maxMs ?? WARM_UP_MAX_MS)
+  const rounds = opts.rounds ?? WARM_UP_ROUNDS
+
+  const builder = createBlockBuilder({
+    chain: opts.chain,
+    privateKey: WARM_UP_SIGNER_KEY,
+    startTimestamp: BigInt(Math.floor(now() / 1000)),
+    targetBytes: opts.blockBytes ?? WARM_UP_BLOCK_BYTES,
+    txPoolSize: WARM_UP_TX_POOL,
+    now,
+  })
+  const block = builder.next()
+  const validator =
+    modules.validator ??
+    createBlockValidator({ chain: opts.chain, signer: () => WARM_UP_SIGNER_ADDRESS, now })
+  // The RPC frame gossipsub reads: our block as the one message of an RPC.
+  const rpcBytes = RPC.encode({
+    subscriptions: [],
+    messages: [{ topic: block.topic, data: block.data }],
+  })
+
+  let done = 0
+  let accepted = 0
+  try {
+    while (done < rounds && monotonicNow() < deadline) {
+      const rpc = RPC.decode(rpcBytes)
+      const message = rpc.messages[0]
+      if (message?.data === undefined) break
+      // A fresh record set per round: the records' recent-ID shortcut would skip the ID work.
+      const records = new MessageRecords({}, { now })
+      const id = records.messageId(message.topic, message.data)
+      const record = records.forDispatch(records.idToString(id), message.topic, message.data)
+      const decompressed = records.takeDecompressed(record)
+      const result = validator.validate(message.topic, message.data, { decompressed })
+      if (result.verdict === 'accept') accepted++
+      // The same block again next round: its height must look new every time.
+      validator.clearSeenBlocks()
+      done++
+    }
+  } finally {
+    validator.clearSeenBlocks()
+  }
+  return {
+    rounds: done,
+    accepted,
+    elapsedMs: monotonicNow() - started,
+    timedOut: done < rounds,
+  }
+}
