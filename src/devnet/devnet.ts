@@ -105,7 +105,7 @@ export type PublishedEvent = PublishedReport
 export interface DevnetEvents {
   published: [PublishedEvent]
   block: [{ node: DevnetNode; block: BlockEvent }]
-  refused: [{ node: DevnetNode; verdict: string; reason: string }]
+  refused: [{ node: DevnetNode; verdict: string; reason: string; count: number }]
   stats: [DevnetNode]
   el: [{ node: DevnetNode; head: number; status: string }]
   /** A node reported an error or exited unexpectedly */
@@ -231,7 +231,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
         if (node.stats !== null) waiters.get(msg.id * 1000 + node.index)?.(node.stats)
         return
       case 'refused':
-        events.emit('refused', { node, verdict: msg.event.verdict, reason: msg.event.reason })
+        events.emit('refused', { node, ...msg.event })
         return
       case 'el':
         events.emit('el', { node, head: msg.head, status: msg.status })

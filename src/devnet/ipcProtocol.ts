@@ -158,6 +158,8 @@ export interface BlockEvent {
 export interface VerdictCountEvent {
   verdict: 'reject' | 'ignore'
   reason: string
+  /** Messages refused so far for this verdict and reason since the node's previous report */
+  count: number
 }
 
 /** One block the sequencer published: what it built and how the publish call went. */

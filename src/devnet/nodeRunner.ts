@@ -26,6 +26,7 @@ import {
   hiResNow,
   type NodeProcessConfig,
   type NodeStats,
+  type VerdictCountEvent,
 } from './ipcProtocol.ts'
 import { cpuSeconds, type IpcByteCounter, readProcessIo } from './processCounters.ts'
 import { createSequencerLoop, type SequencerLoop } from './sequencerLoop.ts'
@@ -43,6 +44,8 @@ const BOOTNODE_REDIAL_INTERVAL_MS = 3000
  * interval, so the orchestrator times the catch-up finely; one node, a few small messages a second.
  */
 export const RESTART_EL_REPORT_INTERVAL_MS = 100
+/** Refused messages are reported, counted by reason, at most this often. */
+export const REFUSED_REPORT_INTERVAL_MS = 250
 
 export interface NodeRunnerModules {
   /** Sends a report to the orchestrator */
@@ -208,17 +211,36 @@ export function createNodeRunner(
     })
   }
 
-  /** Reports every refused message, and every accepted block with its first-seen time. */
+  /**
+   * Reports refused messages, counted by verdict and reason (one IPC message per reason every
+   * REFUSED_REPORT_INTERVAL_MS: under a flood, one per message cost the node more CPU than
+   * judging it), and every accepted block with its first-seen time.
+   */
   function reportGossip(running: OpGossipNode): void {
     // The verdict event carries the timings, the block event the payload; the host emits them
     // back to back for one message, keyed by message ID here.
     const acceptTimings = new Map<string, VerdictEvent>()
+    const refused = new Map<string, VerdictCountEvent>()
+    let flushScheduled = false
+    const flushRefused = () => {
+      flushScheduled = false
+      for (const event of refused.values()) send({ type: 'refused', index, event })
+      refused.clear()
+    }
     running.host.events.on('verdict', (v) => {
       if (v.verdict === 'accept') {
         acceptTimings.set(v.messageId, v)
         return
       }
-      send({ type: 'refused', index, event: { verdict: v.verdict, reason: String(v.reason) } })
+      const reason = String(v.reason)
+      const key = `${v.verdict}:${reason}`
+      const counted = refused.get(key)
+      if (counted === undefined) refused.set(key, { verdict: v.verdict, reason, count: 1 })
+      else counted.count++
+      if (!flushScheduled) {
+        flushScheduled = true
+        setTimeout(flushRefused, REFUSED_REPORT_INTERVAL_MS)
+      }
     })
     running.host.events.on('block', (b) => {
       const messageId = Buffer.from(b.messageId).toString('hex')

@@ -220,8 +220,8 @@ async function run(flags: DevnetFlags): Promise<void> {
     else console.error(`! ${message}`)
   })
 
-  devnet.events.on('refused', ({ node, verdict, reason }) => {
-    if (json) out(JSON.stringify({ type: 'refused', node: node.index, verdict, reason }))
+  devnet.events.on('refused', ({ node, verdict, reason, count }) => {
+    if (json) out(JSON.stringify({ type: 'refused', node: node.index, verdict, reason, count }))
     else console.error(`! node ${node.index}: ${verdict} ${reason}`)
   })
   if (flags.withEl === true) {
