@@ -249,7 +249,9 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
         return false
       }
       // A full queue: only preferred peers' messages are worth an ID (messagePipeline.ts).
-      return !pipeline.shedsFrom(msg.topic, peer)
+      if (pipeline.shedsFrom(msg.topic, peer)) return false
+      if (msg.data !== undefined) pipeline.noteSender(msg.data, peer)
+      return true
     })
     for (const topic of topics) router.subscribe(topic)
     watchPeers(created)

@@ -47,6 +47,11 @@ export interface GossipHostCounters {
    * over a share, evicted) or, while it was full, dropped unread from a peer not preferred
    */
   queueFull: number
+  /**
+   * Waiting messages moved to the preferred lane because a preferred peer sent a copy of one
+   * (messagePipeline.ts)
+   */
+  promoted: number
   /** Messages dropped unread by the per-peer inbound rate limit (not among `received`) */
   rateLimited: number
 }

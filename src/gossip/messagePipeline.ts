@@ -18,6 +18,10 @@
  * full, a message from a peer that is not preferred is dropped before its ID is computed
  * (`shedsFrom`, asked by the host's inbound gate): it would be refused for a full queue anyway,
  * and this way costs no decompression, hash, record or IDONTWANT; it is not marked seen either.
+ * A copy from a preferred peer of a message still waiting in the other lane (the first copy came
+ * from a peer not preferred, e.g. an honest relay that is rarely first) promotes the waiting job
+ * to the preferred lane: gossipsub drops that copy as a duplicate, and go-libp2p-pubsub, which
+ * marks a message seen only when validation takes it, would have queued it again.
  */
 import type { EventEmitter } from 'node:events'
 import type { Logger } from '../util/logger.ts'
@@ -95,6 +99,11 @@ export interface MessagePipeline {
    * the peer is not preferred (counted with the queue-full refusals)
    */
   shedsFrom(topic: string, peer: string): boolean
+  /**
+   * The host's inbound gate let `data` from `peer` through: its message-ID call that follows can
+   * promote a waiting copy of the same message (see the module comment)
+   */
+  noteSender(data: Uint8Array, peer: string): void
   /** Messages waiting for validation */
   readonly backlog: number
   counters(): GossipHostCounters
@@ -121,6 +130,7 @@ export function createMessagePipeline(
     rejected: 0,
     ignored: 0,
     queueFull: 0,
+    promoted: 0,
   }
   let stopped = false
   /** Per peer: true once a block of theirs was accepted, false once a message was rejected */
@@ -238,6 +248,17 @@ export function createMessagePipeline(
 
   const isPreferred = (topic: string, peer: string) =>
     history.get(peer) === true && isMeshPeer(topic, peer)
+  /** Who sent each message data object the gate let through, for its message-ID call */
+  const senders = new WeakMap<Uint8Array, string>()
+
+  function promoteWaitingCopy(idHex: string, topic: string, sender: string): void {
+    const waiting = records.waiting(idHex)
+    if (waiting === undefined || waiting.preferred || waiting.fromPeer === sender) return
+    if (!isPreferred(topic, sender)) return
+    // Not dispatched yet: onMessage keeps the flag; already queued: it changes lanes.
+    if (!queue.promote(waiting)) waiting.preferred = true
+    counters.promoted++
+  }
   const queueMaxLength = opts.validation.queueMaxLength
 
   const queue = createValidationQueue<MessageRecord, HostValidationResult>(
@@ -263,7 +284,10 @@ export function createMessagePipeline(
   return {
     messageId(msg) {
       counters.idComputed++
-      return records.messageId(msg.topic, msg.data)
+      const id = records.messageId(msg.topic, msg.data)
+      const sender = senders.get(msg.data)
+      if (sender !== undefined) promoteWaitingCopy(records.idToString(id), msg.topic, sender)
+      return id
     },
     messageIdToString: (id) => records.idToString(id),
     onMessage({ msgId, propagationSource, msg }) {
@@ -273,10 +297,13 @@ export function createMessagePipeline(
       const peer = propagationSource.toString()
       record.fromPeer = peer
       record.fromGroup = groupOf(peer)
-      record.preferred = isPreferred(msg.topic, peer)
+      record.preferred = record.preferred || isPreferred(msg.topic, peer)
       record.enqueuedMono = mono
       record.deadlineMs = record.firstSeenMono + opts.validation.timeoutMs
       if (!queue.push(record)) refuseQueueFull(record)
+    },
+    noteSender(data, peer) {
+      senders.set(data, peer)
     },
     shedsFrom(topic, peer) {
       if (queue.length < queueMaxLength || isPreferred(topic, peer)) return false
@@ -302,6 +329,7 @@ export function createMessagePipeline(
         accepted: counters.accepted,
         rejected: counters.rejected,
         ignored: counters.ignored,
+        promoted: counters.promoted,
         queueFull: counters.queueFull,
         rateLimited: 0,
       }

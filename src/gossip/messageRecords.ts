@@ -166,6 +166,11 @@ export class MessageRecords {
     return createRecord(id, idHex, topic, data, null, this.now(), this.monotonicNow())
   }
 
+  /** The record kept for `idHex` (waiting for dispatch or validation), if any */
+  waiting(idHex: string): MessageRecord | undefined {
+    return this.kept.get(idHex)
+  }
+
   /** The decoded bytes for the validator, once (null when there are none); stops keeping it. */
   takeDecompressed(record: MessageRecord): Uint8Array | null {
     const decompressed = record.decompressed

@@ -101,6 +101,11 @@ export interface ValidationQueue<J extends ValidationJob> {
   readonly length: number
   /** Jobs running */
   readonly running: number
+  /**
+   * Moves a waiting job to the preferred lane (a preferred peer sent the same message meanwhile);
+   * false when it is not waiting in the other lane.
+   */
+  promote(job: J): boolean
   /** Drops waiting jobs and silences outcomes of running ones. */
   stop(): void
 }
@@ -286,6 +291,14 @@ export function createValidationQueue<J extends ValidationJob, R>(
       if (waiting >= maxLength && !(job.preferred === true && evictForPreferred())) return false
       enqueue(job)
       pump()
+      return true
+    },
+    promote(job: J): boolean {
+      const at = otherLane.indexOf(job)
+      if (at < 0) return false
+      otherLane.splice(at, 1)
+      job.preferred = true
+      preferredLane.push(job)
       return true
     },
     get length() {

@@ -98,6 +98,7 @@ describe('gossip / messagePipeline', () => {
       rejected: 0,
       ignored: 0,
       queueFull: 0,
+      promoted: 0,
       rateLimited: 0,
     })
   })
@@ -246,6 +247,41 @@ describe('gossip / messagePipeline under a flood', () => {
     t.receive(snappyCompress(body(34)), true, PEER) // clean mesh peer: first
     for (let i = 0; i < 5; i++) await afterPolls()
     expect(order).toEqual(['30', '34', '31', '32', '33'])
+  })
+
+  it('promotes a waiting message when a clean mesh peer sends a copy gossipsub will drop', async () => {
+    const order: string[] = []
+    const t = setup(
+      (_topic, _data, opts) => {
+        order.push(String(opts?.decompressed?.[0]))
+        return accept
+      },
+      { queueMaxLength: 16, concurrency: 1, timeoutMs: 3000 },
+      { isMeshPeer: (_topic, peer) => peer === PEER || peer === 'relay' },
+    )
+    t.receive(snappyCompress(body(1)), true, PEER) // PEER: a clean mesh peer from now on
+    await afterPolls()
+    order.length = 0
+
+    t.receive(snappyCompress(body(60)), true, 'junk') // runs at once
+    t.receive(snappyCompress(body(61)), true, 'junk')
+    const block = snappyCompress(body(62))
+    t.receive(block, true, 'relay') // an honest relay, never first so far: not preferred
+    expect(t.pipeline.counters().promoted).toBe(0)
+    // The clean peer's copy: its ID call promotes the waiting one; gossipsub drops the copy.
+    t.pipeline.noteSender(block, PEER)
+    t.receive(block, false, PEER)
+    // A copy from a peer that is not preferred changes nothing.
+    const other = snappyCompress(body(63))
+    t.receive(other, true, 'junk')
+    t.pipeline.noteSender(other, 'relay')
+    t.receive(other, false, 'relay')
+    for (let i = 0; i < 5; i++) await afterPolls()
+    expect(order).toEqual(['60', '62', '61', '63'])
+    expect(t.pipeline.counters().promoted).toBe(1)
+    // The verdict stays with the copy that was queued.
+    const verdict = t.verdicts.find((v) => v.messageId === hex(computeMessageId(TOPIC, block)))
+    expect(verdict?.fromPeer).toBe('relay')
   })
 
   it('reports an evicted job as a full queue and has gossipsub forget it', async () => {
