@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { UNSAFE_BLOCK_SIGNER_SLOT } from '../../src/signer/signerAddress.ts'
+import { freePort } from './freePort.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -30,18 +30,6 @@ export interface Anvil {
   /** Sets the SystemConfig's unsafe-block signer slot (null: the zero address) */
   setUnsafeBlockSigner(systemConfig: string, signer: string | null): Promise<void>
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export async function startAnvil(opts: { chainId?: number } = {}): Promise<Anvil> {

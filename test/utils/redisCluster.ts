@@ -5,15 +5,13 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { createClient } from 'redis'
+import { freePort } from './freePort.ts'
+import { redisCommand as command, until as untilReady } from './redisAdmin.ts'
 
 const MASTERS = 3
-const READY_TIMEOUT_MS = 20_000
-const POLL_MS = 50
 
 export interface RedisClusterSetup {
   readonly ports: readonly number[]
@@ -22,38 +20,6 @@ export interface RedisClusterSetup {
   /** Any command on one node (no redirection) */
   command(port: number, args: string[]): Promise<unknown>
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function command(port: number, args: string[]): Promise<unknown> {
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    return await client.sendCommand(args)
-  } finally {
-    client.destroy()
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  for (;;) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`redis cluster setup: ${what} timed out`)
-    await new Promise((r) => setTimeout(r, POLL_MS))
-  }
 }
 
 export async function startRedisCluster(): Promise<RedisClusterSetup> {
@@ -70,7 +36,11 @@ export async function startRedisCluster(): Promise<RedisClusterSetup> {
       )
     }
     for (const port of ports)
-      await until(`node ${port} up`, async () => (await command(port, ['PING'])) === 'PONG')
+      await untilReady(
+        'redis cluster setup',
+        `node ${port} up`,
+        async () => (await command(port, ['PING'])) === 'PONG',
+      )
     await promisify(execFile)('redis-cli', [
       '--cluster',
       'create',
@@ -80,7 +50,7 @@ export async function startRedisCluster(): Promise<RedisClusterSetup> {
       '--cluster-yes',
     ])
     for (const port of ports) {
-      await until(`node ${port} in a healthy cluster`, async () =>
+      await untilReady('redis cluster setup', `node ${port} in a healthy cluster`, async () =>
         String(await command(port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'),
       )
     }

@@ -6,14 +6,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createClient } from 'redis'
+import { freePort } from './freePort.ts'
+import { redisCommand as command, until as untilReady } from './redisAdmin.ts'
 
 const BINARY = 'redis-server'
-const READY_TIMEOUT_MS = 20_000
-const POLL_MS = 50
 /** How long the sentinel waits before it calls a silent master down (a failover is manual here). */
 const DOWN_AFTER_MS = 2000
 const FAILOVER_TIMEOUT_MS = 10_000
@@ -33,18 +31,6 @@ export interface RedisSentinelSetup {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
 /** A SENTINEL REPLICAS item's flags: a map in RESP3, a flat field / value list in RESP2. */
 function flagsOf(replica: unknown): string | undefined {
   if (Array.isArray(replica)) {
@@ -56,15 +42,6 @@ function flagsOf(replica: unknown): string | undefined {
     return String((replica as Record<string, unknown>).flags)
   }
   return undefined
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  for (;;) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`redis sentinel setup: ${what} timed out`)
-    await new Promise((r) => setTimeout(r, POLL_MS))
-  }
 }
 
 export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
@@ -95,22 +72,12 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
     return child
   }
 
-  async function command(port: number, args: string[]): Promise<unknown> {
-    const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } })
-    client.on('error', () => {})
-    await client.connect()
-    try {
-      return await client.sendCommand(args)
-    } finally {
-      client.destroy()
-    }
-  }
   const info = async (port: number) => String(await command(port, ['INFO', 'replication']))
 
   try {
     spawnServer(serverArgs(masterPort))
     spawnServer([...serverArgs(replicaPort), '--replicaof', '127.0.0.1', String(masterPort)])
-    await until('replica in sync', async () =>
+    await untilReady('redis sentinel setup', 'replica in sync', async () =>
       (await info(replicaPort)).includes('master_link_status:up'),
     )
     // The sentinel rewrites its configuration file: it lives in the temporary directory.
@@ -129,7 +96,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
     )
     spawnServer([conf, '--sentinel'])
     // A manual failover needs a replica the sentinel knows and considers healthy.
-    await until('the sentinel sees the replica', async () => {
+    await untilReady('redis sentinel setup', 'the sentinel sees the replica', async () => {
       const replicas = (await command(sentinelPort, [
         'SENTINEL',
         'REPLICAS',
@@ -162,10 +129,10 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
       const before = await currentMasterPort()
       const promoted = before === masterPort ? replicaPort : masterPort
       await command(sentinelPort, ['SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME])
-      await until('the replica promoted', async () =>
+      await untilReady('redis sentinel setup', 'the replica promoted', async () =>
         (await info(promoted)).includes('role:master'),
       )
-      await until('the sentinel names the new master', async () => {
+      await untilReady('redis sentinel setup', 'the sentinel names the new master', async () => {
         return (await currentMasterPort()) === promoted
       })
     },
