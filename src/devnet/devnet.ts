@@ -31,6 +31,7 @@ import type {
 } from './ipcProtocol.ts'
 import { loopbackNetwork, type NetworkPlan } from './network.ts'
 import { type DevnetNode, type NodeChild, spawnNodeChild } from './nodeChild.ts'
+import { MIN_SEQUENCER_INTERVAL_SECONDS } from './sequencerLoop.ts'
 
 /** @default followers of `op-gossip devnet` */
 export const DEFAULT_DEVNET_FOLLOWERS = 6
@@ -70,7 +71,10 @@ export const SNAPSHOT_TIMEOUT_MS = 5000
 export interface DevnetOptions {
   /** Follower nodes (the sequencer comes on top). @default DEFAULT_DEVNET_FOLLOWERS */
   followers?: number
-  /** Seconds between blocks (whole seconds, like rollup.json's block_time). @default 2 */
+  /**
+   * Seconds between blocks. A fraction (at least MIN_SEQUENCER_INTERVAL_SECONDS, without withEl)
+   * keeps rollup.json's block_time whole (devnetPlan.chainBlockTime). @default 2
+   */
   blockTimeSeconds?: number
   /** Where rollup.json, keys, peers and node logs go. @default DEFAULT_DEVNET_DIR */
   dir?: string
@@ -175,8 +179,12 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     throw new RangeError(`followers must be an integer in [1, ${MAX_DEVNET_FOLLOWERS}]`)
   }
   const blockTime = opts.blockTimeSeconds ?? DEFAULT_DEVNET_BLOCK_TIME_SECONDS
-  if (!Number.isInteger(blockTime) || blockTime < 1) {
-    throw new RangeError('blockTimeSeconds must be a whole number of seconds >= 1')
+  if (!Number.isFinite(blockTime) || blockTime < MIN_SEQUENCER_INTERVAL_SECONDS) {
+    throw new RangeError(`blockTimeSeconds must be >= ${MIN_SEQUENCER_INTERVAL_SECONDS}`)
+  }
+  // Several blocks share a timestamp then (./sequencerLoop.ts): an EL wants them increasing.
+  if (!Number.isInteger(blockTime) && opts.withEl === true) {
+    throw new RangeError('a fractional blockTimeSeconds runs without an EL (withEl)')
   }
   const mesh = opts.mesh ?? { d: 8, lo: 6, hi: 12 }
   const network = opts.network ?? loopbackNetwork()

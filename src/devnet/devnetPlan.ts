@@ -30,6 +30,10 @@ export const DEVNET_DISCOVERY_INTERVAL_MS = 5000
 
 export interface DevnetPlanOptions {
   followers: number
+  /**
+   * Seconds between blocks. A fraction (e.g. 0.2) keeps the chain's block_time whole
+   * (chainBlockTime) and has the sequencer publish every `blockTimeSeconds` (./sequencerLoop.ts).
+   */
   blockTimeSeconds: number
   mesh: { d: number; lo: number; hi: number }
   /** @default DEFAULT_DEVNET_CHAIN_ID */
@@ -130,6 +134,11 @@ export function devnetPeerTargets(totalNodes: number): {
   return { peers, bootnodePeers: { lo: peers.lo, hi: Math.max(DEFAULT_PEERS_HI, totalNodes) } }
 }
 
+/** The chain's block_time for a devnet block time: whole seconds, as OP Stack configs are. */
+export function chainBlockTime(blockTimeSeconds: number): number {
+  return Math.max(1, Math.floor(blockTimeSeconds))
+}
+
 export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
   const signerKey = devnetKey(DEVNET_SEQUENCER_KEY_LABEL)
   const signer = toHex(addressFromPrivateKey(signerKey))
@@ -137,7 +146,7 @@ export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
   const genesis = devnetGenesis(chainId, Math.floor(Date.now() / 1000))
   const chain = createDevnetChain({
     chainId,
-    blockTime: opts.blockTimeSeconds,
+    blockTime: chainBlockTime(opts.blockTimeSeconds),
     unsafeBlockSigner: signer,
     ...(genesis === undefined ? {} : { genesis }),
   })
@@ -183,7 +192,13 @@ export async function planDevnet(opts: DevnetPlanOptions): Promise<DevnetPlan> {
     if (index === 0) {
       return {
         ...base,
-        sequencer: { signerKey: toHex(signerKey), seed: opts.seed ?? 1 },
+        sequencer: {
+          signerKey: toHex(signerKey),
+          seed: opts.seed ?? 1,
+          ...(Number.isInteger(opts.blockTimeSeconds)
+            ? {}
+            : { intervalSeconds: opts.blockTimeSeconds }),
+        },
         ...(withEl ? { el: { jwtSecret, upstream: null, serveHttp: gapFillRpc } } : {}),
       }
     }

@@ -73,6 +73,11 @@ export interface SequencerConfig {
   signerKey: `0x${string}`
   /** Seed of the block builder's transactions */
   seed: number
+  /**
+   * Seconds between blocks when they come faster than chain.blockTime (a sub-second block time;
+   * rollup.json's block_time stays whole seconds). Absent: chain.blockTime.
+   */
+  intervalSeconds?: number
 }
 
 /** Parent → node. */

@@ -10,7 +10,9 @@
  * CPU per block: once the mesh formed and before the first block, every node's CPU is read over
  * an idle window (`idleWindowMs`); a node's `cpuMsPerBlock` is its CPU over the measured window
  * minus that idle rate over the same time, per block (src/devnet/cpuPerBlock.ts). Latency is also
- * reported per minute of the window (src/devnet/latencyPerMinute.ts), so warm-up is visible.
+ * reported per minute of the window (src/devnet/latencyPerMinute.ts), so warm-up is visible, and
+ * every follower's validation backlog over the window shows whether a queue grows
+ * (src/devnet/latencyQueues.ts).
  */
 
 import { cpus, loadavg } from 'node:os'
@@ -20,6 +22,13 @@ import type { DevnetTransport } from './devnetPlan.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
 import { type LatencyByRoad, latencyByRoad } from './latencyByRoad.ts'
 import { latencyPerMinute, type MinuteLatency } from './latencyPerMinute.ts'
+import {
+  type BacklogRecorder,
+  createBacklogRecorder,
+  type NodeQueues,
+  type QueueGrowth,
+  queueGrowth,
+} from './latencyQueues.ts'
 import {
   type BlockArrival,
   type LatencySamples,
@@ -66,6 +75,11 @@ export interface LatencyBenchOptions {
   settleMs?: number
   /** @default DEFAULT_IDLE_CPU_WINDOW_MS */
   idleWindowMs?: number
+  /**
+   * Seconds between the sequencer's blocks, when the devnet was started with a fractional block
+   * time (the chain's block_time stays whole). @default devnet.chain.blockTime
+   */
+  blockTimeSeconds?: number
   /** Called with one-line progress messages */
   onProgress?: (message: string) => void
 }
@@ -75,15 +89,22 @@ export interface LatencyBenchResult
   extends Omit<LatencySummary, 'perNode' | 'perBlock' | 'duplicatesPerNodePerBlock'> {
   /** Duplicate copies received per node per block; null when the host cannot count them */
   duplicatesPerNodePerBlock: number | null
-  /** Seconds between blocks */
+  /** Seconds between blocks (a fraction for sub-second blocks) */
   blockTime: number
+  /**
+   * Largest validation backlog over the followers in the window, and at its end
+   * (./latencyQueues.ts); always set by runLatencyBench (absent in older result files)
+   */
+  queues?: QueueGrowth
   mesh: { d: number; lo: number; hi: number }
   network: string
   /** Node processes ran the compiled build (`npm run build`), not the TypeScript sources */
   compiled: boolean
   /** CPU cores and the 1-minute load average when the window started and ended */
   machine: { cores: number; loadAverage: { start: number; end: number } }
-  perNode: Array<LatencySummary['perNode'][number] & { index: number } & NodeCpuCost>
+  perNode: Array<
+    LatencySummary['perNode'][number] & { index: number } & NodeCpuCost & { queues?: NodeQueues }
+  >
   /** Mean over followers of their CPU ms per block (idle taken out); null when not measured */
   cpuMsPerBlock: number | null
   /** Mean over followers of their idle CPU ms per second; null when not measured */
@@ -116,6 +137,7 @@ interface Window {
   loadStart: number
   loadEnd: number
   blocks: PublishedBlock[]
+  backlog: BacklogRecorder
   start: Map<number, NodeStats>
   end: Map<number, NodeStats>
   /** When the start / end snapshots were requested (performance.now()) */
@@ -225,7 +247,8 @@ export async function runLatencyBench(
   if (!Number.isInteger(opts.blocks) || opts.blocks < 1) throw new RangeError('blocks must be >= 1')
   const settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS
   const idleWindowMs = opts.idleWindowMs ?? DEFAULT_IDLE_CPU_WINDOW_MS
-  const slotMs = devnet.chain.blockTime * 1000
+  const blockTime = opts.blockTimeSeconds ?? devnet.chain.blockTime
+  const slotMs = blockTime * 1000
   const followers = devnet.followers
   const arrivals = new Map<number, BlockArrival[]>(followers.map((n) => [n.index, []]))
   const onBlock = ({ node, block }: { node: DevnetNode; block: BlockEvent }) => {
@@ -238,6 +261,11 @@ export async function runLatencyBench(
     })
   }
   devnet.events.on('block', onBlock)
+  let backlog: BacklogRecorder | null = null
+  const onStats = (node: DevnetNode) => {
+    if (node.stats !== null) backlog?.record(node.index, node.stats.backlog)
+  }
+  devnet.events.on('stats', onStats)
 
   const meshed = await devnet.waitForMesh(MESH_WAIT_MS)
   progress(
@@ -257,10 +285,12 @@ export async function runLatencyBench(
     await sleep(settleMs)
   } finally {
     devnet.events.off('block', onBlock)
+    devnet.events.off('stats', onStats)
   }
 
   async function measureSize(size: number): Promise<Window> {
     const blocks: PublishedBlock[] = []
+    const windowBacklog = createBacklogRecorder()
     let seen = 0
     let start: Promise<Map<number, NodeStats>> | null = null
     let startAtMs = 0
@@ -276,6 +306,7 @@ export async function runLatencyBench(
         setTimeout(() => {
           loadStart = loadavg()[0] as number
           startAtMs = performance.now()
+          backlog = windowBacklog // periodic stats count from here to the end snapshot
           start = devnet.snapshot()
         }, slotMs / 2)
       } else if (seen > warmup && seen <= warmup + opts.blocks) {
@@ -294,6 +325,7 @@ export async function runLatencyBench(
         if (seen === warmup + opts.blocks) {
           setTimeout(() => {
             endAtMs = performance.now()
+            backlog = null
             done(devnet.snapshot())
           }, slotMs / 2)
         }
@@ -305,12 +337,15 @@ export async function runLatencyBench(
     const end = await finished
     const loadEnd = loadavg()[0] as number
     devnet.events.off('published', onPublished)
+    const startStats = await (start ?? new Map<number, NodeStats>())
+    for (const [index, s] of startStats) windowBacklog.record(index, s.backlog)
     return {
       size,
       blocks,
+      backlog: windowBacklog,
       loadStart,
       loadEnd,
-      start: await (start ?? new Map()),
+      start: startStats,
       end: await end,
       startAtMs,
       endAtMs,
@@ -358,10 +393,12 @@ export async function runLatencyBench(
       (n) => w.end.get(n.index)?.counters.duplicates != null,
     )
     const costs = followers.map((n) => cpuCost(w, n.index))
+    const queues = followers.map((n) => w.backlog.node(n.index, w.end.get(n.index)?.backlog))
     const result: LatencyBenchResult = {
       ...rest,
       duplicatesPerNodePerBlock: duplicatesCounted ? rest.duplicatesPerNodePerBlock : null,
-      blockTime: devnet.chain.blockTime,
+      blockTime,
+      queues: queueGrowth(queues),
       mesh: opts.mesh,
       network: opts.network,
       compiled: NODES_RUN_COMPILED,
@@ -370,6 +407,7 @@ export async function runLatencyBench(
         index: (followers[k] as DevnetNode).index,
         ...p,
         ...(costs[k] as NodeCpuCost),
+        queues: queues[k] as NodeQueues,
       })),
       cpuMsPerBlock: meanOrNull(costs.map((c) => c.cpuMsPerBlock)),
       idleCpuMsPerSecond: meanOrNull(costs.map((c) => c.idleCpuMsPerSecond)),

@@ -257,7 +257,14 @@ export function createNodeRunner(
     validationTimes: WeakMap<Uint8Array, number>,
   ): SequencerLoop {
     return createSequencerLoop(
-      { chain, signerKey: hexToBytes(sequencerConfig.signerKey), seed: sequencerConfig.seed },
+      {
+        chain,
+        signerKey: hexToBytes(sequencerConfig.signerKey),
+        seed: sequencerConfig.seed,
+        ...(sequencerConfig.intervalSeconds === undefined
+          ? {}
+          : { intervalSeconds: sequencerConfig.intervalSeconds }),
+      },
       {
         publish: async (block) => ({
           ...(await running.host.publish(block)),

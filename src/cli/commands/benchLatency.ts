@@ -25,6 +25,7 @@ import {
 } from '../../devnet/latencyBench.ts'
 import { DEVNET_ROADS } from '../../devnet/latencyByRoad.ts'
 import type { Percentiles } from '../../devnet/latencyStats.ts'
+import { MIN_SEQUENCER_INTERVAL_SECONDS } from '../../devnet/sequencerLoop.ts'
 import { writeLatencyReport } from '../../report/latencyReport.ts'
 import {
   addNetworkOptions,
@@ -48,6 +49,29 @@ export const BENCH_TEMP_DIR_PREFIX = 'op-gossip-bench-'
 export const MAX_BENCH_BLOCKS = 100_000
 /** Longest `--block-time`, seconds. */
 export const MAX_BENCH_BLOCK_TIME_SECONDS = 60
+/**
+ * Shortest `--block-time`, seconds. Below a second the chain's block_time stays 1 and the
+ * sequencer publishes on its own faster schedule (src/devnet/sequencerLoop.ts).
+ */
+export const MIN_BENCH_BLOCK_TIME_SECONDS = MIN_SEQUENCER_INTERVAL_SECONDS
+/** Finest `--block-time` step: milliseconds. */
+const BLOCK_TIME_PATTERN = /^[0-9]+(\.[0-9]{1,3})?$/
+
+/** `--block-time`: seconds in [MIN_BENCH_BLOCK_TIME_SECONDS, MAX_BENCH_BLOCK_TIME_SECONDS]. */
+export function parseBenchBlockTime(text: string): number {
+  const n = Number(text)
+  if (
+    !BLOCK_TIME_PATTERN.test(text.trim()) ||
+    !(n >= MIN_BENCH_BLOCK_TIME_SECONDS) ||
+    n > MAX_BENCH_BLOCK_TIME_SECONDS
+  ) {
+    throw new UsageError(
+      `--block-time must be seconds in [${MIN_BENCH_BLOCK_TIME_SECONDS}, ${MAX_BENCH_BLOCK_TIME_SECONDS}] with at most 3 decimals, got '${text}'`,
+      { flag: '--block-time' },
+    )
+  }
+  return n
+}
 /** Most `--warmup` blocks. */
 export const MAX_BENCH_WARMUP_BLOCKS = 1000
 
@@ -124,12 +148,27 @@ function printTable(results: LatencyBenchResult[]): void {
     )
     console.log(`${kb(r.blockBytes)} KB: per node CPU ms/block / idle ms/s ${perNode.join(', ')}`)
   }
+  printQueues(results)
   printRoads(results)
   console.log(
     '(CPU ms/blk: CPU with blocks flowing minus the idle rate, per block; idle ms/s: measured before the first block, mesh formed)',
   )
   if (results.some((r) => r.duplicatesPerNodePerBlock === null)) {
     console.log('(duplicates: n/a = this gossip host does not count duplicate messages)')
+  }
+}
+
+/** Whether a queue grew: the followers' validation backlog over the window (worst, then per node). */
+function printQueues(results: LatencyBenchResult[]): void {
+  for (const r of results) {
+    if (r.queues === undefined) continue
+    const perNode = r.perNode.map(
+      (n) =>
+        `${n.index}: ${n.queues?.validationBacklogMax ?? 'n/a'}/${n.queues?.validationBacklogEnd ?? 'n/a'}`,
+    )
+    console.log(
+      `${kb(r.blockBytes)} KB: ${r.blockTime} s blocks; validation backlog max/end ${r.queues.validationBacklogMax}/${r.queues.validationBacklogEnd} (per node ${perNode.join(', ')}); outbound queues not measured`,
+    )
   }
 }
 
@@ -157,12 +196,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   const nodes = parseIntegerFlag('--nodes', flags.nodes, 1, MAX_DEVNET_FOLLOWERS)
   const blocks = parseIntegerFlag('--blocks', flags.blocks, 1, MAX_BENCH_BLOCKS)
   const sizes = parseSizes(flags.blockBytes ?? [])
-  const blockTime = parseIntegerFlag(
-    '--block-time',
-    flags.blockTime,
-    1,
-    MAX_BENCH_BLOCK_TIME_SECONDS,
-  )
+  const blockTime = parseBenchBlockTime(flags.blockTime)
   const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, MAX_BENCH_WARMUP_BLOCKS)
   const mesh = parseMesh(flags)
   const logLevel = parseNodeLogLevel(flags)
@@ -217,6 +251,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
       blockBytes: sizes,
       blocks,
       warmupBlocks,
+      blockTimeSeconds: blockTime,
       mesh,
       network: network.description,
       transport,
@@ -257,7 +292,7 @@ export function registerLatency(bench: Command): void {
     )
     .option(
       '--block-time <seconds>',
-      'seconds between blocks',
+      `seconds between blocks, down to ${MIN_BENCH_BLOCK_TIME_SECONDS} (e.g. 0.2 for 200 ms blocks; below 1 the chain's block_time stays 1 and several blocks share a timestamp second)`,
       String(DEFAULT_BENCH_BLOCK_TIME_SECONDS),
     )
     .option(

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { devnetGenesis, devnetPeerTargets } from '../../../src/devnet/devnetPlan.ts'
+import {
+  chainBlockTime,
+  devnetGenesis,
+  devnetPeerTargets,
+  planDevnet,
+} from '../../../src/devnet/devnetPlan.ts'
 import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../../../src/gossip/connectionTrimmer.ts'
 import { MAX_CONNECTIONS_PER_PEERS_HI } from '../../../src/gossip/options.ts'
 
@@ -27,5 +32,22 @@ describe('devnet / devnetPlan: peer targets and genesis', () => {
     expect(devnetGenesis(901, 2)?.l2Hash).not.toBe(a?.l2Hash)
     expect(devnetGenesis(902, 1)?.l2Hash).not.toBe(a?.l2Hash)
     expect(devnetGenesis(901, 1)).toEqual(a)
+  })
+
+  it('keeps the chain block time whole and gives a fractional one to the sequencer alone', async () => {
+    expect(chainBlockTime(0.2)).toBe(1)
+    expect(chainBlockTime(1.5)).toBe(1)
+    expect(chainBlockTime(2)).toBe(2)
+    const mesh = { d: 8, lo: 6, hi: 12 }
+    const fast = await planDevnet({ followers: 1, blockTimeSeconds: 0.2, mesh })
+    expect(fast.chain.blockTime).toBe(1)
+    const seq = fast.nodeConfig(0, '127.0.0.1', { bootnode: null, elUpstream: null })
+    expect(seq.sequencer?.intervalSeconds).toBe(0.2)
+    expect(seq.chain.blockTime).toBe(1)
+    const whole = await planDevnet({ followers: 1, blockTimeSeconds: 2, mesh })
+    expect(whole.chain.blockTime).toBe(2)
+    const wholeSeq = whole.nodeConfig(0, '127.0.0.1', { bootnode: null, elUpstream: null })
+    expect(wholeSeq.sequencer).toBeDefined()
+    expect(wholeSeq.sequencer && 'intervalSeconds' in wholeSeq.sequencer).toBe(false)
   })
 })

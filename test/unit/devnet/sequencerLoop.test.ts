@@ -4,7 +4,9 @@ import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.
 import {
   BUILD_AT_SLOT_FRACTION,
   createSequencerLoop,
+  MIN_SEQUENCER_INTERVAL_SECONDS,
   nextSlotAfter,
+  nextSlotMsAfter,
   type PublishedReport,
 } from '../../../src/devnet/sequencerLoop.ts'
 import { createBlockValidator } from '../../../src/gossip/validator.ts'
@@ -122,5 +124,79 @@ describe('devnet / sequencerLoop', () => {
     // block 2 was built before the resize, block 3 after it
     expect(sizes[0]).toBeLessThan(2000)
     expect(sizes[1]).toBeGreaterThan(10_000)
+  })
+
+  it('puts sub-second slots on a grid of the interval from genesis', () => {
+    const g = GENESIS_S * 1000
+    expect(nextSlotMsAfter(chain, 200, g)).toBe(g + 200)
+    expect(nextSlotMsAfter(chain, 200, g + 199)).toBe(g + 200)
+    expect(nextSlotMsAfter(chain, 200, g + 200)).toBe(g + 400)
+    expect(nextSlotMsAfter(chain, 200, 0)).toBe(g + 200)
+    // a whole-second interval gives the same instants as the chain's slots
+    expect(nextSlotMsAfter(chain, 2000, g + 2500)).toBe(nextSlotAfter(chain, g + 2500) * 1000)
+  })
+
+  it('publishes every 200 ms with increasing numbers and timestamps the validator accepts', async () => {
+    vi.setSystemTime((GENESIS_S + 10) * 1000 + 30)
+    const reports: PublishedReport[] = []
+    const data: Uint8Array[] = []
+    const loop = createSequencerLoop(
+      { chain, signerKey: KEY, intervalSeconds: 0.2 },
+      {
+        now: () => Date.now(),
+        async publish(block) {
+          data.push(block.data)
+          return { messageId: 'ab', recipients: ['x'] }
+        },
+        onPublished: (p) => reports.push(p.report),
+        onPublishFailed: (n, err) => {
+          throw new Error(`unexpected failure of ${n}: ${String(err)}`)
+        },
+      },
+    )
+    loop.produce({ txCount: 1 })
+    await vi.advanceTimersByTimeAsync(2000)
+    loop.stop()
+    await vi.advanceTimersByTimeAsync(2000)
+
+    const first = (GENESIS_S + 10) * 1000 + 200
+    expect(reports.length).toBe(10)
+    expect(reports.map((r) => r.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    // published on the 200 ms grid; the timestamp is the wall-clock second of the slot
+    expect(reports.map((r) => r.publishedMs)).toEqual(reports.map((_, i) => first + 200 * i))
+    expect(reports.map((r) => r.timestamp)).toEqual(
+      reports.map((r) => Math.floor(r.publishedMs / 1000)),
+    )
+    // several blocks share a second: the chain's block_time is still 2 s here
+    expect(new Set(reports.map((r) => r.timestamp)).size).toBe(3)
+    const b = createBlockBuilder({ chain, privateKey: KEY })
+    data.forEach((d, i) => {
+      const v = createBlockValidator({
+        chain,
+        signer: () => b.signer,
+        now: () => (reports[i] as PublishedReport).publishedMs,
+      })
+      expect(v.validate('/optimism/901/3/blocks', d).verdict).toBe('accept')
+    })
+  })
+
+  it('refuses an interval below the minimum and takes the minimum itself', () => {
+    const modules = {
+      publish: async () => ({ messageId: '', recipients: [] }),
+      onPublished: () => {},
+      onPublishFailed: () => {},
+    }
+    expect(() =>
+      createSequencerLoop(
+        { chain, signerKey: KEY, intervalSeconds: MIN_SEQUENCER_INTERVAL_SECONDS },
+        modules,
+      ),
+    ).not.toThrow()
+    expect(() =>
+      createSequencerLoop(
+        { chain, signerKey: KEY, intervalSeconds: MIN_SEQUENCER_INTERVAL_SECONDS - 0.01 },
+        modules,
+      ),
+    ).toThrow(RangeError)
   })
 })
