@@ -38,7 +38,7 @@ import type { GossipHostInit } from './gossip/options.ts'
 import { loadOrCreatePeerKey } from './gossip/peerIdentity.ts'
 import type { AcceptedBlock, BlockConsumer } from './gossip/types.ts'
 import { createBlockValidator, DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from './gossip/validator.ts'
-import { DEFAULT_WARM_UP, warmUp } from './gossip/warmUp.ts'
+import { DEFAULT_WARM_UP, warmUpStep } from './gossip/warmUp.ts'
 import { createLatencyLog, type LatencyLogOptions } from './metrics/latencyLog.ts'
 import {
   createObservability,
@@ -364,34 +364,13 @@ export function createNode(opts: NodeOptions, modules: NodeModules = {}): OpGoss
           },
         )
 
-  // Right before the host: the first gossip message finds the code already optimized. Only an
-  // optimization: a failure is logged, never a reason not to start.
-  const warmUpPart: Startable = {
-    start() {
-      let result: ReturnType<typeof warmUp>
-      try {
-        result = warmUp({ chain: opts.chain })
-      } catch (err) {
-        log.warn({ err: String(err) }, 'warm-up failed, starting without it')
-        return
-      }
-      log.info(
-        {
-          rounds: result.rounds,
-          accepted: result.accepted,
-          ms: Math.round(result.elapsedMs),
-          timedOut: result.timedOut,
-        },
-        'warmed up the block validation',
-      )
-    },
-    stop() {},
-  }
   const parts: NamedStartable[] = [
     { name: 'signer', part: signer },
     ...(engine === null ? [] : [{ name: 'engine', part: engine }]),
     ...(latencyLog === null ? [] : [{ name: 'latency log', part: latencyLog }]),
-    ...((opts.warmUp ?? DEFAULT_WARM_UP) ? [{ name: 'warm-up', part: warmUpPart }] : []),
+    ...((opts.warmUp ?? DEFAULT_WARM_UP)
+      ? [{ name: 'warm-up', part: warmUpStep(opts.chain, log) }]
+      : []),
     { name: 'gossip host', part: host },
     ...(redis === null ? [] : [{ name: 'redis', part: redis }]),
     { name: 'discovery', part: discoveryPart },
