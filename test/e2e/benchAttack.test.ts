@@ -26,7 +26,7 @@ describe('e2e / bench attack', () => {
         '--attackers',
         '1',
         '--phase-seconds',
-        '4',
+        '3',
         '--rate',
         '400',
         '--recovery-seconds',
@@ -39,7 +39,7 @@ describe('e2e / bench attack', () => {
     )
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout) as AttackBenchResult
-    expect(result).toMatchObject({ nodes: 2, attackers: 1, phaseSeconds: 4, ratePerSecond: 400 })
+    expect(result).toMatchObject({ nodes: 2, attackers: 1, phaseSeconds: 3, ratePerSecond: 400 })
     expect(result.phases.map((p) => p.phase)).toEqual([
       'baseline',
       'invalid',

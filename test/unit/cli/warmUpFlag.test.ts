@@ -2,7 +2,7 @@
  * `--p2p.warmup` (src/gossip/warmUp.ts): on by default, off with `false`, from the flag or its
  * environment variable, which the devnet's node processes read as well.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { addRunOptions, envNameOf, type RunFlags } from '../../../src/cli/run/flags.ts'
 import { parseRunFlags } from '../../../src/cli/run/parse.ts'
@@ -16,6 +16,15 @@ const parse = (args: string[], env: Record<string, string> = {}) =>
   parseFlags<RunFlags>(addRunOptions, ['--network', 'op-sepolia', ...args], env)
 
 describe('cli / --p2p.warmup', () => {
+  // The test run sets the variable to false for the processes it starts (vitest.config.ts).
+  const fromTestRun = process.env.OP_GOSSIP_P2P_WARMUP
+  beforeEach(() => {
+    delete process.env.OP_GOSSIP_P2P_WARMUP
+  })
+  afterEach(() => {
+    if (fromTestRun !== undefined) process.env.OP_GOSSIP_P2P_WARMUP = fromTestRun
+  })
+
   it('is on by default and turned off by the flag or its environment variable', async () => {
     expect(DEFAULT_WARM_UP).toBe(true)
     expect((await parseRunFlags(await parse([]))).node.warmUp).toBe(true)
