@@ -8,13 +8,10 @@ import { join } from 'node:path'
 import type { AttackBenchResult } from '../devnet/attackBench.ts'
 import type { PhaseResult } from '../devnet/attackStats.ts'
 import { renderHeadline, renderPage, renderTable } from './htmlPage.ts'
+import type { ReportMeta } from './reportMeta.ts'
 import { escapeXml } from './svgFrame.ts'
 
-export interface AttackReportMeta {
-  command: string
-  generatedAt: string
-  machine: string
-}
+export type AttackReportMeta = ReportMeta
 
 const orNa = (v: number | null | undefined, digits = 0) =>
   v === null || v === undefined ? 'n/a' : v.toFixed(digits)

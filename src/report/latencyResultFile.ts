@@ -11,15 +11,9 @@ import type { LatencyBenchRun } from '../devnet/latencyBench.ts'
 import type { LatencySamples } from '../devnet/latencyStats.ts'
 import { OpGossipError } from '../util/errors.ts'
 import type { LatencyResultFields } from './latencyFigures.ts'
+import type { ReportMeta } from './reportMeta.ts'
 
-export interface LatencyReportMeta {
-  /** The command line that produced the report */
-  command: string
-  /** ISO time */
-  generatedAt: string
-  /** e.g. "2 cores, Linux 6.1, Node v22.x" */
-  machine: string
-}
+export type LatencyReportMeta = ReportMeta
 
 /** A file given to `bench compare` cannot be read or holds no valid result. */
 export const RESULT_FILE_ERROR_CODE = 'REPORT_RESULT_FILE'

@@ -1,10 +1,3 @@
-/**
- * `op-gossip bench attack`: a devnet under attack by separate attacker processes, one phase at a
- * time (src/devnet/attackBench.ts; docs/attack.md). Prints a table with PASS/FAIL per phase
- * against the target, or one JSON object with --json, and optionally writes an HTML report.
- * Exits 0 whatever the verdicts; 1 when the bench itself failed to run, 2 on bad flags.
- */
-import { cpus, release } from 'node:os'
 import type { Command } from 'commander'
 import {
   type AttackBenchResult,
@@ -26,6 +19,7 @@ import {
   startDevnet,
 } from '../../devnet/devnet.ts'
 import { attackTable, recoveryLine, writeAttackReport } from '../../report/attackReport.ts'
+import { reportMetaNow } from '../../report/reportMeta.ts'
 import { addNodeLogOptions, parseNodeLogLevel } from '../devnetFlags.ts'
 import { checkDirectoryFlag } from '../flagValues.ts'
 import type { LogFlagValues } from '../logFlags.ts'
@@ -152,11 +146,7 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
   if (flags.json === true) console.log(JSON.stringify(result))
   else printTable(result)
   if (flags.report !== undefined) {
-    const path = writeAttackReport(flags.report, result, {
-      command: ['op-gossip', ...argv].join(' '),
-      generatedAt: new Date().toISOString(),
-      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Linux ${release()}, Node ${process.version}`,
-    })
+    const path = writeAttackReport(flags.report, result, reportMetaNow(argv))
     progress(`report: ${path}`)
   }
 }

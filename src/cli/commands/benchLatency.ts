@@ -1,9 +1,3 @@
-/**
- * `op-gossip bench latency`: gossip delivery latency on a local devnet (see
- * src/devnet/latencyBench.ts for what is measured and how). Prints a table, or one JSON object
- * per block size with --json, and optionally writes an HTML report.
- */
-import { cpus, release } from 'node:os'
 import { type Command, Option } from 'commander'
 import {
   DEFAULT_NODE_FLAGS,
@@ -27,6 +21,7 @@ import { DEVNET_ROADS } from '../../devnet/latencyByRoad.ts'
 import type { Percentiles } from '../../devnet/latencyStats.ts'
 import { MIN_SEQUENCER_INTERVAL_SECONDS } from '../../devnet/sequencerLoop.ts'
 import { writeLatencyReport } from '../../report/latencyReport.ts'
+import { reportMetaNow } from '../../report/reportMeta.ts'
 import {
   addNetworkOptions,
   addNodeLogOptions,
@@ -267,11 +262,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   if (json) for (const r of results) console.log(JSON.stringify(r))
   else printTable(results)
   if (flags.report !== undefined) {
-    const path = writeLatencyReport(flags.report, runs, {
-      command: ['op-gossip', ...argv].join(' '),
-      generatedAt: new Date().toISOString(),
-      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Linux ${release()}, Node ${process.version}`,
-    })
+    const path = writeLatencyReport(flags.report, runs, reportMetaNow(argv))
     progress(`report: ${path}`)
   }
 }

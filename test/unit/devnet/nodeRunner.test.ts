@@ -4,8 +4,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
+import { envNameOf } from '../../../src/cli/run/flags.ts'
+import { UsageError } from '../../../src/cli/usageError.ts'
 import type { NodeProcessConfig } from '../../../src/devnet/ipcProtocol.ts'
-import { devnetNodeOptions } from '../../../src/devnet/nodeRunner.ts'
+import { devnetNodeOptions, WARM_UP_ENV } from '../../../src/devnet/nodeRunner.ts'
+import { DEFAULT_WARM_UP } from '../../../src/gossip/warmUp.ts'
 
 const signer = `0x${'ab'.repeat(20)}` as const
 const config: NodeProcessConfig = {
@@ -54,5 +57,13 @@ describe('devnet / nodeRunner', () => {
       engineUrl: 'http://127.0.0.1:8551',
       jwtSecret: new Uint8Array(32).fill(2),
     })
+  })
+
+  it('takes its warm-up from the environment variable `op-gossip run --p2p.warmup` reads', () => {
+    expect(WARM_UP_ENV).toBe(envNameOf('--p2p.warmup'))
+    expect(devnetNodeOptions(config, null, {}).warmUp).toBe(DEFAULT_WARM_UP)
+    expect(devnetNodeOptions(config, null, { [WARM_UP_ENV]: 'false' }).warmUp).toBe(false)
+    expect(devnetNodeOptions(config, null, { [WARM_UP_ENV]: '1' }).warmUp).toBe(true)
+    expect(() => devnetNodeOptions(config, null, { [WARM_UP_ENV]: 'maybe' })).toThrow(UsageError)
   })
 })
