@@ -140,6 +140,7 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       isMeshPeer: (topic, peer) => router?.mesh.get(topic)?.has(peer) === true,
       groupOf: (peer) => peerIps.get(peer) ?? '',
       subnetOf,
+      onFirstSeenAccepted: (peer) => rateLimit.prove(peer),
     },
   )
   const gate = createPeerGate({ log, events, node: () => node }, { netRestrict: opts.netRestrict })

@@ -72,6 +72,11 @@ export interface MessagePipelineModules {
   groupOf?(peer: string): string
   /** The subnet of an IP address from groupOf, for the per-subnet share. @default none */
   subnetOf?(group: string): string
+  /**
+   * A message `peer` was first to send us was accepted: it gave us a block we did not have
+   * (the inbound rate limit's proof, inboundRateLimit.ts). @default nothing is told
+   */
+  onFirstSeenAccepted?(peer: string): void
 }
 
 /** gossipsub's 'gossipsub:message' detail, as far as the pipeline reads it. */
@@ -164,6 +169,7 @@ export function createMessagePipeline(
       acceptAfterNextPoll(record)
       counters.accepted++
       if (history.get(record.fromPeer) === undefined) history.set(record.fromPeer, true)
+      modules.onFirstSeenAccepted?.(record.fromPeer)
     } else {
       modules.reportToRouter(record.idHex, record.fromPeer, routerVerdict(verdict, reason))
       if (verdict === 'reject') {

@@ -8,10 +8,19 @@
  *   dropped before their message ID is computed (gossip/inboundRateLimit.ts).
  * - A flood from rotating identities keeps the validation queue full, yet every block from an
  *   clean mesh peer is validated and accepted (fair queuing, gossip/validationQueue.ts).
+ * - A fresh identity flooding random-signature blocks (IGNOREd, never penalised) gets only the
+ *   unproven budget validated and is banned after one more unproven burst of drops, while a
+ *   proven peer's blocks all arrive (gossip/inboundRateLimit.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { signatureTemplate, withRandomSignature } from '../../src/devnet/attackMessages.ts'
 import type { HostValidator } from '../../src/gossip/host.ts'
+import {
+  DEFAULT_UNPROVEN_MESSAGE_BURST,
+  DEFAULT_UNPROVEN_MESSAGES_PER_SECOND,
+  FLOOD_DROPS_FACTOR,
+} from '../../src/gossip/inboundRateLimit.ts'
 import { snappyCompress, snappyDecodedLength, snappyUncompress } from '../../src/wire/snappy.ts'
 import { type ForeignPeer, startForeignPeer } from '../utils/foreignPeer.ts'
 import {
@@ -284,5 +293,137 @@ describe('e2e / flood', () => {
     expect(node.host.counters().queueFull).toBeGreaterThan(0)
     const fromSequencer = node.received.filter((b) => b.fromPeer === sequencer.host.peerId)
     expect(fromSequencer).toHaveLength(16)
+  })
+
+  it('bans each fresh identity flooding random-signature blocks after its unproven budget; honest blocks all arrive', async () => {
+    // Default limits and the real validator: the attacker's blocks are only refused at the
+    // signature, after a decompression, a hash and a signature recovery each.
+    const node = await startNode({ chain })
+    const sequencer = await startNode({ chain })
+    nodes.push(node, sequencer)
+    await connect(sequencer, node)
+    const topic = sequencer.host.topics[3] as string
+    await waitForMesh([sequencer, node], topic, 1)
+    const builder = testBuilder(chain, 66)
+    const now = () => ({ timestamp: BigInt(Math.floor(Date.now() / 1000)) })
+    // The sequencer's first block is first-seen and accepted: the sequencer is proven.
+    await sequencer.host.publish(builder.next(now()))
+    await waitFor('the first block accepted', () => node.received.length === 1)
+
+    /** Each peer's messages the gate dropped, and that count and the time when it was banned */
+    const drops = new Map<string, number>()
+    const atBan = new Map<string, { drops: number; ms: number }>()
+    node.host.events.on('inbound:rate-limited', ({ peerId }) =>
+      drops.set(peerId, (drops.get(peerId) ?? 0) + 1),
+    )
+    node.host.events.on('peer:ban', (b) =>
+      atBan.set(b.peerId, { drops: drops.get(b.peerId) ?? 0, ms: performance.now() }),
+    )
+    const template = signatureTemplate(testBuilder(chain, 67).next(now()))
+    const IDENTITIES = 3
+    const MESSAGES_PER_IDENTITY = 200 // as `bench attack` rotates
+    const BATCH = 25
+    const flooders: { id: string; startedMs: number }[] = []
+    let flooding = true
+    const flood = (async () => {
+      for (let i = 0; i < IDENTITIES && flooding; i++) {
+        const f = await startForeignPeer(node.address, MESHSUB, topic)
+        foreign.push(f)
+        const id = f.node.peerId.toString()
+        flooders.push({ id, startedMs: performance.now() })
+        for (let sent = 0; sent < MESSAGES_PER_IDENTITY && !atBan.has(id); sent += BATCH) {
+          const messages = Array.from({ length: BATCH }, () => ({
+            topic,
+            data: withRandomSignature(template),
+          }))
+          try {
+            f.send({ messages })
+          } catch {
+            break // the host closed the connection: banned
+          }
+          await sleep(10)
+        }
+        await waitFor('the flooder banned', () => atBan.has(id))
+      }
+    })()
+
+    const sent: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const block = builder.next(now())
+      sent.push(hex(block.blockHash))
+      await sequencer.host.publish(block)
+      await sleep(200)
+    }
+    await flood.finally(() => {
+      flooding = false
+    })
+    await waitFor('every sequencer block accepted', () =>
+      sent.every((h) => node.received.some((b) => hex(b.envelope.payload.blockHash) === h)),
+    )
+    expect(flooders).toHaveLength(IDENTITIES)
+    const unprovenFlood = FLOOD_DROPS_FACTOR * DEFAULT_UNPROVEN_MESSAGE_BURST
+    for (const f of flooders) {
+      const ban = atBan.get(f.id)
+      // Banned at exactly one unproven burst of drops.
+      expect(ban?.drops).toBe(unprovenFlood)
+      // Validated: the unproven burst, plus what its bucket refilled until the ban (and the
+      // RPCs already read when the connection closed: one token more).
+      const validated = node.verdicts.filter((v) => v.fromPeer === f.id)
+      const refilled =
+        Math.ceil((((ban?.ms ?? 0) - f.startedMs) / 1000) * DEFAULT_UNPROVEN_MESSAGES_PER_SECOND) +
+        1
+      expect(validated.length).toBeGreaterThanOrEqual(DEFAULT_UNPROVEN_MESSAGE_BURST)
+      expect(validated.length).toBeLessThanOrEqual(DEFAULT_UNPROVEN_MESSAGE_BURST + refilled)
+      expect(validated.every((v) => v.verdict !== 'accept')).toBe(true)
+      expect(node.host.bans().some((b) => b.peerId === f.id)).toBe(true)
+    }
+    // The sequencer, proven, lost nothing and was never limited or banned.
+    const fromSequencer = node.received.filter((b) => b.fromPeer === sequencer.host.peerId)
+    expect(fromSequencer).toHaveLength(11)
+    expect(atBan.has(sequencer.host.peerId)).toBe(false)
+    expect(drops.has(sequencer.host.peerId)).toBe(false)
+  })
+
+  it('gives a peer that was first with a valid block the full budget, a fresh one the unproven budget', async () => {
+    const node = await startNode({ chain })
+    nodes.push(node)
+    const block = testBuilder(chain, 68).next({
+      timestamp: BigInt(Math.floor(Date.now() / 1000)),
+    })
+    const topic = block.topic
+    const relay = await foreignPeer(node, topic)
+    const fresh = await foreignPeer(node, topic)
+    const relayId = relay.node.peerId.toString()
+    const freshId = fresh.node.peerId.toString()
+    const payload = snappyUncompress(block.data, snappyDecodedLength(block.data))
+    const COPIES = 100 // above the unproven burst, below the proven one
+    const copies = () =>
+      Array.from({ length: COPIES }, (_, i) => ({ topic, data: snappyLiterals(payload, 100 + i) }))
+
+    // The relay is first with the block: accepted, so it is proven.
+    relay.send({ messages: [{ topic, data: block.data }] })
+    await waitFor('the block accepted', () => node.received.length === 1)
+    expect(node.received[0]?.fromPeer).toBe(relayId)
+
+    // Its re-encoded copies (duplicates) all get an ID: the proven burst holds them.
+    const before = node.host.counters()
+    relay.send({ messages: copies() })
+    await waitFor(
+      'every copy of the proven relay read',
+      () => node.host.counters().received === before.received + COPIES,
+    )
+    expect(node.host.counters().rateLimited).toBe(before.rateLimited)
+
+    // The same copies from a fresh identity: the unproven burst, then one burst of drops, a ban.
+    const startedMs = performance.now()
+    fresh.send({ messages: copies() })
+    await waitFor('the fresh flooder banned', () => node.bans.some((b) => b.peerId === freshId))
+    const read = node.host.counters().received - before.received - COPIES
+    const refilled = Math.ceil(
+      ((performance.now() - startedMs) / 1000) * DEFAULT_UNPROVEN_MESSAGES_PER_SECOND,
+    )
+    expect(read).toBeGreaterThanOrEqual(DEFAULT_UNPROVEN_MESSAGE_BURST)
+    expect(read).toBeLessThanOrEqual(DEFAULT_UNPROVEN_MESSAGE_BURST + refilled)
+    expect(node.bans.some((b) => b.peerId === relayId)).toBe(false)
   })
 })

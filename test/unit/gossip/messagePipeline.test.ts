@@ -32,7 +32,7 @@ const afterPolls = () =>
 function setup(
   validate: HostValidator['validate'],
   validation = { queueMaxLength: 16, concurrency: 1, timeoutMs: 3000 },
-  extra: Pick<MessagePipelineModules, 'isMeshPeer' | 'groupOf'> = {},
+  extra: Pick<MessagePipelineModules, 'isMeshPeer' | 'groupOf' | 'onFirstSeenAccepted'> = {},
 ) {
   const forgotten: string[] = []
   const events = new EventEmitter<GossipHostEvents>()
@@ -101,6 +101,25 @@ describe('gossip / messagePipeline', () => {
       promoted: 0,
       rateLimited: 0,
     })
+  })
+
+  it('tells who was first with an accepted message, not for duplicates or refusals', async () => {
+    const proven: string[] = []
+    let verdict: 'accept' | 'ignore' = 'accept'
+    const t = setup(
+      () => (verdict === 'accept' ? accept : { verdict, reason: 'TIMESTAMP_TOO_OLD', envelope }),
+      undefined,
+      { onFirstSeenAccepted: (peer) => proven.push(peer) },
+    )
+    const data = snappyCompress(body(9))
+    t.receive(data, true, 'first')
+    t.receive(data, false, 'second') // a duplicate: gossipsub does not dispatch it
+    await afterPolls()
+    expect(proven).toEqual(['first'])
+    verdict = 'ignore'
+    t.receive(snappyCompress(body(10)), true, 'refused')
+    await afterPolls()
+    expect(proven).toEqual(['first'])
   })
 
   it('forwards an accepted message only after the sockets were polled again', async () => {
