@@ -7,6 +7,10 @@
  * limited) from its IPC stats. After the last attack phase every follower's RSS is sampled until
  * it is back near its pre-attack value; a soak repeats the attacks every SOAK_CYCLE_MINUTES.
  *
+ * Network: on a netns plan (./network.ts with attacker slots) every node and every attacker process
+ * has an address of its own, so the nodes' per-IP defences run as in production (nodeRunner.ts
+ * devnetPerIpOptions); on loopback all share 127.0.0.1 and those defences are relaxed.
+ *
  * Phase window: the start snapshot, then the attackers start, `phaseSeconds` later they end and
  * the end snapshot is taken; blocks published inside the window count, and their arrivals are
  * collected until PHASE_SETTLE_MS after it (a late delivery counts with its real latency).
@@ -19,14 +23,18 @@ import type { AttackerPhaseReport } from './attackProtocol.ts'
 import {
   type PhaseResult,
   type RecoveryResult,
-  slope,
+  type SoakMemoryInput,
+  type SoakResult,
   summarizePhase,
   summarizeRecovery,
-  TARGET_SOAK_SLOPE_MB_PER_MIN,
+  summarizeSoak,
 } from './attackStats.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { BlockEvent, NodeCountersSnapshot, NodeStats } from './ipcProtocol.ts'
+import { loopbackNetwork, type NetworkPlan } from './network.ts'
 import type { DevnetNode } from './nodeChild.ts'
+
+export type { SoakResult } from './attackStats.ts'
 
 /** @default follower nodes */
 export const DEFAULT_ATTACK_NODES = 4
@@ -65,17 +73,12 @@ export interface AttackBenchOptions {
   recoverySeconds: number
   /** Repeat the attack phases every SOAK_CYCLE_MINUTES for this long; 0 = no soak */
   soakMinutes: number
+  /**
+   * The devnet's network plan, with a slot per attacker: where attackers run and which address
+   * of a follower they dial. @default loopback
+   */
+  network?: NetworkPlan
   onProgress?: (line: string) => void
-}
-
-export interface SoakResult {
-  minutes: number
-  cycles: number
-  /** Every follower's RSS, sampled after each cycle's recovery wait */
-  samples: Array<{ minute: number; rssMb: number[] }>
-  /** Slope of the followers' mean post-recovery RSS, MB per minute */
-  slopeMbPerMin: number
-  pass: boolean
 }
 
 /** The documented JSON of `bench attack --json` (docs/attack.md). */
@@ -86,6 +89,8 @@ export interface AttackBenchResult {
   ratePerSecond: number
   blockBytes: number
   blockTime: number
+  /** netns: every node and attacker has an address of its own; loopback: all on 127.0.0.1 */
+  network: NetworkPlan['kind']
   compiled: boolean
   machine: { cores: number; loadAverage: { start: number; end: number } }
   phases: PhaseResult[]
@@ -107,8 +112,10 @@ export function attackTargets(followers: number, attackers: number): number[][] 
   })
 }
 
-function loopbackAddress(node: DevnetNode): string {
-  return node.addresses.find((a) => a.includes('/127.0.0.1/')) ?? (node.addresses[0] as string)
+/** The follower's multiaddr on the plan's network (its listen IP). */
+function addressOn(network: NetworkPlan, node: DevnetNode): string {
+  const ip = `/${network.listenIp(node.index)}/`
+  return node.addresses.find((a) => a.includes(ip)) ?? (node.addresses[0] as string)
 }
 
 /** Runs the bench on a started devnet (the caller starts and stops it). */
@@ -117,6 +124,12 @@ export async function runAttackBench(
   opts: AttackBenchOptions,
 ): Promise<AttackBenchResult> {
   const progress = opts.onProgress ?? (() => {})
+  const network = opts.network ?? loopbackNetwork()
+  if (opts.attackers > network.attackers) {
+    throw new RangeError(
+      `the network plan holds ${network.attackers} attacker slots, ${opts.attackers} asked for`,
+    )
+  }
   const followers = devnet.followers
   const followerIndex = followers.map((f) => f.index)
   const arrivals = new Map<number, Map<string, { firstSeenMs: number; queueMs: number }>>(
@@ -155,12 +168,13 @@ export async function runAttackBench(
             {
               index,
               chain: devnet.chain,
-              targets: mine.map((f) => loopbackAddress(followers[f - 1] as DevnetNode)),
+              targets: mine.map((f) => addressOn(network, followers[f - 1] as DevnetNode)),
               ratePerSecond: opts.ratePerSecond,
               blockBytes: opts.blockBytes,
               messagesPerIdentity: MESSAGES_PER_IDENTITY,
             },
             join(devnet.dir, 'logs'),
+            (nodeArgs) => network.attackerCommand(index, nodeArgs),
           ),
         ),
       )),
@@ -208,10 +222,21 @@ export async function runAttackBench(
       return result
     }
 
-    async function followerRss(): Promise<number[]> {
+    async function followerMemory(): Promise<{
+      rssBytes: number[]
+      heapUsedBytes: number[]
+      externalBytes: number[]
+    }> {
       const snap = await devnet.snapshot()
-      return followerIndex.map((i) => snap.get(i)?.counters.rssBytes ?? 0)
+      const field = (f: 'rssBytes' | 'heapUsedBytes' | 'externalBytes') =>
+        followerIndex.map((i) => snap.get(i)?.counters[f] ?? 0)
+      return {
+        rssBytes: field('rssBytes'),
+        heapUsedBytes: field('heapUsedBytes'),
+        externalBytes: field('externalBytes'),
+      }
     }
+    const followerRss = async () => (await followerMemory()).rssBytes
 
     /** RSS samples until every follower is back within the target, or the time is up. */
     async function waitForRecovery(pre: number[], peak: number[]): Promise<RecoveryResult> {
@@ -251,36 +276,20 @@ export async function runAttackBench(
     if (opts.soakMinutes > 0 && attackPhases.length > 0 && preAttack !== null) {
       const soakStart = performance.now()
       const cycles = Math.max(1, Math.floor(opts.soakMinutes / SOAK_CYCLE_MINUTES))
-      const samples: SoakResult['samples'] = []
+      const samples: SoakMemoryInput[] = []
       for (let c = 0; c < cycles; c++) {
         const cycleStart = performance.now()
         progress(`soak cycle ${c + 1}/${cycles}`)
         for (const phase of attackPhases) phases.push(await runPhase(phase))
         await waitForRecovery(preAttack, peak)
-        const rss = await followerRss()
         samples.push({
           minute: Math.round(((performance.now() - soakStart) / 60_000) * 100) / 100,
-          rssMb: rss.map((b) => Math.round(b / 1e5) / 10),
+          ...(await followerMemory()),
         })
         const rest = SOAK_CYCLE_MINUTES * 60_000 - (performance.now() - cycleStart)
         if (c < cycles - 1 && rest > 0) await sleep(rest)
       }
-      const trend =
-        Math.round(
-          slope(
-            samples.map((s) => ({
-              x: s.minute,
-              y: s.rssMb.reduce((a, b) => a + b, 0) / Math.max(1, s.rssMb.length),
-            })),
-          ) * 1000,
-        ) / 1000
-      soak = {
-        minutes: opts.soakMinutes,
-        cycles,
-        samples,
-        slopeMbPerMin: trend,
-        pass: trend <= TARGET_SOAK_SLOPE_MB_PER_MIN,
-      }
+      soak = summarizeSoak(opts.soakMinutes, cycles, samples)
     }
     devnet.pause()
 
@@ -291,6 +300,7 @@ export async function runAttackBench(
       ratePerSecond: opts.ratePerSecond,
       blockBytes: opts.blockBytes,
       blockTime: devnet.chain.blockTime,
+      network: network.kind,
       compiled: NODES_RUN_COMPILED,
       machine: {
         cores: cpus().length,

@@ -249,3 +249,84 @@ export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
   }
   return den === 0 ? 0 : num / den
 }
+
+/** Every follower's memory after one soak cycle's recovery wait, bytes, by follower. */
+export interface SoakMemoryInput {
+  /** Minutes since the soak began */
+  minute: number
+  rssBytes: readonly number[]
+  heapUsedBytes: readonly number[]
+  externalBytes: readonly number[]
+}
+
+export interface SoakSample {
+  minute: number
+  /** By follower, MB */
+  rssMb: number[]
+  /** V8 heap in use, by follower, MB */
+  heapUsedMb: number[]
+  /** Memory of ArrayBuffers and other objects outside the V8 heap, by follower, MB */
+  externalMb: number[]
+}
+
+export interface SoakResult {
+  minutes: number
+  cycles: number
+  /** Every follower's memory, sampled after each cycle's recovery wait */
+  samples: SoakSample[]
+  /** Slope of the followers' mean post-recovery RSS, MB per minute */
+  slopeMbPerMin: number
+  /** The same for the V8 heap in use */
+  heapUsedSlopeMbPerMin: number
+  /** The same for external memory (Buffers, ArrayBuffers) */
+  externalSlopeMbPerMin: number
+  /**
+   * The same for the rest of RSS (RSS − heap used − external: free V8 heap pages, code, native
+   * allocations, allocator arenas)
+   */
+  otherSlopeMbPerMin: number
+  /** The RSS slope within TARGET_SOAK_SLOPE_MB_PER_MIN */
+  pass: boolean
+}
+
+/** Slope over the samples of the followers' mean of `pick`, MB per minute (3 decimals). */
+function meanSlope(
+  samples: readonly SoakMemoryInput[],
+  pick: (s: SoakMemoryInput, follower: number) => number,
+): number {
+  const points = samples.map((s) => {
+    const n = s.rssBytes.length
+    let total = 0
+    for (let i = 0; i < n; i++) total += pick(s, i)
+    return { x: s.minute, y: n === 0 ? 0 : total / n / 1e6 }
+  })
+  return round(slope(points), 3)
+}
+
+/** The soak verdict: per-sample MB and the trend of RSS and of each part of it. */
+export function summarizeSoak(
+  minutes: number,
+  cycles: number,
+  samples: readonly SoakMemoryInput[],
+): SoakResult {
+  const at = (xs: readonly number[], i: number) => xs[i] ?? 0
+  const rss = meanSlope(samples, (s, i) => at(s.rssBytes, i))
+  return {
+    minutes,
+    cycles,
+    samples: samples.map((s) => ({
+      minute: s.minute,
+      rssMb: s.rssBytes.map(mb),
+      heapUsedMb: s.heapUsedBytes.map(mb),
+      externalMb: s.externalBytes.map(mb),
+    })),
+    slopeMbPerMin: rss,
+    heapUsedSlopeMbPerMin: meanSlope(samples, (s, i) => at(s.heapUsedBytes, i)),
+    externalSlopeMbPerMin: meanSlope(samples, (s, i) => at(s.externalBytes, i)),
+    otherSlopeMbPerMin: meanSlope(
+      samples,
+      (s, i) => at(s.rssBytes, i) - at(s.heapUsedBytes, i) - at(s.externalBytes, i),
+    ),
+    pass: rss <= TARGET_SOAK_SLOPE_MB_PER_MIN,
+  }
+}

@@ -39,13 +39,20 @@ function childEntryPath(): string {
   return new URL(`./attackerChild.${NODES_RUN_COMPILED ? 'js' : 'ts'}`, import.meta.url).pathname
 }
 
+/** How to run a process from Node.js arguments (NetworkPlan.attackerCommand: its namespace). */
+export type AttackerLauncher = (nodeArgs: string[]) => { command: string; args: string[] }
+
+const directLaunch: AttackerLauncher = (nodeArgs) => ({ command: process.execPath, args: nodeArgs })
+
 /** Starts attacker `config.index`; resolves once it is connected to its targets. */
 export async function startAttacker(
   config: AttackerConfig,
   logDir: string,
+  launch: AttackerLauncher = directLaunch,
 ): Promise<AttackerProcess> {
   const logFd = openSync(join(logDir, `attacker-${config.index}.log`), 'w')
-  const proc: ChildProcess = spawn(process.execPath, [childEntryPath()], {
+  const { command, args } = launch([childEntryPath()])
+  const proc: ChildProcess = spawn(command, args, {
     stdio: ['ignore', logFd, logFd, 'ipc'],
     serialization: 'json',
   })

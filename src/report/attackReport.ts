@@ -61,6 +61,18 @@ export function recoveryLine(result: AttackBenchResult): string | null {
   return `RSS recovery (within 1.5x of pre-attack ${r.preAttackMb.join('/')} MB, peak ${r.peakMb.join('/')} MB): ${r.secondsToRecover === null ? 'not within the time' : `${r.secondsToRecover} s`} (${per.join(', ')}) → ${r.pass ? 'PASS' : 'FAIL'}`
 }
 
+/** The soak lines: memory after each cycle and the trend of RSS and of each part of it. */
+export function soakLines(result: AttackBenchResult): string[] {
+  const s = result.soak
+  if (s === null) return []
+  const mean = (xs: readonly number[]) =>
+    (xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)).toFixed(1)
+  return [
+    `soak ${s.minutes} min (${s.cycles} cycles), followers' mean post-recovery MB: ${s.samples.map((x) => `${x.minute}m RSS ${mean(x.rssMb)} heap ${mean(x.heapUsedMb)} external ${mean(x.externalMb)}`).join(', ')}`,
+    `soak trend MB/min: RSS ${s.slopeMbPerMin}, heap used ${s.heapUsedSlopeMbPerMin}, external ${s.externalSlopeMbPerMin}, rest of RSS ${s.otherSlopeMbPerMin} → ${s.pass ? 'PASS' : 'FAIL'}`,
+  ]
+}
+
 export function renderAttackReport(result: AttackBenchResult, meta: AttackReportMeta): string {
   const { header, rows } = attackTable(result)
   const attacks = result.phases.filter((p) => p.phase !== 'baseline')
@@ -110,7 +122,7 @@ export function renderAttackReport(result: AttackBenchResult, meta: AttackReport
   const soak = result.soak
   const body = [
     `<h1>op-gossip bench attack</h1>`,
-    `<p class="note">${escapeXml(meta.command)} · ${escapeXml(meta.generatedAt)} · ${escapeXml(meta.machine)} · ${result.nodes} followers, ${result.attackers} attackers at ${result.ratePerSecond} msg/s each, ${result.phaseSeconds} s phases, ${result.blockBytes} B blocks every ${result.blockTime} s</p>`,
+    `<p class="note">${escapeXml(meta.command)} · ${escapeXml(meta.generatedAt)} · ${escapeXml(meta.machine)} · network ${escapeXml(result.network)} · ${result.nodes} followers, ${result.attackers} attackers at ${result.ratePerSecond} msg/s each, ${result.phaseSeconds} s phases, ${result.blockBytes} B blocks every ${result.blockTime} s</p>`,
     headline,
     '<h2>Phases</h2>',
     renderTable(header, rows),
@@ -119,9 +131,19 @@ export function renderAttackReport(result: AttackBenchResult, meta: AttackReport
     soak === null
       ? ''
       : `<h2>Soak</h2>${renderTable(
-          ['minute', 'RSS MB per follower'],
-          soak.samples.map((s) => [s.minute.toFixed(1), s.rssMb.join(' / ')]),
-        )}<p>trend ${soak.slopeMbPerMin} MB/min → ${soak.pass ? 'PASS' : 'FAIL'}</p>`,
+          [
+            'minute',
+            'RSS MB per follower',
+            'heap used MB per follower',
+            'external MB per follower',
+          ],
+          soak.samples.map((s) => [
+            s.minute.toFixed(1),
+            s.rssMb.join(' / '),
+            s.heapUsedMb.join(' / '),
+            s.externalMb.join(' / '),
+          ]),
+        )}<p>${escapeXml(soakLines(result)[1] ?? '')}</p>`,
     '<h2>Followers</h2>',
     renderTable(
       [

@@ -1,15 +1,24 @@
 /**
  * `bench attack` as users run it: the real CLI in a child process, a devnet of real node
- * processes and one attacker process talking libp2p over 127.0.0.1, every phase shortened to a
- * few seconds. Asserts the documented JSON (docs/attack.md) carries measured values: the
- * attacker sent messages, the nodes counted what they did with them, delivery was measured.
+ * processes and one attacker process talking libp2p over 127.0.0.1 (--network loopback), every
+ * phase shortened to a few seconds. Asserts the documented JSON (docs/attack.md) carries measured
+ * values: the attacker sent messages, the nodes counted what they did with them, delivery was
+ * measured. As root with `ip`, the same over network namespaces (--network netns): every node
+ * and the attacker on an address of its own, the nodes with production per-IP defences.
  */
+import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { AttackBenchResult } from '../../src/devnet/attackBench.ts'
 import { runCli } from '../utils/cli.ts'
+
+const hasIp = await new Promise<boolean>((resolve) =>
+  execFile('ip', ['-V'], (err) => resolve(err === null)),
+)
+const netnsSkip = process.getuid?.() !== 0 ? 'not root' : hasIp ? null : "no 'ip' command"
+if (netnsSkip !== null) console.warn(`skipping bench attack --network netns: ${netnsSkip}`)
 
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-attack-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -31,6 +40,8 @@ describe('e2e / bench attack', () => {
         '400',
         '--recovery-seconds',
         '3',
+        '--network',
+        'loopback',
         '--json',
         '--report',
         report,
@@ -39,7 +50,13 @@ describe('e2e / bench attack', () => {
     )
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout) as AttackBenchResult
-    expect(result).toMatchObject({ nodes: 2, attackers: 1, phaseSeconds: 3, ratePerSecond: 400 })
+    expect(result).toMatchObject({
+      nodes: 2,
+      attackers: 1,
+      phaseSeconds: 3,
+      ratePerSecond: 400,
+      network: 'loopback',
+    })
     expect(result.phases.map((p) => p.phase)).toEqual([
       'baseline',
       'invalid',
@@ -87,6 +104,56 @@ describe('e2e / bench attack', () => {
     expect(existsSync(join(report, 'index.html'))).toBe(true)
     const saved = JSON.parse(readFileSync(join(report, 'result.json'), 'utf8'))
     expect(saved.result.phases).toHaveLength(5)
+  })
+
+  it.skipIf(netnsSkip !== null)(
+    'floods over network namespaces: the attacker on its own address, flood and relay work',
+    async () => {
+      const r = await runCli(
+        [
+          'bench',
+          'attack',
+          '--network',
+          'netns',
+          '--nodes',
+          '2',
+          '--attackers',
+          '1',
+          '--phases',
+          'baseline,invalid,duplicate',
+          '--phase-seconds',
+          '3',
+          '--rate',
+          '400',
+          '--recovery-seconds',
+          '3',
+          '--json',
+        ],
+        { timeoutMs: 110_000 },
+      )
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain('1 attacker in 10.213.2.0/24')
+      const result = JSON.parse(r.stdout) as AttackBenchResult
+      expect(result.network).toBe('netns')
+      const byPhase = Object.fromEntries(result.phases.map((p) => [p.phase, p]))
+      expect(byPhase.baseline?.published).toBeGreaterThan(0)
+      expect(byPhase.baseline?.attackers.sent).toBe(0)
+      // The attacker reached the followers from its namespace, rotating identities past the
+      // production limit on inbound connections per IP.
+      const invalid = byPhase.invalid
+      expect(invalid?.attackers.sent).toBeGreaterThan(0)
+      expect((invalid?.rejected ?? 0) + (invalid?.rateLimited ?? 0)).toBeGreaterThan(0)
+      expect(invalid?.attackers.identities).toBeGreaterThan(1)
+      // The followers relayed honest blocks to it across the bridge.
+      expect(byPhase.duplicate?.attackers.honestReceived).toBeGreaterThan(0)
+      expect(byPhase.duplicate?.attackers.sent).toBeGreaterThan(0)
+    },
+  )
+
+  it('refuses an unknown network with exit code 2', async () => {
+    const r = await runCli(['bench', 'attack', '--network', 'wan'], { timeoutMs: 30_000 })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--network')
   })
 
   it('refuses an unknown phase with exit code 2', async () => {

@@ -18,8 +18,20 @@ import {
   NODES_RUN_COMPILED,
   startDevnet,
 } from '../../devnet/devnet.ts'
-import { attackTable, recoveryLine, writeAttackReport } from '../../report/attackReport.ts'
+import {
+  loopbackNetwork,
+  type NetworkPlan,
+  netnsNetwork,
+  probeNetns,
+} from '../../devnet/network.ts'
+import {
+  attackTable,
+  recoveryLine,
+  soakLines,
+  writeAttackReport,
+} from '../../report/attackReport.ts'
 import { reportMetaNow } from '../../report/reportMeta.ts'
+import { OpGossipError } from '../../util/errors.ts'
 import { addNodeLogOptions, parseNodeLogLevel } from '../devnetFlags.ts'
 import { checkDirectoryFlag } from '../flagValues.ts'
 import type { LogFlagValues } from '../logFlags.ts'
@@ -40,6 +52,43 @@ export const MAX_ATTACK_RATE = 100_000
 export const MAX_RECOVERY_SECONDS = 3600
 /** Longest soak, minutes. */
 export const MAX_SOAK_MINUTES = 24 * 60
+/** The values of --network. */
+export const ATTACK_NETWORKS = ['netns', 'loopback'] as const
+export type AttackNetwork = (typeof ATTACK_NETWORKS)[number]
+
+/** Parses --network; undefined (not given) stays undefined: netns when it works. */
+export function parseAttackNetwork(text: string | undefined): AttackNetwork | undefined {
+  if (text === undefined) return undefined
+  if (!(ATTACK_NETWORKS as readonly string[]).includes(text)) {
+    throw new UsageError(`--network must be one of ${ATTACK_NETWORKS.join(', ')}, got '${text}'`, {
+      flag: '--network',
+    })
+  }
+  return text as AttackNetwork
+}
+
+/**
+ * The bench's network plan: netns (an address per node and attacker) when asked for or, by
+ * default, when it works here; loopback otherwise, with `warn` called once with the reason.
+ * An explicit `netns` that cannot work is an error, not a silent fallback.
+ */
+export async function resolveAttackNetwork(
+  choice: AttackNetwork | undefined,
+  attackers: number,
+  warn: (line: string) => void,
+  probe: () => Promise<string | null> = probeNetns,
+): Promise<NetworkPlan> {
+  if (choice === 'loopback') return loopbackNetwork()
+  const reason = await probe()
+  if (reason === null) return netnsNetwork(null, { attackers })
+  if (choice === 'netns') {
+    throw new OpGossipError('DEVNET_NETNS_UNAVAILABLE', `--network netns: ${reason}`, {
+      flag: '--network',
+    })
+  }
+  warn(`network namespaces unavailable (${reason}): every node and attacker on 127.0.0.1`)
+  return loopbackNetwork()
+}
 
 interface AttackFlags extends LogFlagValues {
   nodes: string
@@ -54,10 +103,12 @@ interface AttackFlags extends LogFlagValues {
   report?: string
   dir?: string
   nodeFlags?: string
+  network?: string
 }
 
 function printTable(result: AttackBenchResult): void {
   const { header, rows } = attackTable(result)
+  console.log(`network: ${result.network}`)
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
   )
@@ -66,12 +117,7 @@ function printTable(result: AttackBenchResult): void {
   for (const r of rows) console.log(fmt(r))
   const recovery = recoveryLine(result)
   if (recovery !== null) console.log(recovery)
-  if (result.soak !== null) {
-    const s = result.soak
-    console.log(
-      `soak ${s.minutes} min (${s.cycles} cycles): post-recovery RSS ${s.samples.map((x) => `${x.minute}m ${x.rssMb.join('/')}`).join(', ')} MB; trend ${s.slopeMbPerMin} MB/min → ${s.pass ? 'PASS' : 'FAIL'}`,
-    )
-  }
+  for (const line of soakLines(result)) console.log(line)
   console.log(
     '(target: delivery 1.0 and honest e2e p99 ≤ 2x baseline under every flood; RSS back within 1.5x of pre-attack; docs/attack.md)',
   )
@@ -96,6 +142,7 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
     MAX_RECOVERY_SECONDS,
   )
   const soakMinutes = parseIntegerFlag('--soak-minutes', flags.soakMinutes, 0, MAX_SOAK_MINUTES)
+  const networkChoice = parseAttackNetwork(flags.network)
   const phases = parsePhases(flags.phases)
   if (phases === null) {
     throw new UsageError(
@@ -111,7 +158,10 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
     `bench attack: ${nodes} followers + sequencer, ${attackers} attackers at ${rate} msg/s, phases ${phases.join(', ')} of ${phaseSeconds} s, ${blockBytes} B blocks`,
   )
   if (!NODES_RUN_COMPILED) progress('nodes run the TypeScript sources')
+  const network = await resolveAttackNetwork(networkChoice, attackers, progress)
+  progress(`network: ${network.description}`)
   const devnet = await startDevnet({
+    network,
     followers: nodes,
     blockTimeSeconds: 1,
     dir,
@@ -136,6 +186,7 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
       blockBytes,
       recoverySeconds,
       soakMinutes,
+      network,
       onProgress: progress,
     })
   } finally {
@@ -180,6 +231,10 @@ export function registerAttack(bench: Command): void {
       '--soak-minutes <m>',
       `repeat the attack phases every ${SOAK_CYCLE_MINUTES} minutes for this long and report the RSS trend (0: no soak)`,
       '0',
+    )
+    .option(
+      '--network <kind>',
+      `${ATTACK_NETWORKS.join(' or ')}: netns gives every node and attacker an address of its own (root, ip), so per-IP defences run as in production; default: netns when available, else loopback`,
     )
     .option('--json', 'one JSON object on stdout (docs/attack.md)')
     .option('--report <dir>', 'write an HTML report (index.html, result.json) to this directory')

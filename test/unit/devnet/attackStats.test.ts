@@ -6,9 +6,11 @@ import {
   summarizeAttackers,
   summarizePhase,
   summarizeRecovery,
+  summarizeSoak,
   TARGET_DELIVERY,
   TARGET_P99_RATIO,
   TARGET_RSS_RECOVERY_FACTOR,
+  TARGET_SOAK_SLOPE_MB_PER_MIN,
 } from '../../../src/devnet/attackStats.ts'
 import type { NodeCountersSnapshot } from '../../../src/devnet/ipcProtocol.ts'
 
@@ -169,6 +171,54 @@ describe('devnet / attackStats', () => {
       ]),
     ).toBe(2)
     expect(slope([{ x: 0, y: 1 }])).toBe(0)
+  })
+
+  it('splits a soak drift into JS heap, external buffers and the rest of RSS', () => {
+    // Two followers, three cycles 5 minutes apart: external memory grows 1 MB/min on average
+    // (2 and 0 MB/min), the heap is flat, the rest of RSS falls 0.2 MB/min.
+    const cycle = (minute: number) => ({
+      minute,
+      heapUsedBytes: [60e6, 70e6],
+      externalBytes: [20e6 + 2e6 * minute, 30e6],
+      rssBytes: [200e6 + 2e6 * minute - 0.2e6 * minute, 250e6 - 0.2e6 * minute],
+    })
+    const soak = summarizeSoak(10, 3, [cycle(0), cycle(5), cycle(10)])
+    expect(soak).toMatchObject({
+      minutes: 10,
+      cycles: 3,
+      slopeMbPerMin: 0.8,
+      heapUsedSlopeMbPerMin: 0,
+      externalSlopeMbPerMin: 1,
+      otherSlopeMbPerMin: -0.2,
+      pass: false,
+    })
+    expect(soak.samples[2]).toEqual({
+      minute: 10,
+      rssMb: [218, 248],
+      heapUsedMb: [60, 70],
+      externalMb: [40, 30],
+    })
+  })
+
+  it('passes a soak at the RSS slope limit and fails it just past', () => {
+    const rising = (perMin: number) =>
+      summarizeSoak(10, 2, [
+        { minute: 0, rssBytes: [100e6], heapUsedBytes: [50e6], externalBytes: [10e6] },
+        {
+          minute: 10,
+          rssBytes: [100e6 + perMin * 10 * 1e6],
+          heapUsedBytes: [50e6],
+          externalBytes: [10e6],
+        },
+      ])
+    expect(rising(TARGET_SOAK_SLOPE_MB_PER_MIN).pass).toBe(true)
+    expect(rising(TARGET_SOAK_SLOPE_MB_PER_MIN + 0.01).pass).toBe(false)
+    // One cycle has no trend.
+    const one = summarizeSoak(5, 1, [
+      { minute: 0, rssBytes: [100e6], heapUsedBytes: [50e6], externalBytes: [10e6] },
+    ])
+    expect(one.slopeMbPerMin).toBe(0)
+    expect(one.pass).toBe(true)
   })
 
   it('spreads followers over attackers so every follower is attacked', () => {
