@@ -6,6 +6,7 @@
  * machine compare directly.
  */
 import type { ChainConfig } from '../chains/types.ts'
+import type { OutboundBacklogReading } from '../gossip/hostApi.ts'
 
 export type DevnetNodeRole = 'sequencer' | 'follower'
 
@@ -141,6 +142,11 @@ export interface NodeStats {
   mesh: number
   /** Gossip messages waiting for validation */
   backlog: number
+  /**
+   * What waits on gossipsub's per-peer outbound streams (the host's outboundBacklog(): numbers,
+   * or null with the reason they cannot be read); absent: not reported
+   */
+  outbound?: OutboundBacklogReading
   counters: NodeCountersSnapshot
 }
 

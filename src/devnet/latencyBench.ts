@@ -11,8 +11,9 @@
  * an idle window (`idleWindowMs`); a node's `cpuMsPerBlock` is its CPU over the measured window
  * minus that idle rate over the same time, per block (src/devnet/cpuPerBlock.ts). Latency is also
  * reported per minute of the window (src/devnet/latencyPerMinute.ts), so warm-up is visible, and
- * every follower's validation backlog over the window shows whether a queue grows
- * (src/devnet/latencyQueues.ts).
+ * every node's validation and outbound backlogs over the window show whether a queue grows
+ * (src/devnet/latencyQueues.ts). No EL runs behind the nodes here, so there is no engine buffer
+ * to watch.
  */
 
 import { cpus, loadavg } from 'node:os'
@@ -23,10 +24,10 @@ import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
 import { type LatencyByRoad, latencyByRoad } from './latencyByRoad.ts'
 import { latencyPerMinute, type MinuteLatency } from './latencyPerMinute.ts'
 import {
-  type BacklogRecorder,
-  createBacklogRecorder,
+  createQueueRecorder,
   type NodeQueues,
   type QueueGrowth,
+  type QueueRecorder,
   queueGrowth,
 } from './latencyQueues.ts'
 import {
@@ -92,8 +93,9 @@ export interface LatencyBenchResult
   /** Seconds between blocks (a fraction for sub-second blocks) */
   blockTime: number
   /**
-   * Largest validation backlog over the followers in the window, and at its end
-   * (./latencyQueues.ts); always set by runLatencyBench (absent in older result files)
+   * Largest validation and outbound backlogs over the followers in the window, and at its end
+   * (./latencyQueues.ts); always set by runLatencyBench (absent in older result files, and the
+   * outbound figures too before they were measured)
    */
   queues?: QueueGrowth
   mesh: { d: number; lo: number; hi: number }
@@ -111,7 +113,13 @@ export interface LatencyBenchResult
   idleCpuMsPerSecond: number | null
   /** e2e latency per minute of the measured window (warm-up shows in the first minutes) */
   perMinute: MinuteLatency[]
-  sequencer: { rssBytes: number; cpuSeconds: number; bytesSentPerBlock: number | null }
+  sequencer: {
+    rssBytes: number
+    cpuSeconds: number
+    bytesSentPerBlock: number | null
+    /** Its queues, the outbound ones to every mesh peer above all; always set by runLatencyBench */
+    queues?: NodeQueues
+  }
   perBlock: LatencySummary['perBlock']
   /** How the followers got blocks (`--transport`); always set by runLatencyBench */
   transport?: DevnetTransport
@@ -137,7 +145,7 @@ interface Window {
   loadStart: number
   loadEnd: number
   blocks: PublishedBlock[]
-  backlog: BacklogRecorder
+  queues: QueueRecorder
   start: Map<number, NodeStats>
   end: Map<number, NodeStats>
   /** When the start / end snapshots were requested (performance.now()) */
@@ -261,9 +269,9 @@ export async function runLatencyBench(
     })
   }
   devnet.events.on('block', onBlock)
-  let backlog: BacklogRecorder | null = null
+  let queueRecorder: QueueRecorder | null = null
   const onStats = (node: DevnetNode) => {
-    if (node.stats !== null) backlog?.record(node.index, node.stats.backlog)
+    if (node.stats !== null) queueRecorder?.record(node.index, node.stats)
   }
   devnet.events.on('stats', onStats)
 
@@ -290,7 +298,7 @@ export async function runLatencyBench(
 
   async function measureSize(size: number): Promise<Window> {
     const blocks: PublishedBlock[] = []
-    const windowBacklog = createBacklogRecorder()
+    const windowQueues = createQueueRecorder()
     let seen = 0
     let start: Promise<Map<number, NodeStats>> | null = null
     let startAtMs = 0
@@ -306,7 +314,7 @@ export async function runLatencyBench(
         setTimeout(() => {
           loadStart = loadavg()[0] as number
           startAtMs = performance.now()
-          backlog = windowBacklog // periodic stats count from here to the end snapshot
+          queueRecorder = windowQueues // periodic stats count from here to the end snapshot
           start = devnet.snapshot()
         }, slotMs / 2)
       } else if (seen > warmup && seen <= warmup + opts.blocks) {
@@ -325,7 +333,7 @@ export async function runLatencyBench(
         if (seen === warmup + opts.blocks) {
           setTimeout(() => {
             endAtMs = performance.now()
-            backlog = null
+            queueRecorder = null
             done(devnet.snapshot())
           }, slotMs / 2)
         }
@@ -338,11 +346,11 @@ export async function runLatencyBench(
     const loadEnd = loadavg()[0] as number
     devnet.events.off('published', onPublished)
     const startStats = await (start ?? new Map<number, NodeStats>())
-    for (const [index, s] of startStats) windowBacklog.record(index, s.backlog)
+    for (const [index, s] of startStats) windowQueues.record(index, s)
     return {
       size,
       blocks,
-      backlog: windowBacklog,
+      queues: windowQueues,
       loadStart,
       loadEnd,
       start: startStats,
@@ -393,7 +401,7 @@ export async function runLatencyBench(
       (n) => w.end.get(n.index)?.counters.duplicates != null,
     )
     const costs = followers.map((n) => cpuCost(w, n.index))
-    const queues = followers.map((n) => w.backlog.node(n.index, w.end.get(n.index)?.backlog))
+    const queues = followers.map((n) => w.queues.node(n.index, w.end.get(n.index)))
     const result: LatencyBenchResult = {
       ...rest,
       duplicatesPerNodePerBlock: duplicatesCounted ? rest.duplicatesPerNodePerBlock : null,
@@ -419,6 +427,7 @@ export async function runLatencyBench(
             ? Math.round((se.counters.cpuSeconds - ss.counters.cpuSeconds) * 1000) / 1000
             : 0,
         bytesSentPerBlock: seqSent,
+        queues: w.queues.node(devnet.sequencer.index, se),
       },
       perBlock,
       transport: opts.transport ?? 'gossip',

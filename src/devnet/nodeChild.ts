@@ -178,6 +178,7 @@ export function spawnNodeChild(opts: NodeChildOptions, modules: NodeChildModules
         peers: msg.peers,
         mesh: msg.mesh,
         backlog: msg.backlog,
+        ...(msg.outbound === undefined ? {} : { outbound: msg.outbound }),
         counters: msg.counters,
       }
       node.peakRssBytes = Math.max(node.peakRssBytes, msg.counters.rssBytes)

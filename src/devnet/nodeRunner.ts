@@ -190,6 +190,7 @@ export function createNodeRunner(
       peers: Object.keys(host.peerScores()).length,
       mesh: (host.meshPeers()[topic] ?? []).length,
       backlog: host.validationBacklog,
+      outbound: host.outboundBacklog(),
       counters: {
         atMs: hiResNow(),
         bytesSent: io === null ? null : io.written - ipc.sent,

@@ -32,6 +32,7 @@ import { createInboundRateLimit, MAX_RATE_LIMITED_PEERS } from './inboundRateLim
 import { libp2pOptions } from './libp2pOptions.ts'
 import { createMessagePipeline } from './messagePipeline.ts'
 import { type GossipHostInit, resolveGossipHostOptions } from './options.ts'
+import { readOutboundBacklog } from './outboundBacklog.ts'
 import { createPeerGate } from './peerGate.ts'
 import { createPeerManager } from './peerManager.ts'
 import { ipOfMultiaddr, listenMultiaddr, parsePeerMultiaddr } from './peerMultiaddr.ts'
@@ -48,6 +49,8 @@ export type {
   GossipHostEvents,
   HostValidationResult,
   HostValidator,
+  OutboundBacklog,
+  OutboundBacklogReading,
   PublishedMessage,
 } from './hostApi.ts'
 // Kept importable from the host, where callers found it before the split.
@@ -313,6 +316,10 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
     get validationBacklog() {
       return pipeline.backlog
     },
+    outboundBacklog: () =>
+      router === null
+        ? { backlog: null, reason: 'the gossip host is not running' }
+        : readOutboundBacklog(router),
     counters: () => ({ ...pipeline.counters(), rateLimited: rateLimit.dropped }),
   }
 }

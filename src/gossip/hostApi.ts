@@ -74,6 +74,23 @@ export interface GossipHostEvents {
   'inbound:rate-limited': [{ peerId: string }]
 }
 
+/** What waits to be written on gossipsub's per-peer outbound streams, over every peer. */
+export interface OutboundBacklog {
+  /** Peers with an outbound gossipsub stream */
+  peers: number
+  /** RPCs waiting (one partly written counts) */
+  messages: number
+  /** Bytes waiting */
+  bytes: number
+  /** The most bytes waiting for a single peer */
+  maxPeerBytes: number
+}
+
+/** The backlog, or null with a one-line reason (not running, library internals changed). */
+export type OutboundBacklogReading =
+  | { backlog: OutboundBacklog; reason: null }
+  | { backlog: null; reason: string }
+
 /** The effective router settings, read back from the running gossipsub instance. */
 export interface EffectiveRouterSettings extends GossipRouterParams {
   signaturePolicy: string
@@ -155,5 +172,7 @@ export interface GossipHost extends Startable {
   routerSettings(): EffectiveRouterSettings
   /** Messages waiting for validation */
   readonly validationBacklog: number
+  /** What waits on gossipsub's outbound streams now (read-only; never throws) */
+  outboundBacklog(): OutboundBacklogReading
   counters(): GossipHostCounters
 }

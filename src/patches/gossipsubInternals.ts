@@ -42,6 +42,29 @@ export interface GossipSubInternals {
   }
 }
 
+/**
+ * One peer's outbound gossipsub stream (stream.js `OutboundStream`): each RPC is one `send()`
+ * on the libp2p stream, whose write buffer (@libp2p/utils AbstractMessageStream, one chunk per
+ * `send()`) holds what the muxer has not taken yet.
+ */
+export interface OutboundStreamInternals {
+  rawStream: {
+    /** Bytes waiting to be written (public in @libp2p/interface's MessageStream) */
+    writeBufferLength: number
+    /** The buffer itself (protected in AbstractMessageStream): its chunks are the RPCs waiting */
+    writeBuffer?: { bufs?: readonly unknown[] }
+  }
+}
+
+/**
+ * The router's outbound streams by peer ID (`streamsOutbound`, declared on the class but not
+ * in the package's exported interface), or null when the router no longer has the map.
+ */
+export function outboundStreamsOf(router: unknown): ReadonlyMap<string, unknown> | null {
+  const streams = (router as { streamsOutbound?: unknown } | null)?.streamsOutbound
+  return streams instanceof Map ? streams : null
+}
+
 const entry = import.meta.resolve('@libp2p/gossipsub')
 const routerModule = (await import(new URL('./gossipsub.js', entry).href)) as {
   GossipSub?: unknown

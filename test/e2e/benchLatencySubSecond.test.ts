@@ -1,7 +1,7 @@
 /**
  * `bench latency --block-time 0.2` as users run it: the real CLI, a sequencer publishing five
  * blocks a second (the chain's block_time stays 1 s) to real node processes over 127.0.0.1, and
- * the validation backlog of every follower reported in the JSON.
+ * the validation and outbound backlogs of every follower reported in the JSON.
  */
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../utils/cli.ts'
@@ -9,10 +9,13 @@ import { runCli } from '../utils/cli.ts'
 interface Queues {
   validationBacklogMax: number
   validationBacklogEnd: number
+  outboundBacklogMax: number
+  outboundBacklogEnd: number
+  outboundMessagesMax: number
 }
 
 describe('e2e / bench latency with 200 ms blocks', () => {
-  it('delivers every block and reports the followers’ validation backlog', async () => {
+  it('delivers every block and reports the followers’ validation and outbound backlogs', async () => {
     const r = await runCli(
       ['bench', 'latency', '--nodes', '2', '--blocks', '10', '--block-time', '0.2', '--json'],
       { timeoutMs: 90_000 },
@@ -25,8 +28,9 @@ describe('e2e / bench latency with 200 ms blocks', () => {
       blockTime: number
       delivery: number
       e2eMs: { p50: number; max: number }
-      queues: Queues & { outboundQueueMax: null }
-      perNode: Array<{ received: number; queues: Queues }>
+      queues: Queues & { outboundQueueMax: number }
+      perNode: Array<{ received: number; queues: Queues & { outboundPeerBytesMax: number } }>
+      sequencer: { queues: Queues & { outboundPeerBytesMax: number } }
       perMinute: Array<{ blocks: number }>
     }
     expect(result).toMatchObject({ nodes: 2, blocks: 10, blockTime: 0.2, delivery: 1 })
@@ -39,7 +43,12 @@ describe('e2e / bench latency with 200 ms blocks', () => {
       expect(Number.isInteger(n.queues.validationBacklogMax)).toBe(true)
       expect(n.queues.validationBacklogEnd).toBeGreaterThanOrEqual(0)
       expect(n.queues.validationBacklogMax).toBeGreaterThanOrEqual(n.queues.validationBacklogEnd)
+      // read from the node's real outbound streams: numbers, never null
+      expect(Number.isInteger(n.queues.outboundBacklogMax)).toBe(true)
+      expect(n.queues.outboundBacklogMax).toBeGreaterThanOrEqual(n.queues.outboundBacklogEnd)
+      expect(n.queues.outboundBacklogMax).toBeGreaterThanOrEqual(n.queues.outboundPeerBytesMax)
     }
+    expect(Number.isInteger(result.sequencer.queues.outboundBacklogMax)).toBe(true)
     expect(result.queues.validationBacklogMax).toBe(
       Math.max(...result.perNode.map((n) => n.queues.validationBacklogMax)),
     )
@@ -48,6 +57,11 @@ describe('e2e / bench latency with 200 ms blocks', () => {
     )
     // two followers keep up with 5 blocks/s: nothing left queued at the end
     expect(result.queues.validationBacklogEnd).toBe(0)
-    expect(result.queues.outboundQueueMax).toBeNull()
+    expect(result.queues.outboundQueueMax).toBe(
+      Math.max(...result.perNode.map((n) => n.queues.outboundPeerBytesMax)),
+    )
+    expect(result.queues.outboundBacklogMax).toBe(
+      Math.max(...result.perNode.map((n) => n.queues.outboundBacklogMax)),
+    )
   }, 100_000)
 })

@@ -153,18 +153,47 @@ function printTable(results: LatencyBenchResult[]): void {
   }
 }
 
-/** Whether a queue grew: the followers' validation backlog over the window (worst, then per node). */
+/** Whether a queue grew: the followers' validation and outbound backlogs (worst, then per node). */
 function printQueues(results: LatencyBenchResult[]): void {
   for (const r of results) {
-    if (r.queues === undefined) continue
-    const perNode = r.perNode.map(
-      (n) =>
-        `${n.index}: ${n.queues?.validationBacklogMax ?? 'n/a'}/${n.queues?.validationBacklogEnd ?? 'n/a'}`,
-    )
-    console.log(
-      `${kb(r.blockBytes)} KB: ${r.blockTime} s blocks; validation backlog max/end ${r.queues.validationBacklogMax}/${r.queues.validationBacklogEnd} (per node ${perNode.join(', ')}); outbound queues not measured`,
-    )
+    const line = queueLine(r)
+    if (line !== null) console.log(line)
   }
+}
+
+const orNa = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : String(n))
+
+/**
+ * One size's queue line: validation backlog max/end in messages; outbound backlog max/end in
+ * bytes over all peers, the most RPCs waiting and the largest single-peer queue; the
+ * sequencer's outbound max/end. Null for a result without queues (an older result file).
+ */
+export function queueLine(r: LatencyBenchResult): string | null {
+  const q = r.queues
+  if (q === undefined) return null
+  const validationPerNode = r.perNode.map(
+    (n) =>
+      `${n.index}: ${orNa(n.queues?.validationBacklogMax)}/${orNa(n.queues?.validationBacklogEnd)}`,
+  )
+  const validation = `validation backlog max/end ${q.validationBacklogMax}/${q.validationBacklogEnd} (per node ${validationPerNode.join(', ')})`
+  return `${kb(r.blockBytes)} KB: ${r.blockTime} s blocks; ${validation}; ${outboundText(r)}`
+}
+
+function outboundText(r: LatencyBenchResult): string {
+  const q = r.queues
+  if (q?.outboundQueueMax === null || q?.outboundQueueMax === undefined) {
+    return `outbound queues not read${q?.outboundUnreadable === undefined ? '' : `: ${q.outboundUnreadable}`}`
+  }
+  const perNode = r.perNode.map(
+    (n) =>
+      `${n.index}: ${orNa(n.queues?.outboundBacklogMax)}/${orNa(n.queues?.outboundBacklogEnd)}`,
+  )
+  const seq = r.sequencer.queues
+  const sequencer =
+    seq === undefined
+      ? ''
+      : `; sequencer outbound bytes max/end ${orNa(seq.outboundBacklogMax)}/${orNa(seq.outboundBacklogEnd)}, largest peer queue ${orNa(seq.outboundPeerBytesMax)} B`
+  return `outbound bytes max/end ${orNa(q.outboundBacklogMax)}/${orNa(q.outboundBacklogEnd)}, RPCs max ${orNa(q.outboundMessagesMax)}, largest peer queue ${q.outboundQueueMax} B (per node ${perNode.join(', ')})${sequencer}`
 }
 
 /** With a Redis transport: each road's delivery and e2e latency, side by side per size. */
