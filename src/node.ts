@@ -112,8 +112,9 @@ export interface NodeOptions {
    */
   redis?: RedisOptions | null
   /**
-   * `--p2p.warmup`: run the decoding and validation code through a synthetic block before the
-   * gossip host starts (src/gossip/warmUp.ts). @default DEFAULT_WARM_UP
+   * `--p2p.warmup`: run the decoding and validation code through a synthetic block, then the
+   * libraries' per-message path through a throwaway mesh on 127.0.0.1, before the gossip host
+   * starts (src/gossip/warmUp.ts, warmUpLibraries.ts). @default DEFAULT_WARM_UP
    */
   warmUp?: boolean
 }

@@ -12,6 +12,10 @@
  * instances, so the node's own instances start warm all the same); nothing goes to the network,
  * the node's seen cache, its metrics or the EL. The work stops after `WARM_UP_MAX_MS` whatever
  * is left, so a slow machine starts late by at most that.
+ *
+ * That is our code only. The start step (warmUpStep) then runs the libraries' per-message path
+ * (gossipsub, yamux, noise, TCP, our patches) on a throwaway mesh over 127.0.0.1:
+ * warmUpLibraries.ts.
  */
 
 import { RPC } from '@libp2p/gossipsub/message'
@@ -22,6 +26,11 @@ import type { Logger } from '../util/logger.ts'
 import { addressFromPrivateKey } from '../wire/signing.ts'
 import { MessageRecords } from './messageRecords.ts'
 import { type BlockValidator, createBlockValidator } from './validator.ts'
+import {
+  type LibraryWarmUpModules,
+  type LibraryWarmUpResult,
+  warmUpLibraries,
+} from './warmUpLibraries.ts'
 
 /** `--p2p.warmup`: nodes warm up unless told not to. */
 export const DEFAULT_WARM_UP = true
@@ -53,6 +62,14 @@ export interface WarmUpModules {
   validator?: BlockValidator
 }
 
+export interface WarmUpStepModules {
+  /** Sees the library warm-up's throwaway hosts (tests check they are gone afterwards). */
+  onHosts?: LibraryWarmUpModules['onHosts']
+}
+
+/** The warm-up step's one info line. */
+export const WARMED_UP_MESSAGE = 'warmed up the block validation and the gossip stack'
+
 export interface WarmUpResult {
   /** Rounds run */
   rounds: number
@@ -64,8 +81,8 @@ export interface WarmUpResult {
   timedOut: boolean
 }
 
-/** The key of the synthetic block: public, never a real signer. */
-const WARM_UP_SIGNER_KEY = devnetKey('op-gossip warm-up signer')
+/** The key of the synthetic blocks: public, never a real signer. */
+export const WARM_UP_SIGNER_KEY: Uint8Array = devnetKey('op-gossip warm-up signer')
 /** Its address: the only signer the warm-up's validator accepts. */
 export const WARM_UP_SIGNER_ADDRESS: Uint8Array = addressFromPrivateKey(WARM_UP_SIGNER_KEY)
 
@@ -126,27 +143,51 @@ export function warmUp(opts: WarmUpOptions, modules: WarmUpModules = {}): WarmUp
 
 /**
  * The warm-up as the node's start step right before the gossip host, so the first gossip message
- * finds the code already optimized. Only an optimization: a failure is logged, never a reason
- * not to start.
+ * finds the code already optimized: first our own per-message code in memory (warmUp), then the
+ * libraries' on a throwaway mesh of hosts over 127.0.0.1 (warmUpLibraries.ts). One info line
+ * reports both. Only an optimization: a failure of either is logged, never a reason not to start.
  */
-export function warmUpStep(chain: ChainConfig, log: Logger): Startable {
+export function warmUpStep(
+  chain: ChainConfig,
+  log: Logger,
+  modules: WarmUpStepModules = {},
+): Startable {
   return {
-    start() {
-      let result: WarmUpResult
+    async start() {
+      let own: WarmUpResult
       try {
-        result = warmUp({ chain })
+        own = warmUp({ chain })
       } catch (err) {
         log.warn({ err: String(err) }, 'warm-up failed, starting without it')
         return
       }
+      let gossip: LibraryWarmUpResult | null = null
+      try {
+        gossip = await warmUpLibraries(
+          {
+            chain,
+            signerKey: WARM_UP_SIGNER_KEY,
+            signerAddress: WARM_UP_SIGNER_ADDRESS,
+            blockBytes: WARM_UP_BLOCK_BYTES,
+          },
+          modules.onHosts === undefined ? { log } : { log, onHosts: modules.onHosts },
+        )
+      } catch (err) {
+        log.warn({ err: String(err) }, 'warm-up of the gossip stack failed, starting without it')
+      }
       log.info(
         {
-          rounds: result.rounds,
-          accepted: result.accepted,
-          ms: Math.round(result.elapsedMs),
-          timedOut: result.timedOut,
+          rounds: own.rounds,
+          accepted: own.accepted,
+          ms: Math.round(own.elapsedMs),
+          timedOut: own.timedOut,
+          gossipRounds: gossip?.rounds ?? null,
+          gossipMessages: gossip?.messages ?? null,
+          gossipMs: gossip === null ? null : Math.round(gossip.elapsedMs),
+          gossipSetupMs: gossip === null ? null : Math.round(gossip.setupMs),
+          gossipTimedOut: gossip?.timedOut ?? null,
         },
-        'warmed up the block validation',
+        WARMED_UP_MESSAGE,
       )
     },
     stop() {},

@@ -14,6 +14,10 @@ import { DEFAULT_PEER_KEY_FILE } from '../../gossip/peerIdentity.ts'
 import { SCORING_LEVELS } from '../../gossip/scoring.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../gossip/validator.ts'
 import { DEFAULT_WARM_UP, WARM_UP_MAX_MS } from '../../gossip/warmUp.ts'
+import {
+  WARM_UP_LIBRARY_MAX_MS,
+  WARM_UP_LIBRARY_SETUP_MAX_MS,
+} from '../../gossip/warmUpLibraries.ts'
 import { DEFAULT_LATENCY_LOG_REGION } from '../../metrics/latencyLog.ts'
 import { DEFAULT_METRICS_ADDR, DEFAULT_METRICS_PORT } from '../../metrics/metricsServer.ts'
 import { REDIS_FLAG_SPECS, type RedisFlagValues } from '../../redis/redisFlags.ts'
@@ -67,9 +71,6 @@ export interface RunFlags
   'p2p.gossip.mesh.dhi': string
   'p2p.gossip.mesh.dlazy': string
   'p2p.gossip.mesh.floodpublish': string | boolean
-  'p2p.inbound.rate': string
-  'p2p.inbound.messages.rate': string
-  'p2p.inbound.messages.burst': string
   'p2p.latency.log'?: string
   'p2p.latency.region': string
   'p2p.warmup': string | boolean
@@ -242,26 +243,6 @@ const P2P_FLAGS: readonly FlagDef[] = [
     bool: true,
     hidden: true,
   },
-  {
-    flags: '--p2p.inbound.rate <n>',
-    description:
-      'inbound connections accepted per second from one IP (devnets on one host raise it)',
-    defaultValue: String(gossip.inboundConnectionsPerIpPerSecond),
-    hidden: true,
-  },
-  {
-    flags: '--p2p.inbound.messages.rate <n>',
-    description:
-      'gossip messages accepted per second from one peer on the block topics, before decoding (0: no limit)',
-    defaultValue: String(gossip.inboundMessages.perPeerPerSecond),
-    hidden: true,
-  },
-  {
-    flags: '--p2p.inbound.messages.burst <n>',
-    description: 'gossip messages one peer may send at once before its rate applies',
-    defaultValue: String(gossip.inboundMessages.burst),
-    hidden: true,
-  },
   // base-consensus's latency CSV (src/metrics/latencyLog.ts)
   {
     flags: '--p2p.latency.log <file>',
@@ -275,7 +256,7 @@ const P2P_FLAGS: readonly FlagDef[] = [
   },
   {
     flags: '--p2p.warmup [bool]',
-    description: `before joining gossip, run the block decoding and validation code through a synthetic block for up to ${WARM_UP_MAX_MS / 1000} s, so the first real blocks are handled at full speed`,
+    description: `before joining gossip, run the block decoding and validation code through a synthetic block (up to ${WARM_UP_MAX_MS / 1000} s), then gossip such blocks between throw-away local hosts (up to ${(WARM_UP_LIBRARY_SETUP_MAX_MS + WARM_UP_LIBRARY_MAX_MS) / 1000} s), so the first real blocks are handled at full speed`,
     defaultValue: String(DEFAULT_WARM_UP),
     bool: true,
   },

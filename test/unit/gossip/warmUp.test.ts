@@ -1,7 +1,8 @@
 /**
  * The warm-up runs real synthetic blocks through the validation and codec paths, stops at its
  * time bound, and leaves nothing behind: its validator's seen cache is empty afterwards, and a
- * node that warmed up has counted no message, no verdict and no metric.
+ * node that warmed up (both halves: warmUpLibraries.test.ts has the library half's own tests)
+ * has counted no message, no verdict and no metric, and its host has no peer or ban.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,7 @@ import {
   WARM_UP_MAX_MS,
   WARM_UP_ROUNDS,
   WARM_UP_SIGNER_ADDRESS,
+  WARMED_UP_MESSAGE,
   warmUp,
 } from '../../../src/gossip/warmUp.ts'
 import { createNode } from '../../../src/node.ts'
@@ -113,10 +115,15 @@ describe('warm-up in a node', () => {
   it('warms up before the host starts and counts nothing', async () => {
     const { node, lines } = await startedNode(true)
     try {
-      const warmed = lines.find((l) => l.msg === 'warmed up the block validation')
+      const warmed = lines.find((l) => l.msg === WARMED_UP_MESSAGE)
       expect(warmed).toBeDefined()
       expect(warmed?.accepted).toBe(warmed?.rounds)
       expect(warmed?.rounds as number).toBeGreaterThan(0)
+      // The library half ran on its own hosts: the node's host has no peer, ban or message of it.
+      expect(warmed?.gossipMessages as number).toBeGreaterThan(0)
+      expect(node.host.peers()).toEqual([])
+      expect(node.host.bans()).toEqual([])
+      expect(node.host.protectedPeers()).toEqual([])
       expect(node.host.counters()).toMatchObject({
         received: 0,
         duplicates: 0,
@@ -142,7 +149,7 @@ describe('warm-up in a node', () => {
   it('does not warm up with warmUp: false', async () => {
     const { node, lines } = await startedNode(false)
     try {
-      expect(lines.some((l) => l.msg === 'warmed up the block validation')).toBe(false)
+      expect(lines.some((l) => l.msg === WARMED_UP_MESSAGE)).toBe(false)
     } finally {
       await node.stop()
     }
