@@ -26,6 +26,8 @@ function nodeOptions(dir: string): NodeOptions {
     gossip: { listenIp: '127.0.0.1', listenTcpPort: 0, ipColocation: false },
     signer: { configuredSigner: `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}` },
     discovery: null,
+    // The warm-up has its own tests; here it would only add seconds.
+    warmUp: false,
     logBlocks: false,
   }
 }

@@ -72,6 +72,8 @@ describe('e2e / signer rotation through a real L1 (anvil)', () => {
         gossip: { listenIp: '127.0.0.1', listenTcpPort: 0, ipColocation: false },
         signer: { l1Url: anvil.url, systemConfig: SYSTEM_CONFIG, reloadIntervalMs: 200 },
         discovery: null,
+        // The warm-up has its own tests; here it would only add seconds.
+        warmUp: false,
         logBlocks: false,
         rpc: { host: '127.0.0.1', port: 0 },
         metrics: { host: '127.0.0.1', port: 0 },

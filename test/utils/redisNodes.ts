@@ -51,6 +51,8 @@ export function redisNodeOptions(
     },
     signer: { configuredSigner: `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}` },
     discovery: null,
+    // The warm-up has its own tests; here it would only add seconds.
+    warmUp: false,
     logBlocks: false,
     metrics: { host: '127.0.0.1', port: 0 },
     engine:

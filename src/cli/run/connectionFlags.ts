@@ -1,6 +1,7 @@
 /**
  * op-node's connection flags of `op-gossip run` (op-node/flags/p2p_flags.go): the
- * `--p2p.timeout.*` durations (hidden, as in op-node), `--p2p.ping` and `--p2p.netrestrict`.
+ * `--p2p.timeout.*` durations (hidden, as in op-node), `--p2p.ping` and `--p2p.netrestrict`;
+ * and our inbound limits (`--p2p.inbound.*`, hidden), per IP and per peer.
  * Defaults are read from gossip/options.ts; what each means in libp2p is in libp2pOptions.ts.
  */
 
@@ -20,6 +21,9 @@ export interface ConnectionFlagValues {
   'p2p.timeout.dial': string
   'p2p.ping': string | boolean
   'p2p.netrestrict'?: string
+  'p2p.inbound.rate': string
+  'p2p.inbound.messages.rate': string
+  'p2p.inbound.messages.burst': string
 }
 
 const timeouts = defaultGossipHostOptions.timeouts
@@ -54,6 +58,26 @@ export const CONNECTION_FLAG_SPECS = [
     flags: '--p2p.netrestrict <cidrs>',
     description:
       'comma-separated CIDR networks: only peers inside them are dialled, accepted or taken from discovery',
+  },
+  {
+    flags: '--p2p.inbound.rate <n>',
+    description:
+      'inbound connections accepted per second from one IP (devnets on one host raise it)',
+    defaultValue: String(defaultGossipHostOptions.inboundConnectionsPerIpPerSecond),
+    hidden: true,
+  },
+  {
+    flags: '--p2p.inbound.messages.rate <n>',
+    description:
+      'gossip messages accepted per second from one peer on the block topics, before decoding (0: no limit)',
+    defaultValue: String(defaultGossipHostOptions.inboundMessages.perPeerPerSecond),
+    hidden: true,
+  },
+  {
+    flags: '--p2p.inbound.messages.burst <n>',
+    description: 'gossip messages one peer may send at once before its rate applies',
+    defaultValue: String(defaultGossipHostOptions.inboundMessages.burst),
+    hidden: true,
   },
 ] as const
 

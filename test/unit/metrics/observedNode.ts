@@ -83,6 +83,8 @@ export async function startObservedNode(opts: ObservedNodeOptions): Promise<Obse
       gossip,
       signer: { configuredSigner: `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}` },
       discovery: null,
+      // The warm-up has its own tests; here it would only add seconds.
+      warmUp: false,
       engine: { engineUrl: el.url, jwtSecret: opts.jwtSecret, sync: FAST_SYNC },
       metrics: opts.metrics === undefined ? { host: '127.0.0.1', port: 0 } : opts.metrics,
       rpc: opts.rpc === undefined ? { host: '127.0.0.1', port: 0 } : opts.rpc,

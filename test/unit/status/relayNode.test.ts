@@ -42,6 +42,8 @@ describe('status / a relay without an EL', () => {
       gossip: { listenIp: '127.0.0.1', listenTcpPort: 0, ipColocation: false },
       signer: { configuredSigner: `0x${Buffer.from(SEQUENCER_ADDRESS).toString('hex')}` },
       discovery: null,
+      // The warm-up has its own tests; here it would only add seconds.
+      warmUp: false,
       logBlocks: false,
       engine: null,
       rpc: { host: '127.0.0.1', port: 0 },
