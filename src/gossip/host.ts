@@ -146,7 +146,10 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
       onFirstSeenAccepted: (peer) => rateLimit.prove(peer),
     },
   )
-  const gate = createPeerGate({ log, events, node: () => node }, { netRestrict: opts.netRestrict })
+  const gate = createPeerGate(
+    { log, events, node: () => node },
+    { netRestrict: opts.netRestrict, floodRefuseForMs: opts.ban.durationMs },
+  )
   const peers = createPeerManager(
     { ...opts, selfPeerId: peerId, topics, staticPeers, bootnodes },
     { log, events, gate, node: () => node, router: () => router, running },
@@ -160,11 +163,20 @@ export function createGossipHost(init: GossipHostInit, modules: GossipHostModule
 
   function banFlooder(peer: string): void {
     log.warn({ peer }, 'peer floods past its inbound rate limit')
+    // Known only with per-IP defences on (peerIps is empty without IP colocation).
+    const ip = peerIps.get(peer)
     try {
       peers.ban(peer)
     } catch (err) {
       log.debug({ peer, err: String(err) }, 'ban of a flooding peer failed')
     }
+    if (ip !== undefined && !hostsProvenPeer(ip)) gate.noteFloodBan(ip)
+  }
+
+  /** A peer with a clean record is connected from `ip` (a shared NAT): keep the address open. */
+  function hostsProvenPeer(ip: string): boolean {
+    for (const [peer, peerIp] of peerIps) if (peerIp === ip && rateLimit.isProven(peer)) return true
+    return false
   }
 
   function onGossipMessage(evt: CustomEvent<GossipsubMessage>): void {

@@ -1,5 +1,6 @@
 /**
- * Who may connect: score and manual bans (banList.ts), IP / subnet blocks (addressBlockList.ts)
+ * Who may connect: score and manual bans (banList.ts), IP / subnet blocks (addressBlockList.ts),
+ * addresses whose peers keep flooding (floodingAddresses.ts)
  * and op-node's `--p2p.netrestrict` (netRestrict.ts), enforced by libp2p's connection gater in both directions, with the
  * operator's ban / block calls and their persistence across restarts (banStore.ts), as op-node
  * keeps them in its peerstore.
@@ -10,8 +11,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '../util/logger.ts'
 import { type AddressBlock, AddressBlockList } from './addressBlockList.ts'
-import { BanList } from './banList.ts'
+import { BanList, DEFAULT_BAN_DURATION_MS } from './banList.ts'
 import type { BanSnapshot, BanStore } from './banStore.ts'
+import { createFloodingAddresses, type RefusedAddress } from './floodingAddresses.ts'
 import type { GossipHostEvents } from './hostApi.ts'
 import { createNetRestriction } from './netRestrict.ts'
 import { ipOfMultiaddr } from './peerMultiaddr.ts'
@@ -28,6 +30,8 @@ export interface PeerGateModules {
 export interface PeerGateOptions {
   /** `--p2p.netrestrict` CIDRs: only peers in them are dialled or accepted. @default [] */
   netRestrict?: readonly string[]
+  /** How long an address whose peers keep flooding is refused, ms. @default DEFAULT_BAN_DURATION_MS */
+  floodRefuseForMs?: number
 }
 
 export interface PeerGate {
@@ -44,6 +48,13 @@ export interface PeerGate {
   blockedSubnets(): AddressBlock[]
   blockSubnet(cidr: string, untilMs: number): AddressBlock
   unblockSubnet(cidr: string): boolean
+  /**
+   * Notes a peer at `ip` banned for flooding (the caller checks per-IP defences are on and no
+   * proven peer shares the address); when that makes the address refused, hangs up on it.
+   */
+  noteFloodBan(ip: string): boolean
+  /** Addresses refused because their peers kept flooding */
+  refusedFloodingAddrs(): RefusedAddress[]
   /** Restores the bans and blocks saved in `store`, then saves every change there */
   persistTo(store: BanStore): void
   /** Writes a pending save now (at stop) */
@@ -67,16 +78,20 @@ export function createPeerGate(modules: PeerGateModules, opts: PeerGateOptions =
     { onBlock: () => closeBlockedConnections(), onChange: save },
   )
 
+  const flooding = createFloodingAddresses({
+    refuseForMs: opts.floodRefuseForMs ?? DEFAULT_BAN_DURATION_MS,
+  })
+
   function isAddressBlocked(address: Multiaddr): boolean {
     const ip = ipOfMultiaddr(address)
-    return ip !== null && addressBlocks.isBlocked(ip)
+    return ip !== null && (addressBlocks.isBlocked(ip) || flooding.isRefused(ip))
   }
 
   /** Blocked, or outside `--p2p.netrestrict` (an address without an IP is outside it). */
   function isAddressDenied(address: Multiaddr): boolean {
     if (netRestriction === null) return isAddressBlocked(address)
     const ip = ipOfMultiaddr(address)
-    return ip === null || !netRestriction(ip) || addressBlocks.isBlocked(ip)
+    return ip === null || !netRestriction(ip) || isAddressBlocked(address)
   }
 
   /**
@@ -127,6 +142,13 @@ export function createPeerGate(modules: PeerGateModules, opts: PeerGateOptions =
     blockedSubnets: () => addressBlocks.listSubnets(),
     blockSubnet: (cidr, untilMs) => addressBlocks.blockSubnet(cidr, untilMs),
     unblockSubnet: (cidr) => addressBlocks.unblockSubnet(cidr),
+    noteFloodBan(ip) {
+      if (!flooding.noteFloodBan(ip)) return false
+      log.warn({ address: ip }, 'address refused: its peers keep flooding')
+      closeBlockedConnections()
+      return true
+    },
+    refusedFloodingAddrs: () => flooding.refused(),
     persistTo(store) {
       // Restored before the store is attached: restoring is not a change to save.
       const saved = store.load()
