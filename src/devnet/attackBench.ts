@@ -103,6 +103,22 @@ export interface AttackBenchResult {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** The plan's address slot of the `n`th attacker process started (slots are reused past the last). */
+export function attackerSlot(n: number, slots: number): number {
+  return Number.isFinite(slots) ? n % slots : n
+}
+
+/** Address slots a run can use: one set of `attackers` per attack phase, soak cycles included. */
+export function attackerSlotsWanted(
+  phases: readonly AttackPhase[],
+  attackers: number,
+  soakMinutes: number,
+): number {
+  const attackPhases = phases.filter((p) => p !== 'baseline').length
+  const soakCycles = soakMinutes > 0 ? Math.max(1, Math.floor(soakMinutes / SOAK_CYCLE_MINUTES)) : 0
+  return attackers * attackPhases * (1 + soakCycles)
+}
+
 /** Follower indices each attacker floods: followers spread over attackers, every one covered. */
 export function attackTargets(followers: number, attackers: number): number[][] {
   return Array.from({ length: attackers }, (_, a) => {
@@ -156,29 +172,39 @@ export async function runAttackBench(
   devnet.events.on('published', onPublished)
   devnet.events.on('stats', onStats)
 
-  const attackers: AttackerProcess[] = []
+  /** The running attack phase's attacker processes (none in a baseline phase) */
+  let attackers: AttackerProcess[] = []
+  /** Attack phases started so far: each takes the next `opts.attackers` address slots */
+  let attackPhasesStarted = 0
+  const targets = attackTargets(followers.length, opts.attackers)
+  /**
+   * Fresh attacker processes for one attack phase, on addresses no earlier phase used (as far as
+   * the plan has slots): a node refuses an address whose identities kept flooding, so a later
+   * phase from the same address would measure only that refusal.
+   */
+  async function startPhaseAttackers(): Promise<AttackerProcess[]> {
+    const first = attackPhasesStarted * opts.attackers
+    attackPhasesStarted++
+    return Promise.all(
+      targets.map((mine, index) => {
+        const slot = attackerSlot(first + index, network.attackers)
+        return startAttacker(
+          {
+            index,
+            chain: devnet.chain,
+            targets: mine.map((f) => addressOn(network, followers[f - 1] as DevnetNode)),
+            ratePerSecond: opts.ratePerSecond,
+            blockBytes: opts.blockBytes,
+            messagesPerIdentity: MESSAGES_PER_IDENTITY,
+          },
+          join(devnet.dir, 'logs'),
+          (nodeArgs) => network.attackerCommand(slot, nodeArgs),
+        )
+      }),
+    )
+  }
   const loadStart = loadavg()[0] as number
   try {
-    const targets = attackTargets(followers.length, opts.attackers)
-    progress(`starting ${opts.attackers} attacker processes`)
-    attackers.push(
-      ...(await Promise.all(
-        targets.map((mine, index) =>
-          startAttacker(
-            {
-              index,
-              chain: devnet.chain,
-              targets: mine.map((f) => addressOn(network, followers[f - 1] as DevnetNode)),
-              ratePerSecond: opts.ratePerSecond,
-              blockBytes: opts.blockBytes,
-              messagesPerIdentity: MESSAGES_PER_IDENTITY,
-            },
-            join(devnet.dir, 'logs'),
-            (nodeArgs) => network.attackerCommand(index, nodeArgs),
-          ),
-        ),
-      )),
-    )
     const meshed = await devnet.waitForMesh(ATTACK_MESH_WAIT_MS)
     if (!meshed) progress('some nodes have a thin mesh; measuring anyway')
     devnet.produce({ blockBytes: opts.blockBytes })
@@ -194,6 +220,10 @@ export async function runAttackBench(
 
     let baselineP99: number | null = null
     async function runPhase(phase: AttackPhase): Promise<PhaseResult> {
+      if (phase !== 'baseline') {
+        progress(`${phase}: starting ${opts.attackers} attacker processes`)
+        attackers = await startPhaseAttackers()
+      }
       const start = followerCounters(await devnet.snapshot())
       rssMax.clear()
       const from = published.length
@@ -203,6 +233,7 @@ export async function runAttackBench(
       const reports: AttackerPhaseReport[] = await Promise.all(attackers.map((a) => a.endPhase()))
       const to = published.length
       const end = followerCounters(await devnet.snapshot())
+      await Promise.all(attackers.splice(0).map((a) => a.stop()))
       await sleep(PHASE_SETTLE_MS)
       const result = summarizePhase({
         phase,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import {
   type AttackBenchResult,
+  attackerSlotsWanted,
   DEFAULT_ATTACK_BLOCK_BYTES,
   DEFAULT_ATTACK_NODES,
   DEFAULT_ATTACK_PHASE_SECONDS,
@@ -20,6 +21,7 @@ import {
 } from '../../devnet/devnet.ts'
 import {
   loopbackNetwork,
+  MAX_NETNS_ATTACKERS,
   type NetworkPlan,
   netnsNetwork,
   probeNetns,
@@ -158,7 +160,10 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
     `bench attack: ${nodes} followers + sequencer, ${attackers} attackers at ${rate} msg/s, phases ${phases.join(', ')} of ${phaseSeconds} s, ${blockBytes} B blocks`,
   )
   if (!NODES_RUN_COMPILED) progress('nodes run the TypeScript sources')
-  const network = await resolveAttackNetwork(networkChoice, attackers, progress)
+  // An address per attacker and attack phase, as far as the plan holds them.
+  const wanted = attackerSlotsWanted(phases, attackers, soakMinutes)
+  const slots = Math.max(attackers, Math.min(wanted, MAX_NETNS_ATTACKERS))
+  const network = await resolveAttackNetwork(networkChoice, slots, progress)
   progress(`network: ${network.description}`)
   const devnet = await startDevnet({
     network,
