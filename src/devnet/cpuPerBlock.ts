@@ -24,6 +24,23 @@ export function hasStoppedFalling(
   return currentMsPerSecond >= previousMsPerSecond * CPU_RATE_PLATEAU_RATIO
 }
 
+/**
+ * Probes in a row whose rate has stopped falling before start-up counts as over: one probe is
+ * not enough on a devnet whose nodes started at once (each start-up's tail, the warm-up among
+ * it, keeps the machine busy for tens of seconds, and one slower probe looks like a plateau).
+ */
+export const CPU_RATE_PLATEAU_PROBES = 3
+
+/** True once the last CPU_RATE_PLATEAU_PROBES rates each stopped falling (`hasStoppedFalling`). */
+export function startUpIsOver(ratesMsPerSecond: readonly number[]): boolean {
+  if (ratesMsPerSecond.length < CPU_RATE_PLATEAU_PROBES + 1) return false
+  const last = ratesMsPerSecond.slice(-(CPU_RATE_PLATEAU_PROBES + 1))
+  for (let i = 1; i < last.length; i++) {
+    if (!hasStoppedFalling(last[i - 1] as number, last[i] as number)) return false
+  }
+  return true
+}
+
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
 /** CPU ms used per second of wall time between two readings; null for an empty interval. */

@@ -17,7 +17,7 @@
  */
 
 import { cpus, loadavg } from 'node:os'
-import { type CpuReading, cpuMsPerBlock, cpuMsPerSecond, hasStoppedFalling } from './cpuPerBlock.ts'
+import { type CpuReading, cpuMsPerBlock, cpuMsPerSecond, startUpIsOver } from './cpuPerBlock.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { DevnetTransport } from './devnetPlan.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
@@ -59,12 +59,13 @@ export const MESH_WAIT_MS = 60_000
 export const DEFAULT_IDLE_CPU_WINDOW_MS = 5000
 /**
  * Start-up work (handshakes, identify, JIT) goes on for a while after the mesh forms, so the
- * nodes' CPU rate is probed this often until it stops falling, at most IDLE_CPU_QUIET_MAX_MS,
+ * nodes' CPU rate is probed this often until it has stopped falling for CPU_RATE_PLATEAU_PROBES
+ * probes in a row, at most IDLE_CPU_QUIET_MAX_MS,
  * before the idle window starts, ms
  */
 export const IDLE_CPU_PROBE_MS = 2000
 /** Longest wait for the CPU rate to stop falling before measuring idle anyway, ms */
-export const IDLE_CPU_QUIET_MAX_MS = 30_000
+export const IDLE_CPU_QUIET_MAX_MS = 60_000
 
 export interface LatencyBenchOptions {
   /** Decompressed sizes, one measured run each */
@@ -193,15 +194,14 @@ async function measureIdleCpu(
 ): Promise<Map<number, number>> {
   const t0 = performance.now()
   let last = await readStats(devnet)
-  let lastRate: number | null = null
+  const rates: number[] = []
   for (;;) {
     await sleep(IDLE_CPU_PROBE_MS)
     const next = await readStats(devnet)
-    const rate = meanRate(cpuRates(last, next))
+    rates.push(meanRate(cpuRates(last, next)))
     last = next
-    if (lastRate !== null && hasStoppedFalling(lastRate, rate)) break
+    if (startUpIsOver(rates)) break
     if (performance.now() - t0 >= IDLE_CPU_QUIET_MAX_MS) break
-    lastRate = rate
   }
   progress(
     `idle CPU: settled after ${((performance.now() - t0) / 1000).toFixed(0)} s; measuring ${windowMs / 1000} s without blocks`,

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
+  CPU_RATE_PLATEAU_PROBES,
   CPU_RATE_PLATEAU_RATIO,
   cpuMsPerBlock,
   cpuMsPerSecond,
   hasStoppedFalling,
+  startUpIsOver,
 } from '../../../src/devnet/cpuPerBlock.ts'
 
 describe('devnet / cpuPerBlock', () => {
@@ -42,5 +44,19 @@ describe('devnet / cpuPerBlock / hasStoppedFalling', () => {
     expect(hasStoppedFalling(10, 9)).toBe(true)
     expect(hasStoppedFalling(10, 8.99)).toBe(false)
     expect(hasStoppedFalling(10, 12)).toBe(true)
+  })
+})
+
+describe('devnet / cpuPerBlock / startUpIsOver', () => {
+  it('needs CPU_RATE_PLATEAU_PROBES probes in a row that stopped falling', () => {
+    expect(CPU_RATE_PLATEAU_PROBES).toBe(3)
+    // Three probes (two steps) on a plateau: one short.
+    expect(startUpIsOver([100, 40, 39, 38])).toBe(false)
+    // Four probes (three steps) on a plateau.
+    expect(startUpIsOver([100, 40, 39, 38, 38])).toBe(true)
+    // A fall inside the last three steps starts over.
+    expect(startUpIsOver([40, 39, 20, 19, 19])).toBe(false)
+    expect(startUpIsOver([40, 39, 20, 19, 19, 19])).toBe(true)
+    expect(startUpIsOver([])).toBe(false)
   })
 })
