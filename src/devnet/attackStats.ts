@@ -86,8 +86,24 @@ export interface PhaseResult {
   rejected: number
   ignored: number
   attackers: AttackersPhaseResult
+  /**
+   * The phase's slowest blocks (at most SLOWEST_BLOCKS_LISTED, slowest first): when in the phase
+   * each was published and its slowest follower's e2e, so a p99 shows whether it is the attack's
+   * first moments or the whole phase.
+   */
+  slowestBlocks: SlowBlock[]
   /** Against the target: delivery 1 and (under attack) p99 ≤ TARGET_P99_RATIO × baseline */
   pass: boolean
+}
+
+/** Blocks listed in a phase's `slowestBlocks`. */
+export const SLOWEST_BLOCKS_LISTED = 5
+
+export interface SlowBlock {
+  /** Its publish, ms after the phase's first publish */
+  publishedAfterMs: number
+  /** Its slowest follower's e2e, ms */
+  e2eMaxMs: number
 }
 
 function delta(
@@ -122,18 +138,27 @@ export function summarizeAttackers(reports: readonly AttackerPhaseReport[]): Att
 export function summarizePhase(input: PhaseInput): PhaseResult {
   const e2e: number[] = []
   const queueWait: number[] = []
+  const perBlock: SlowBlock[] = []
+  const phaseStartMs = input.published[0]?.publishedMs ?? 0
   let deliveredToAll = 0
   for (const block of input.published) {
     let everywhere = true
+    let slowest = 0
     for (const f of input.followers) {
       const seen = input.arrivals.get(f)?.get(block.blockHash)
       if (seen === undefined) everywhere = false
       else {
-        e2e.push(Math.max(0, seen.firstSeenMs - block.publishedMs))
+        const delay = Math.max(0, seen.firstSeenMs - block.publishedMs)
+        e2e.push(delay)
         queueWait.push(seen.queueMs)
+        slowest = Math.max(slowest, delay)
       }
     }
     if (everywhere) deliveredToAll++
+    perBlock.push({
+      publishedAfterMs: round(block.publishedMs - phaseStartMs),
+      e2eMaxMs: round(slowest),
+    })
   }
   const published = input.published.length
   const delivery = published === 0 ? 0 : deliveredToAll / published
@@ -180,6 +205,7 @@ export function summarizePhase(input: PhaseInput): PhaseResult {
     rejected: total((r) => r.rejected),
     ignored: total((r) => r.ignored),
     attackers: summarizeAttackers(input.attackers),
+    slowestBlocks: perBlock.sort((a, b) => b.e2eMaxMs - a.e2eMaxMs).slice(0, SLOWEST_BLOCKS_LISTED),
     pass: published > 0 && delivery >= TARGET_DELIVERY && withinLatency,
   }
 }

@@ -61,6 +61,16 @@ export function recoveryLine(result: AttackBenchResult): string | null {
   return `RSS recovery (within 1.5x of pre-attack ${r.preAttackMb.join('/')} MB, peak ${r.peakMb.join('/')} MB): ${r.secondsToRecover === null ? 'not within the time' : `${r.secondsToRecover} s`} (${per.join(', ')}) → ${r.pass ? 'PASS' : 'FAIL'}`
 }
 
+/** One line per attack phase: its slowest blocks, when in the phase (s) and how slow (ms). */
+export function slowestBlockLines(result: AttackBenchResult): string[] {
+  return result.phases
+    .filter((p) => p.phase !== 'baseline' && p.slowestBlocks.length > 0)
+    .map(
+      (p) =>
+        `${p.phase}: slowest blocks (published s into the phase: slowest follower's e2e ms) ${p.slowestBlocks.map((b) => `${(b.publishedAfterMs / 1000).toFixed(1)}: ${b.e2eMaxMs}`).join(', ')}`,
+    )
+}
+
 /** The soak lines: memory after each cycle and the trend of RSS and of each part of it. */
 export function soakLines(result: AttackBenchResult): string[] {
   const s = result.soak

@@ -29,6 +29,7 @@ import {
 import {
   attackTable,
   recoveryLine,
+  slowestBlockLines,
   soakLines,
   writeAttackReport,
 } from '../../report/attackReport.ts'
@@ -117,6 +118,7 @@ function printTable(result: AttackBenchResult): void {
   const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ')
   console.log(fmt(header))
   for (const r of rows) console.log(fmt(r))
+  for (const line of slowestBlockLines(result)) console.log(line)
   const recovery = recoveryLine(result)
   if (recovery !== null) console.log(recovery)
   for (const line of soakLines(result)) console.log(line)

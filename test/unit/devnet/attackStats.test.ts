@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { attackTargets, parsePhases } from '../../../src/devnet/attackBench.ts'
 import type { AttackerPhaseReport } from '../../../src/devnet/attackProtocol.ts'
 import {
+  SLOWEST_BLOCKS_LISTED,
   slope,
   summarizeAttackers,
   summarizePhase,
@@ -95,6 +96,40 @@ function phase(
 }
 
 describe('devnet / attackStats', () => {
+  it('lists the slowest blocks: when in the phase, and their slowest follower', () => {
+    // Block 1 (published 1 s in) is slow at follower 2.
+    const r = phase('invalid', (b, f) => (b === 1 && f === 2 ? 300 : 10 + b), 5)
+    expect(r.slowestBlocks[0]).toEqual({ publishedAfterMs: 1000, e2eMaxMs: 300 })
+    expect(r.slowestBlocks.map((x) => x.e2eMaxMs)).toEqual([300, 13, 12, 10])
+    // At most SLOWEST_BLOCKS_LISTED of them.
+    const many = summarizePhase({
+      phase: 'invalid',
+      published: Array.from({ length: SLOWEST_BLOCKS_LISTED + 1 }, (_, b) => ({
+        blockHash: `0x${b}`,
+        publishedMs: 1000 * b,
+      })),
+      arrivals: new Map([
+        [
+          1,
+          new Map(
+            Array.from({ length: SLOWEST_BLOCKS_LISTED + 1 }, (_, b) => [
+              `0x${b}`,
+              { firstSeenMs: 1000 * b + b, queueMs: 0 },
+            ]),
+          ),
+        ],
+      ]),
+      followers: [1],
+      start: new Map(),
+      end: new Map(),
+      rssMax: new Map(),
+      attackers: [],
+      baselineP99Ms: 5,
+    })
+    expect(many.slowestBlocks).toHaveLength(SLOWEST_BLOCKS_LISTED)
+    expect(many.slowestBlocks[0]?.e2eMaxMs).toBe(SLOWEST_BLOCKS_LISTED)
+  })
+
   it('measures delivery, latency, CPU, RSS and drop counters of a phase', () => {
     const r = phase('invalid', (b) => 10 + b, 5)
     expect(r).toMatchObject({
