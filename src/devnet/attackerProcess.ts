@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { join } from 'node:path'
 import type { AttackPhase } from './attackMessages.ts'
 import type {
@@ -22,6 +23,13 @@ export const ATTACKER_READY_TIMEOUT_MS = 60_000
 export const ATTACKER_ANSWER_TIMEOUT_MS = 10_000
 /** Attackers get this long to exit after `stop` before they are killed. */
 export const ATTACKER_STOP_TIMEOUT_MS = 5000
+/**
+ * Attackers run at this nice level. They stand in for other machines: on a real network an
+ * attacker's CPU is not the node's, but here they share the node's cores, and a fresh attacker's
+ * start (loading, JIT, key generation, its first sends) would otherwise delay the honest nodes
+ * for a second as much as the attack itself does. They still get every cycle the nodes leave.
+ */
+export const ATTACKER_NICENESS = 10
 
 export class AttackerError extends Error {
   override readonly name = 'AttackerError'
@@ -57,6 +65,13 @@ export async function startAttacker(
     serialization: 'json',
   })
   closeSync(logFd)
+  if (proc.pid !== undefined) {
+    try {
+      setPriority(proc.pid, ATTACKER_NICENESS)
+    } catch {
+      // Not allowed here: the attacker runs at the parent's priority.
+    }
+  }
   let exited = false
   const exit = new Promise<void>((resolve) =>
     proc.once('exit', () => {
