@@ -1,4 +1,5 @@
 import snappyjs from 'snappyjs'
+import { createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
 /**
  * In-process fuzz of everything a peer's bytes reach before a verdict: the message-ID function
  * and the validator, on mutated copies of valid block messages (no network). Every verdict is
@@ -12,7 +13,6 @@ import snappyjs from 'snappyjs'
  * 0) with the first few, and the verdict counts by reason. Exits 1 when either count is not 0.
  */
 import { createDevnetChain } from '../../src/chains/devnet.ts'
-import { createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
 import { createBlockValidator } from '../../src/gossip/validator.ts'
 import { computeMessageIdWithData } from '../../src/wire/msgId.ts'
 import { addressFromPrivateKey } from '../../src/wire/signing.ts'

@@ -12,6 +12,7 @@
  *   garbage, and a Snappy header declaring more than the gossip size limit.
  */
 import { randomBytes, randomFillSync } from 'node:crypto'
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../blocks/blockBuilder.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../gossip/validator.ts'
 import {
@@ -20,7 +21,6 @@ import {
   snappyDecodedLength,
   snappyUncompress,
 } from '../wire/snappy.ts'
-import { type BuiltBlock, createBlockBuilder, devnetKey } from './blockBuilder.ts'
 import { DEVNET_SEQUENCER_KEY_LABEL } from './devnetPlan.ts'
 
 /** The attack phases in their default order; `baseline` sends nothing. */

@@ -4,6 +4,8 @@
  * Ed25519 identities, the el-sims' shared JWT secret, the peer targets, and each node's
  * NodeProcessConfig. The orchestrator (./devnet.ts) runs the plan.
  */
+
+import { devnetKey } from '../blocks/blockBuilder.ts'
 import { createDevnetChain } from '../chains/devnet.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import { DEFAULT_PEERS_HI, DEFAULT_PEERS_LO } from '../gossip/connectionTrimmer.ts'
@@ -11,7 +13,6 @@ import { generateEd25519PeerKey } from '../gossip/peerIdentity.ts'
 import { defaultRedisStream } from '../redis/redisOptions.ts'
 import { keccak256 } from '../wire/keccak.ts'
 import { addressFromPrivateKey } from '../wire/signing.ts'
-import { devnetKey } from './blockBuilder.ts'
 import type { DevnetRoad, NodeProcessConfig } from './ipcProtocol.ts'
 
 /** The well-known devnet sequencer key label: its address is the devnet's unsafe-block signer. */

@@ -14,13 +14,14 @@
  * through the stream, validated as gossip blocks). Recovery ends when the follower's EL
  * head is the sequencer's.
  */
+
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../blocks/blockBuilder.ts'
 import { createDevnetChain } from '../chains/devnet.ts'
 import { type ElSim, startElSim } from '../engine/elSim.ts'
 import type { ElSimGenesis, ElSimPayload } from '../engine/elSimChain.ts'
 import { createEngineDriver, type EngineDriverOptions } from '../engine/engineDriver.ts'
 import { toData } from '../engine/schema.ts'
 import { keccak256 } from '../wire/keccak.ts'
-import { type BuiltBlock, createBlockBuilder, devnetKey } from './blockBuilder.ts'
 import {
   DEFAULT_RECOVERY_BLOCK_INTERVAL_MS,
   DEFAULT_RECOVERY_GAP_BLOCKS,

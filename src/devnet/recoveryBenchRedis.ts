@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { BuiltBlock } from '../blocks/blockBuilder.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import type { AcceptedBlock } from '../gossip/types.ts'
 import { createBlockValidator } from '../gossip/validator.ts'
@@ -18,7 +19,6 @@ import { REPLAY_TIMESTAMP_THRESHOLD_SECONDS } from '../redis/redisRoad.ts'
 import { createRedisSubscriber, type RedisSubscriber } from '../redis/redisSubscriber.ts'
 import { silentLogger } from '../util/logger.ts'
 import { computeMessageId } from '../wire/msgId.ts'
-import type { BuiltBlock } from './blockBuilder.ts'
 import { REDIS_SERVER_INSTALL_HINT, redisServerAvailable, startDevnetRedis } from './devnetRedis.ts'
 
 /** Stream length the bench's publisher keeps: the whole run fits. */

@@ -10,9 +10,10 @@
  * blocks share a timestamp, their numbers still increase by one. Gossip validation allows that
  * (it checks the timestamp against the clock only); an EL would not, so no EL runs with it.
  */
+
+import { type BlockBuilder, type BuiltBlock, createBlockBuilder } from '../blocks/blockBuilder.ts'
 import type { ChainConfig } from '../chains/types.ts'
 import type { SignedEnvelope } from '../wire/types.ts'
-import { type BlockBuilder, type BuiltBlock, createBlockBuilder } from './blockBuilder.ts'
 import { type BlockSize, hiResNow, type PublishedReport } from './ipcProtocol.ts'
 
 /** Fraction of the slot, after the previous publish, at which the next block is built. */

@@ -19,8 +19,8 @@
  */
 
 import { RPC } from '@libp2p/gossipsub/message'
+import { createBlockBuilder, devnetKey } from '../blocks/blockBuilder.ts'
 import type { ChainConfig } from '../chains/types.ts'
-import { createBlockBuilder, devnetKey } from '../devnet/blockBuilder.ts'
 import type { Startable } from '../util/lifecycle.ts'
 import type { Logger } from '../util/logger.ts'
 import { addressFromPrivateKey } from '../wire/signing.ts'

@@ -25,8 +25,8 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createBlockBuilder } from '../blocks/blockBuilder.ts'
 import type { ChainConfig } from '../chains/types.ts'
-import { createBlockBuilder } from '../devnet/blockBuilder.ts'
 import { installLibraryPatches } from '../patches/installLibraryPatches.ts'
 import { type Logger, silentLogger } from '../util/logger.ts'
 import { blocksTopic, blockVersionAt } from '../wire/topics.ts'

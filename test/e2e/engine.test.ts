@@ -4,7 +4,7 @@
  * the host). Delays are short so the whole file stays well under a minute.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
+import type { BuiltBlock } from '../../src/blocks/blockBuilder.ts'
 import type { ElSim } from '../../src/engine/elSim.ts'
 import { createEngineDriver } from '../../src/engine/engineDriver.ts'
 import { EngineError } from '../../src/engine/errors.ts'

@@ -3,7 +3,7 @@
  * every node dials its next two neighbours: degree 4, up to 3 hops between nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBlockBuilder } from '../../src/devnet/blockBuilder.ts'
+import { createBlockBuilder } from '../../src/blocks/blockBuilder.ts'
 import { GossipHostError } from '../../src/gossip/errors.ts'
 import type { HostValidator } from '../../src/gossip/host.ts'
 import { computeMessageId } from '../../src/wire/msgId.ts'

@@ -6,7 +6,7 @@
  * timestamp) loses no score.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBlockBuilder, devnetKey, sealBlock } from '../../src/devnet/blockBuilder.ts'
+import { createBlockBuilder, devnetKey, sealBlock } from '../../src/blocks/blockBuilder.ts'
 import { OP_NODE_SCORE_THRESHOLDS } from '../../src/gossip/scoring.ts'
 import { snappyCompress } from '../../src/wire/snappy.ts'
 import {

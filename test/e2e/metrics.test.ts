@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
+import { createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
 import { NEW_PAYLOAD_METHOD } from '../../src/engine/schema.ts'
 import { BLOCK_LOG_MESSAGE } from '../../src/metrics/blockLog.ts'
 import { captureLogs } from '../unit/metrics/logCapture.ts'

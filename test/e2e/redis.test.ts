@@ -4,7 +4,7 @@
  * stream's blocks to its EL; it survives its own restart (exact replay) and a Redis restart.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
+import type { BuiltBlock } from '../../src/blocks/blockBuilder.ts'
 import { type ElSim, startElSim } from '../../src/engine/elSim.ts'
 import type { OpGossipNode } from '../../src/node.ts'
 import { freshGenesis } from '../unit/metrics/observedNode.ts'

@@ -5,7 +5,7 @@
  * its slot (the claim-and-append script runs), and the subscriber's EL gets every block.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
+import type { BuiltBlock } from '../../src/blocks/blockBuilder.ts'
 import { type ElSim, startElSim } from '../../src/engine/elSim.ts'
 import type { OpGossipNode } from '../../src/node.ts'
 import { defaultRedisStream } from '../../src/redis/redisOptions.ts'

@@ -5,7 +5,7 @@
  * that fell behind more than the stream holds says so once and lets the EL sync the gap.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBlockBuilder, devnetKey, sealBlock } from '../../src/devnet/blockBuilder.ts'
+import { createBlockBuilder, devnetKey, sealBlock } from '../../src/blocks/blockBuilder.ts'
 import { startElSim } from '../../src/engine/elSim.ts'
 import { encodeStreamEntry, MAX_ENTRY_DATA_BYTES } from '../../src/redis/streamEntry.ts'
 import { freshGenesis } from '../unit/metrics/observedNode.ts'

@@ -6,7 +6,7 @@
  */
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltBlock, createBlockBuilder } from '../../src/devnet/blockBuilder.ts'
+import { type BuiltBlock, createBlockBuilder } from '../../src/blocks/blockBuilder.ts'
 import { startElSim } from '../../src/engine/elSim.ts'
 import { DEFAULT_TIMESTAMP_THRESHOLD_SECONDS } from '../../src/gossip/validator.ts'
 import { createNode } from '../../src/node.ts'

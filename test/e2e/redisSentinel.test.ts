@@ -7,7 +7,7 @@
  * missing there (Redis replicates asynchronously), never out of order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
+import type { BuiltBlock } from '../../src/blocks/blockBuilder.ts'
 import { type ElSim, startElSim } from '../../src/engine/elSim.ts'
 import type { OpGossipNode } from '../../src/node.ts'
 import { REDIS_SENTINEL_URL_DEFAULT } from '../../src/redis/redisOptions.ts'

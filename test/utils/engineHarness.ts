@@ -3,7 +3,7 @@
  * cleaned up after each test, a JSON log capture, and small waits and reads on the EL.
  */
 import { PassThrough } from 'node:stream'
-import type { BuiltBlock } from '../../src/devnet/blockBuilder.ts'
+import type { BuiltBlock } from '../../src/blocks/blockBuilder.ts'
 import type { BlockMeta } from '../../src/engine/blockBuffer.ts'
 import { type ElSim, type ElSimOptions, startElSim } from '../../src/engine/elSim.ts'
 import {

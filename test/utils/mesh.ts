@@ -3,9 +3,9 @@
  * start N nodes with fast test timings, wire them in a topology, wait for conditions, stop all.
  */
 
+import { createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../src/chains/devnet.ts'
 import type { ChainConfig } from '../../src/chains/types.ts'
-import { createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
 import {
   createGossipHost,
   type GossipHost,

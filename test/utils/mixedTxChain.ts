@@ -6,8 +6,8 @@
  */
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../src/chains/devnet.ts'
-import { createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
 import type { ElSimGenesis } from '../../src/engine/elSimChain.ts'
 import { toData } from '../../src/engine/schema.ts'
 import { SEQUENCER_KEY, type TestChain } from '../unit/engine/helpers.ts'

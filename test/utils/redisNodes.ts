@@ -4,8 +4,8 @@
  * forge stream entries. Everything on 127.0.0.1.
  */
 import { createClient, RESP_TYPES } from 'redis'
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
 import type { ChainConfig } from '../../src/chains/types.ts'
-import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../src/devnet/blockBuilder.ts'
 import type { ElSim } from '../../src/engine/elSim.ts'
 import { createNode, type NodeOptions, type OpGossipNode } from '../../src/node.ts'
 import type { RedisOptions } from '../../src/redis/redisOptions.ts'

@@ -11,8 +11,8 @@
  * More subcommands (latency, observe, ...) register themselves in BENCH_SUBCOMMANDS.
  */
 import type { Command } from 'commander'
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../chains/devnet.ts'
-import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../devnet/blockBuilder.ts'
 import { createBlockValidator } from '../../gossip/validator.ts'
 import { OpGossipError } from '../../util/errors.ts'
 import { UsageError } from '../usageError.ts'

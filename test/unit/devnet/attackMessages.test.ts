@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createBlockBuilder, devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import {
   ATTACK_PHASES,
@@ -14,7 +15,6 @@ import {
   snappyLiterals,
   withRandomSignature,
 } from '../../../src/devnet/attackMessages.ts'
-import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import { DEVNET_SEQUENCER_KEY_LABEL } from '../../../src/devnet/devnetPlan.ts'
 import {
   createBlockValidator,

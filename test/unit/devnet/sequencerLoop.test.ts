@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createBlockBuilder, devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import {
   BUILD_AT_SLOT_FRACTION,
   createSequencerLoop,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBlockBuilder } from '../../../src/devnet/blockBuilder.ts'
+import { createBlockBuilder } from '../../../src/blocks/blockBuilder.ts'
 import {
   ELSIM_MAX_REMOTE_HEADERS,
   ElSimChain,

@@ -127,8 +127,8 @@ export const VALID_STATUS = {
 // ---------------------------------------------------------------------------------------------
 // Realistic chains from the devnet block builder
 
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import type { ElSimGenesis, ElSimPayload } from '../../../src/engine/elSimChain.ts'
 import { type Hex, toData } from '../../../src/engine/schema.ts'
 

@@ -4,7 +4,7 @@
  */
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { createL1InfoDepositTx } from '../../../src/devnet/transactions.ts'
+import { createL1InfoDepositTx } from '../../../src/blocks/transactions.ts'
 import { startElSim } from '../../../src/engine/elSim.ts'
 import {
   checkRpcBlockHash,

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { devnetKey } from '../../../src/devnet/blockBuilder.ts'
+import { devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import { AddressBlockList } from '../../../src/gossip/addressBlockList.ts'
 import { BanList } from '../../../src/gossip/banList.ts'
 import {

@@ -1,13 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import type { ChainConfig, ForkTimes } from '../../../src/chains/types.ts'
 import {
   type BuiltBlock,
   createBlockBuilder,
   devnetKey,
   sealBlock,
-} from '../../../src/devnet/blockBuilder.ts'
+} from '../../../src/blocks/blockBuilder.ts'
+import { createDevnetChain } from '../../../src/chains/devnet.ts'
+import type { ChainConfig, ForkTimes } from '../../../src/chains/types.ts'
 import { createSeenBlocks, MAX_SEEN_HEIGHTS } from '../../../src/gossip/seenBlocks.ts'
 import {
   type BlockValidatorOptions,

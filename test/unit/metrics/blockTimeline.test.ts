@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import { type BuiltBlock, createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import type { AcceptedBlock } from '../../../src/gossip/types.ts'
 import {
   BLOCK_LOG_MESSAGE,

@@ -1,7 +1,7 @@
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { devnetKey } from '../../../src/devnet/blockBuilder.ts'
+import { devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import type { BanEntry } from '../../../src/gossip/types.ts'
 import { handleJsonRpcBody, type RpcMethods } from '../../../src/rpc/jsonRpc.ts'
 import { createP2pApi } from '../../../src/rpc/p2pApi.ts'

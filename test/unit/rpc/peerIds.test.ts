@@ -3,7 +3,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import secp256k1 from 'secp256k1'
 import { keccak256 } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { devnetKey } from '../../../src/devnet/blockBuilder.ts'
+import { devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import {
   isPeerIdString,
   MAX_PEER_ID_LENGTH_CHARS,

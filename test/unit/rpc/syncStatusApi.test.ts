@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import {
   createBlockBuilder,
   devnetKey,
   L2_BLOCKS_PER_L1_ORIGIN,
-} from '../../../src/devnet/blockBuilder.ts'
+} from '../../../src/blocks/blockBuilder.ts'
 import {
   createL1InfoDepositTx,
   L1_INFO_FORMATS,
   type L1InfoFormat,
   type L1Origin,
-} from '../../../src/devnet/transactions.ts'
+} from '../../../src/blocks/transactions.ts'
+import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { bytesToHex } from '../../../src/metrics/blockTimeline.ts'
 import { handleJsonRpcBody } from '../../../src/rpc/jsonRpc.ts'
 import { depositCalldata, l1InfoOriginOf } from '../../../src/rpc/l1InfoOrigin.ts'

@@ -4,8 +4,8 @@
  * wrong L1 chain id stops the start, and an unreachable L1 leaves the last known signer in place.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { createBlockBuilder, devnetKey } from '../../../src/blocks/blockBuilder.ts'
 import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import { createBlockBuilder, devnetKey } from '../../../src/devnet/blockBuilder.ts'
 import { createBlockValidator } from '../../../src/gossip/validator.ts'
 import {
   createSignerSource,

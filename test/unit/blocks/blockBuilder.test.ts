@@ -1,13 +1,13 @@
 import { type Hex, parseTransaction, recoverTransactionAddress } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import { createBlockBuilder, devnetKey, sealBlock } from '../../../src/devnet/blockBuilder.ts'
+import { createBlockBuilder, devnetKey, sealBlock } from '../../../src/blocks/blockBuilder.ts'
 import {
   DEPOSIT_TX_TYPE,
   EIP1559_TX_TYPE,
   L1_INFO_FORMATS,
   l1InfoSourceHash,
-} from '../../../src/devnet/transactions.ts'
+} from '../../../src/blocks/transactions.ts'
+import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { createBlockValidator } from '../../../src/gossip/validator.ts'
 import { computeBlockHash } from '../../../src/wire/blockHash.ts'
 import { decodeSignedEnvelope } from '../../../src/wire/envelope.ts'

@@ -1,6 +1,6 @@
 /**
- * A devnet sequencer's block builder: realistic signed unsafe-block gossip messages for tests,
- * benchmarks and the devnet. Each block holds the L1-info deposit and EIP-1559 transactions
+ * Synthetic signed blocks, built as a sequencer builds them: realistic unsafe-block gossip messages for
+ * the devnet sequencer, the warm-up, tests and benchmarks. Each block holds the L1-info deposit and EIP-1559 transactions
  * (see ./transactions.ts for what is realistic), has a valid block hash, links to its parent
  * (hash, number + 1, timestamp + blockTime), and is signed for the chain like op-node's
  * sequencer signs it (op-gossip.md §3). The topic and payload version follow the timestamp
