@@ -158,15 +158,7 @@ async function probeNamespaceTools(
 export async function probeNetns(): Promise<string | null> {
   const missing = await probeNamespaceTools('an address per process', ['ip'])
   if (missing !== null) return missing
-  const probe = `${NETNS_NAME_PREFIX}${process.pid}-probe`
-  try {
-    await run('ip', ['netns', 'add', probe])
-  } catch (err) {
-    return `cannot create a network namespace: ${firstLine(err)}`
-  }
-  // A probe left behind carries our pid: removeStaleNamespaces deletes it on a later run.
-  await run('ip', ['netns', 'del', probe]).catch(() => {})
-  return null
+  return inProbeNamespace(async () => null)
 }
 
 /**
@@ -176,6 +168,33 @@ export async function probeNetns(): Promise<string | null> {
 export async function probeNetem(): Promise<string | null> {
   const missing = await probeNamespaceTools('link shaping', ['ip', 'tc'])
   if (missing !== null) return missing
+  return inProbeNamespace(async (probe) => {
+    try {
+      await run('ip', [
+        'netns',
+        'exec',
+        probe,
+        'tc',
+        'qdisc',
+        'add',
+        'dev',
+        'lo',
+        'root',
+        'netem',
+        'delay',
+        '1ms',
+      ])
+      return null
+    } catch (err) {
+      return `the kernel has no netem qdisc (tc: ${firstLine(err)})`
+    }
+  })
+}
+
+/** Runs `check` in a new probe namespace, deleted after; the reason when none can be made. */
+async function inProbeNamespace(
+  check: (probe: string) => Promise<string | null>,
+): Promise<string | null> {
   const probe = `${NETNS_NAME_PREFIX}${process.pid}-probe`
   try {
     await run('ip', ['netns', 'add', probe])
@@ -183,23 +202,7 @@ export async function probeNetem(): Promise<string | null> {
     return `cannot create a network namespace: ${firstLine(err)}`
   }
   try {
-    await run('ip', [
-      'netns',
-      'exec',
-      probe,
-      'tc',
-      'qdisc',
-      'add',
-      'dev',
-      'lo',
-      'root',
-      'netem',
-      'delay',
-      '1ms',
-    ])
-    return null
-  } catch (err) {
-    return `the kernel has no netem qdisc (tc: ${firstLine(err)})`
+    return await check(probe)
   } finally {
     // A probe left behind carries our pid: removeStaleNamespaces deletes it on a later run.
     await run('ip', ['netns', 'del', probe]).catch(() => {})
