@@ -13,7 +13,7 @@ import type { Logger } from '../util/logger.ts'
 import { type AddressBlock, AddressBlockList } from './addressBlockList.ts'
 import { BanList, DEFAULT_BAN_DURATION_MS } from './banList.ts'
 import type { BanSnapshot, BanStore } from './banStore.ts'
-import { createFloodingAddresses, type RefusedAddress } from './floodingAddresses.ts'
+import { createFloodingAddresses } from './floodingAddresses.ts'
 import type { GossipHostEvents } from './hostApi.ts'
 import { createNetRestriction } from './netRestrict.ts'
 import { ipOfMultiaddr } from './peerMultiaddr.ts'
@@ -53,8 +53,6 @@ export interface PeerGate {
    * proven peer shares the address); when that makes the address refused, hangs up on it.
    */
   noteFloodBan(ip: string): boolean
-  /** Addresses refused because their peers kept flooding */
-  refusedFloodingAddrs(): RefusedAddress[]
   /** Restores the bans and blocks saved in `store`, then saves every change there */
   persistTo(store: BanStore): void
   /** Writes a pending save now (at stop) */
@@ -148,7 +146,6 @@ export function createPeerGate(modules: PeerGateModules, opts: PeerGateOptions =
       closeBlockedConnections()
       return true
     },
-    refusedFloodingAddrs: () => flooding.refused(),
     persistTo(store) {
       // Restored before the store is attached: restoring is not a change to save.
       const saved = store.load()
