@@ -77,6 +77,8 @@ export interface LatencyBenchOptions {
   settleMs?: number
   /** @default DEFAULT_IDLE_CPU_WINDOW_MS */
   idleWindowMs?: number
+  /** Longest wait for start-up work to end before the idle window, ms. @default IDLE_CPU_QUIET_MAX_MS */
+  startUpMaxMs?: number
   /**
    * Seconds between the sequencer's blocks, when the devnet was started with a fractional block
    * time (the chain's block_time stays whole). @default devnet.chain.blockTime
@@ -185,11 +187,12 @@ const meanRate = (rates: Map<number, number>) =>
 
 /**
  * Every node's CPU rate over a quiet window (no blocks), by node index: once the nodes' mean
- * rate stops falling (start-up work done) or IDLE_CPU_QUIET_MAX_MS passed.
+ * rate stops falling (start-up work done) or `startUpMaxMs` passed.
  */
 async function measureIdleCpu(
   devnet: Devnet,
   windowMs: number,
+  startUpMaxMs: number,
   progress: (line: string) => void,
 ): Promise<Map<number, number>> {
   const t0 = performance.now()
@@ -201,7 +204,7 @@ async function measureIdleCpu(
     rates.push(meanRate(cpuRates(last, next)))
     last = next
     if (startUpIsOver(rates)) break
-    if (performance.now() - t0 >= IDLE_CPU_QUIET_MAX_MS) break
+    if (performance.now() - t0 >= startUpMaxMs) break
   }
   progress(
     `idle CPU: settled after ${((performance.now() - t0) / 1000).toFixed(0)} s; measuring ${windowMs / 1000} s without blocks`,
@@ -285,7 +288,12 @@ export async function runLatencyBench(
   const windows: Window[] = []
   let idleCpu = new Map<number, number>()
   try {
-    idleCpu = await measureIdleCpu(devnet, idleWindowMs, progress)
+    idleCpu = await measureIdleCpu(
+      devnet,
+      idleWindowMs,
+      opts.startUpMaxMs ?? IDLE_CPU_QUIET_MAX_MS,
+      progress,
+    )
     for (const size of opts.blockBytes) {
       windows.push(await measureSize(size))
     }

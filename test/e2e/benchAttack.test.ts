@@ -132,7 +132,8 @@ describe('e2e / bench attack', () => {
         { timeoutMs: 110_000 },
       )
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stderr).toContain('1 attacker in 10.213.2.0/24')
+      // One address per attacker and attack phase: 2 here.
+      expect(r.stderr).toContain('2 attackers in 10.213.2.0/24')
       const result = JSON.parse(r.stdout) as AttackBenchResult
       expect(result.network).toBe('netns')
       const byPhase = Object.fromEntries(result.phases.map((p) => [p.phase, p]))

@@ -4,6 +4,7 @@
  * the validation and outbound backlogs of every follower reported in the JSON.
  */
 import { describe, expect, it } from 'vitest'
+import { MAX_STARTUP_WAIT_SECONDS } from '../../src/cli/commands/benchLatency.ts'
 import { runCli } from '../utils/cli.ts'
 
 interface Queues {
@@ -17,7 +18,19 @@ interface Queues {
 describe('e2e / bench latency with 200 ms blocks', () => {
   it('delivers every block and reports the followers’ validation and outbound backlogs', async () => {
     const r = await runCli(
-      ['bench', 'latency', '--nodes', '2', '--blocks', '10', '--block-time', '0.2', '--json'],
+      [
+        'bench',
+        'latency',
+        '--nodes',
+        '2',
+        '--blocks',
+        '10',
+        '--block-time',
+        '0.2',
+        '--startup-wait',
+        '5',
+        '--json',
+      ],
       { timeoutMs: 90_000 },
     )
     expect(r.code, r.stderr).toBe(0)
@@ -64,4 +77,13 @@ describe('e2e / bench latency with 200 ms blocks', () => {
       Math.max(...result.perNode.map((n) => n.queues.outboundBacklogMax)),
     )
   }, 100_000)
+
+  it(`refuses --startup-wait past ${MAX_STARTUP_WAIT_SECONDS} s with exit code 2`, async () => {
+    const r = await runCli(
+      ['bench', 'latency', '--startup-wait', String(MAX_STARTUP_WAIT_SECONDS + 1)],
+      { timeoutMs: 30_000 },
+    )
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--startup-wait')
+  })
 })

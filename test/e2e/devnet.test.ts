@@ -154,6 +154,9 @@ describe('e2e / devnet', () => {
         '1',
         '--block-bytes',
         '30000',
+        // Other test files load the machine; the start-up's end is not what this test checks.
+        '--startup-wait',
+        '5',
         '--json',
         '--report',
         report,

@@ -68,7 +68,18 @@ describe('e2e / devnet --redis', () => {
   it.skipIf(skip)(
     'bench latency --transport both reports delivery and latency per road next to the totals',
     async () => {
-      const args = ['bench', 'latency', '--transport', 'both', '--nodes', '3', '--blocks', '4']
+      const args = [
+        'bench',
+        'latency',
+        '--transport',
+        'both',
+        '--nodes',
+        '3',
+        '--blocks',
+        '4',
+        '--startup-wait',
+        '5',
+      ]
       const report = join(tmp, 'report')
       const r = await runCli(
         [...args, '--warmup', '1', '--block-bytes', '30000', '--json', '--report', report],

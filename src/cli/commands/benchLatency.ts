@@ -13,6 +13,7 @@ import {
   DEFAULT_BENCH_BLOCKS,
   DEFAULT_BENCH_NODES,
   DEFAULT_WARMUP_BLOCKS,
+  IDLE_CPU_QUIET_MAX_MS,
   type LatencyBenchResult,
   type LatencyBenchRun,
   runLatencyBench,
@@ -69,6 +70,8 @@ export function parseBenchBlockTime(text: string): number {
 }
 /** Most `--warmup` blocks. */
 export const MAX_BENCH_WARMUP_BLOCKS = 1000
+/** Longest `--startup-wait`, seconds. */
+export const MAX_STARTUP_WAIT_SECONDS = 600
 
 interface LatencyFlags extends NetworkFlags, LogFlagValues {
   nodes: string
@@ -76,6 +79,7 @@ interface LatencyFlags extends NetworkFlags, LogFlagValues {
   blockBytes?: string[]
   blockTime: string
   warmup: string
+  startupWait: string
   json?: boolean
   report?: string
   dir?: string
@@ -222,6 +226,12 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
   const sizes = parseSizes(flags.blockBytes ?? [])
   const blockTime = parseBenchBlockTime(flags.blockTime)
   const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, MAX_BENCH_WARMUP_BLOCKS)
+  const startUpWaitSeconds = parseIntegerFlag(
+    '--startup-wait',
+    flags.startupWait,
+    0,
+    MAX_STARTUP_WAIT_SECONDS,
+  )
   const mesh = parseMesh(flags)
   const logLevel = parseNodeLogLevel(flags)
   const json = flags.json === true
@@ -275,6 +285,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
       blockBytes: sizes,
       blocks,
       warmupBlocks,
+      startUpMaxMs: startUpWaitSeconds * 1000,
       blockTimeSeconds: blockTime,
       mesh,
       network: network.description,
@@ -319,6 +330,11 @@ export function registerLatency(bench: Command): void {
       '--warmup <n>',
       'unmeasured blocks before each size (nodes speed up for minutes as V8 optimizes them; 240 gives steady-state numbers)',
       String(DEFAULT_WARMUP_BLOCKS),
+    )
+    .option(
+      '--startup-wait <seconds>',
+      'longest wait, after the nodes are up, for their start-up work to end (their CPU rate stops falling) before the idle CPU window and the first block',
+      String(IDLE_CPU_QUIET_MAX_MS / 1000),
     )
     .option('--json', 'one JSON object per block size on stdout')
     .option('--report <dir>', 'write an HTML report (index.html, result.json) to this directory')
