@@ -8,8 +8,8 @@
  * it is back near its pre-attack value; a soak repeats the attacks every SOAK_CYCLE_MINUTES.
  *
  * Network: on a netns plan (./network.ts with attacker slots) every node and every attacker process
- * has an address of its own, so the nodes' per-IP defences run as in production (nodeRunner.ts
- * devnetPerIpOptions); on loopback all share 127.0.0.1 and those defences are relaxed.
+ * has an address of its own, so the nodes' per-IP defences run as in production
+ * (perIpOptions.ts); on loopback all share 127.0.0.1 and those defences are relaxed.
  *
  * Phase window: the start snapshot, then the attackers start, `phaseSeconds` later they end and
  * the end snapshot is taken; blocks published inside the window count, and their arrivals are

@@ -12,7 +12,6 @@
 import { parseBoolFlag } from '../cli/flagValues.ts'
 import type { ElSim } from '../engine/elSim.ts'
 import type { HostValidator } from '../gossip/host.ts'
-import { defaultGossipHostOptions } from '../gossip/options.ts'
 import type { AcceptedBlock, VerdictEvent } from '../gossip/types.ts'
 import { DEFAULT_WARM_UP } from '../gossip/warmUp.ts'
 import { createNode, type NodeOptions, type OpGossipNode } from '../node.ts'
@@ -29,31 +28,10 @@ import {
   type NodeStats,
   type VerdictCountEvent,
 } from './ipcProtocol.ts'
+import { devnetPerIpOptions } from './perIpOptions.ts'
 import { cpuSeconds, type IpcByteCounter, readProcessIo } from './processCounters.ts'
 import { createSequencerLoop, type SequencerLoop } from './sequencerLoop.ts'
 
-/** Inbound connections per second from one IP on loopback, where every devnet node is 127.0.0.1. */
-export const LOOPBACK_INBOUND_CONNECTIONS_PER_IP_PER_SECOND = 10_000
-
-/**
- * The node's per-IP defences (IP colocation penalty with the queue's per-IP share, inbound
- * connections per IP): production's when the node has an address of its own (a netns devnet,
- * where every process has its own IP), relaxed on loopback, where every process shares one.
- */
-export function devnetPerIpOptions(
-  listenIp: string,
-): Pick<NodeOptions['gossip'], 'ipColocation' | 'inboundConnectionsPerIpPerSecond'> {
-  const loopback = listenIp.startsWith('127.') || listenIp === '::1'
-  return loopback
-    ? {
-        ipColocation: false,
-        inboundConnectionsPerIpPerSecond: LOOPBACK_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
-      }
-    : {
-        ipColocation: defaultGossipHostOptions.ipColocation,
-        inboundConnectionsPerIpPerSecond: defaultGossipHostOptions.inboundConnectionsPerIpPerSecond,
-      }
-}
 /**
  * A node with no peer at all re-dials its bootnodes this often. The host dials them once at
  * start; on a busy devnet that dial can be refused (libp2p accepts 10 pending inbound

@@ -12,11 +12,11 @@ import {
   NETNS_ATTACKER_SUBNET_PREFIX,
   netnsNetwork,
 } from '../../../src/devnet/network.ts'
+import { devnetNodeOptions } from '../../../src/devnet/nodeRunner.ts'
 import {
-  devnetNodeOptions,
   devnetPerIpOptions,
   LOOPBACK_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
-} from '../../../src/devnet/nodeRunner.ts'
+} from '../../../src/devnet/perIpOptions.ts'
 import {
   DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
   defaultGossipHostOptions,
