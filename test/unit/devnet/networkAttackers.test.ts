@@ -4,8 +4,6 @@
  * plan up for real).
  */
 import { describe, expect, it } from 'vitest'
-import { createDevnetChain } from '../../../src/chains/devnet.ts'
-import type { NodeProcessConfig } from '../../../src/devnet/ipcProtocol.ts'
 import {
   loopbackNetwork,
   MAX_NETNS_ATTACKERS,
@@ -21,24 +19,9 @@ import {
   DEFAULT_INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
   defaultGossipHostOptions,
 } from '../../../src/gossip/options.ts'
+import { nodeProcessConfig } from '../../utils/nodeProcessConfig.ts'
 
-const signer = `0x${'ab'.repeat(20)}` as const
-const config: NodeProcessConfig = {
-  index: 1,
-  role: 'follower',
-  chain: createDevnetChain({ unsafeBlockSigner: signer }),
-  peerKey: `0x${'01'.repeat(64)}`,
-  signer,
-  listenIp: '127.0.0.1',
-  listenTcpPort: 0,
-  bootnodes: [],
-  mesh: { d: 8, lo: 6, hi: 12 },
-  peers: { lo: 3, hi: 30 },
-  discoveryIntervalMs: 1000,
-  statsIntervalMs: 1000,
-  el: null,
-  logLevel: 'warn',
-}
+const config = nodeProcessConfig({ index: 1, bootnodes: [] })
 
 describe('devnet / network plans with attackers', () => {
   it('loopback: every attacker is a plain process on 127.0.0.1', () => {

@@ -3,37 +3,20 @@
  * NodeOptions for src/node.ts's createNode (no second wiring of the host).
  */
 import { describe, expect, it } from 'vitest'
-import { createDevnetChain } from '../../../src/chains/devnet.ts'
 import { envNameOf } from '../../../src/cli/run/flags.ts'
 import { UsageError } from '../../../src/cli/usageError.ts'
-import type { NodeProcessConfig } from '../../../src/devnet/ipcProtocol.ts'
 import { devnetNodeOptions, WARM_UP_ENV } from '../../../src/devnet/nodeRunner.ts'
 import { DEFAULT_WARM_UP } from '../../../src/gossip/warmUp.ts'
+import { nodeProcessConfig, TEST_SIGNER } from '../../utils/nodeProcessConfig.ts'
 
-const signer = `0x${'ab'.repeat(20)}` as const
-const config: NodeProcessConfig = {
-  index: 2,
-  role: 'follower',
-  chain: createDevnetChain({ unsafeBlockSigner: signer }),
-  peerKey: `0x${'01'.repeat(64)}`,
-  signer,
-  listenIp: '127.0.0.1',
-  listenTcpPort: 0,
-  bootnodes: ['/ip4/127.0.0.1/tcp/1/p2p/12D3KooWboot'],
-  mesh: { d: 8, lo: 6, hi: 12 },
-  peers: { lo: 3, hi: 30 },
-  discoveryIntervalMs: 1000,
-  statsIntervalMs: 1000,
-  el: null,
-  logLevel: 'warn',
-}
+const config = nodeProcessConfig()
 
 describe('devnet / nodeRunner', () => {
   it('turns the process configuration into the NodeOptions of a gossip-only node', () => {
     const opts = devnetNodeOptions(config, null)
     expect(opts.peerKey).toEqual(new Uint8Array(64).fill(1))
     expect(opts.peerKeyPath).toBeUndefined()
-    expect(opts.signer).toEqual({ configuredSigner: signer })
+    expect(opts.signer).toEqual({ configuredSigner: TEST_SIGNER })
     expect(opts.discovery).toBeNull()
     expect(opts.engine).toBeNull()
     expect(opts.metrics).toBeUndefined()
