@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../util/logger.ts'
 import { coalescingTcpPatch } from './coalescingTcp.ts'
+import { idontwantPerRpcPatch } from './idontwantPerRpc.ts'
 import { inboundMessageGatePatch } from './inboundMessageGate.ts'
 import { lengthPrefixedEncodeLimitPatch } from './lengthPrefixedEncodeLimit.ts'
 import { lengthPrefixReadsPatch } from './lengthPrefixReads.ts'
@@ -24,6 +25,7 @@ export const LIBRARY_PATCHES: readonly LibraryPatch[] = [
   strictNoSignAuthorPatch,
   inboundMessageGatePatch,
   unvalidatedNotSeenPatch,
+  idontwantPerRpcPatch,
 ]
 
 /** The names in effect, once installed (a process installs once, whatever hosts it starts). */

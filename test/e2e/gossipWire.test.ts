@@ -6,11 +6,14 @@
  * patches/strictNoSignAuthor.ts): not delivered, not relayed to a third node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBlockBuilder } from '../../src/blocks/blockBuilder.ts'
+import { IDONTWANT_IDS_PER_RPC } from '../../src/patches/idontwantPerRpc.ts'
 import { computeMessageId } from '../../src/wire/msgId.ts'
 import { type ForeignPeer, startForeignPeer } from '../utils/foreignPeer.ts'
 import {
   connect,
   type MeshNode,
+  SEQUENCER_KEY,
   sleep,
   startNode,
   stopAll,
@@ -141,5 +144,52 @@ describe('e2e / gossip wire: StrictNoSign on receipt (a `from` field alone)', ()
     expect(hex(third.received[0]?.envelope.payload.blockHash ?? new Uint8Array())).toBe(
       hex(block.blockHash),
     )
+  })
+})
+
+describe('e2e / gossip wire: IDONTWANT once per received RPC (patches/idontwantPerRpc.ts)', () => {
+  let node: MeshNode
+  let sender: ForeignPeer
+  let watcher: ForeignPeer
+  let topic: string
+
+  beforeAll(async () => {
+    node = await startNode({ chain })
+    topic = node.host.topics[3] as string
+    sender = await startForeignPeer(node.address, MESHSUB, topic)
+    // Only a gossipsub v1.2 peer is sent IDONTWANT.
+    watcher = await startForeignPeer(node.address, '/meshsub/1.2.0', topic)
+    await waitFor('the host to graft the watcher', () =>
+      (node.host.meshPeers()[topic] ?? []).includes(watcher.node.peerId.toString()),
+    )
+  })
+  afterAll(async () => {
+    await sender.node.stop()
+    await watcher.node.stop()
+    await stopAll([node])
+  })
+
+  it('an RPC of several large blocks gives each mesh peer one IDONTWANT per 10 of their IDs', async () => {
+    // Above the 1 KB IDONTWANT threshold, so every block is announced.
+    const builder = createBlockBuilder({
+      chain,
+      privateKey: SEQUENCER_KEY,
+      seed: 55,
+      targetBytes: 4000,
+    })
+    const blocks = Array.from({ length: IDONTWANT_IDS_PER_RPC + 2 }, () => builder.next())
+    expect(blocks.every((b) => b.data.length >= 1024)).toBe(true)
+    sender.send({ messages: blocks.map((b) => ({ topic, data: b.data })) })
+    // Later blocks are too far in the future to accept; IDONTWANT goes out before validation.
+    await waitFor('a verdict on every block', () => node.verdicts.length === blocks.length)
+    const idontwants = watcher.inbox.filter((r) => (r.control?.idontwant.length ?? 0) > 0)
+    const ids = idontwants.flatMap((r) => r.control?.idontwant.flatMap((i) => i.messageIDs) ?? [])
+    // Without the patch: one RPC per block.
+    expect(idontwants).toHaveLength(2)
+    expect(ids.map(hex).sort()).toEqual(
+      blocks.map((b) => hex(computeMessageId(topic, b.data))).sort(),
+    )
+    // Not sent back to the peer the blocks came from.
+    expect(sender.inbox.some((r) => (r.control?.idontwant.length ?? 0) > 0)).toBe(false)
   })
 })
