@@ -20,6 +20,14 @@ const hasIp = await new Promise<boolean>((resolve) =>
 const netnsSkip = process.getuid?.() !== 0 ? 'not root' : hasIp ? null : "no 'ip' command"
 if (netnsSkip !== null) console.warn(`skipping bench attack --network netns: ${netnsSkip}`)
 
+/**
+ * Seconds per phase: the attackers' identities are refused within about half a second, so two
+ * seconds hold the flood, the bans and at least one honest block (1 s blocks) in every phase.
+ */
+const PHASE_SECONDS = 2
+/** Seconds of RSS sampling after the last attack phase: the test reads only the pre-attack RSS. */
+const RECOVERY_SECONDS = 1
+
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-attack-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
@@ -35,11 +43,11 @@ describe('e2e / bench attack', () => {
         '--attackers',
         '1',
         '--phase-seconds',
-        '3',
+        String(PHASE_SECONDS),
         '--rate',
         '400',
         '--recovery-seconds',
-        '3',
+        String(RECOVERY_SECONDS),
         '--network',
         'loopback',
         '--json',
@@ -53,7 +61,7 @@ describe('e2e / bench attack', () => {
     expect(result).toMatchObject({
       nodes: 2,
       attackers: 1,
-      phaseSeconds: 3,
+      phaseSeconds: PHASE_SECONDS,
       ratePerSecond: 400,
       network: 'loopback',
     })
@@ -122,11 +130,11 @@ describe('e2e / bench attack', () => {
           '--phases',
           'baseline,invalid,duplicate',
           '--phase-seconds',
-          '3',
+          String(PHASE_SECONDS),
           '--rate',
           '400',
           '--recovery-seconds',
-          '3',
+          String(RECOVERY_SECONDS),
           '--json',
         ],
         { timeoutMs: 110_000 },
@@ -151,13 +159,14 @@ describe('e2e / bench attack', () => {
     },
   )
 
-  it('refuses an unknown network with exit code 2', async () => {
+  // Usage errors: independent short runs, side by side.
+  it.concurrent('refuses an unknown network with exit code 2', async () => {
     const r = await runCli(['bench', 'attack', '--network', 'wan'], { timeoutMs: 30_000 })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--network')
   })
 
-  it('refuses an unknown phase with exit code 2', async () => {
+  it.concurrent('refuses an unknown phase with exit code 2', async () => {
     const r = await runCli(['bench', 'attack', '--phases', 'baseline,flood'], { timeoutMs: 30_000 })
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--phases')

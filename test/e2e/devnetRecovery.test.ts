@@ -1,13 +1,14 @@
 /**
  * A follower restart on a devnet whose followers' ELs have no peers (`--with-el --gap-fill rpc`):
  * the real CLI, real node processes over 127.0.0.1, real Engine API over HTTP with JWTs. One
- * follower's node is stopped for 30 blocks (its el-sim keeps its chain) and restarted; it must
- * catch up from the backup RPC (the sequencer's el-sim) without waiting for a gossip block.
+ * follower's node is stopped for DOWN_BLOCKS blocks (its el-sim keeps its chain) and restarted; it
+ * must catch up from the backup RPC (the sequencer's el-sim) without waiting for a gossip block.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { GAP_FILL_MAX_IN_FLIGHT } from '../../src/engine/gapFill/gapFiller.ts'
 import { runCli } from '../utils/cli.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'opg-e2e-devnet-recovery-'))
@@ -18,15 +19,25 @@ afterAll(() => {
 
 /** 1 s is the devnet's shortest block time (rollup.json's block_time is whole seconds). */
 const BLOCK_TIME_SECONDS = 1
-const RESTART_AFTER_BLOCKS = 5
-const DOWN_BLOCKS = 30
-/** Blocks after the restart: the catch-up must land well inside them. */
+/** Blocks before the stop: the follower's EL has followed the first ones. */
+const RESTART_AFTER_BLOCKS = 3
+/**
+ * Blocks published while it is down: gossip cannot bring them back (no req-resp), and the gap is
+ * several times what the filler asks for at once, so the fill takes several rounds.
+ */
+const DOWN_BLOCKS = 3 * GAP_FILL_MAX_IN_FLIGHT
+/**
+ * Blocks after the restart: the catch-up must land well inside them. The run is stopped (Ctrl-C)
+ * once the catch-up is reported, so they are an upper bound, not a wait.
+ */
 const BLOCKS_AFTER_RESTART = 15
+/** Blocks the idle-sequencer test publishes while its follower is down. */
+const IDLE_DOWN_BLOCKS = 3
 
 type Line = Record<string, unknown> & { type: string }
 
 describe('e2e / devnet follower restart', () => {
-  it('a follower stopped for 30 blocks catches up from the backup RPC after its restart', async () => {
+  it(`a follower stopped for ${DOWN_BLOCKS} blocks catches up from the backup RPC after its restart`, async () => {
     const total = RESTART_AFTER_BLOCKS + DOWN_BLOCKS + BLOCKS_AFTER_RESTART
     const r = await runCli(
       [
@@ -50,7 +61,7 @@ describe('e2e / devnet follower restart', () => {
         join(tmp, 'devnet'),
         '--json',
       ],
-      { timeoutMs: 150_000 },
+      { timeoutMs: 150_000, stopWhen: (output) => output.includes('"type":"follower-caught-up"') },
     )
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout
@@ -76,7 +87,7 @@ describe('e2e / devnet follower restart', () => {
     // The EL kept its chain while its node was down, and had no peers to sync from.
     expect(re.elHead).toBe(s.elHead)
     expect(s.elHead).toBeGreaterThan(0)
-    // 30 blocks were published while it was down (its EL may have been a block behind at the stop).
+    // DOWN_BLOCKS blocks came while it was down (its EL may have been a block behind at the stop).
     expect(re.sequencerHead - s.sequencerHead).toBeGreaterThanOrEqual(DOWN_BLOCKS)
     expect(re.gapBlocks).toBeGreaterThanOrEqual(DOWN_BLOCKS)
     expect(c.gapBlocks).toBe(re.gapBlocks)
@@ -98,9 +109,10 @@ describe('e2e / devnet follower restart', () => {
 describe('e2e / devnet follower restart with the sequencer idle', () => {
   it('catches up after a restart with no block published since', async () => {
     const { startDevnet } = await import('../../src/devnet/devnet.ts')
+    // One follower: the only one this test stops and restarts (fewer processes to start).
     const devnet = await startDevnet({
-      followers: 3,
-      blockTimeSeconds: 1,
+      followers: 1,
+      blockTimeSeconds: BLOCK_TIME_SECONDS,
       withEl: true,
       gapFill: 'rpc',
       dir: join(tmp, 'idle'),
@@ -127,7 +139,11 @@ describe('e2e / devnet follower restart with the sequencer idle', () => {
       expect(follower.stopped).toBe(true)
       await expect(devnet.stopFollower(follower.index)).rejects.toThrow(/is stopped/)
       const stoppedAt = head
-      await waitFor('5 blocks while it is down', () => head >= stoppedAt + 5, 30_000)
+      await waitFor(
+        `${IDLE_DOWN_BLOCKS} blocks while it is down`,
+        () => head >= stoppedAt + IDLE_DOWN_BLOCKS,
+        30_000,
+      )
       devnet.pause()
       // Let a block already being built land, then nothing more comes.
       await new Promise((r) => setTimeout(r, 1500))

@@ -77,8 +77,9 @@ describe('e2e / devnet --redis', () => {
         '3',
         '--blocks',
         '4',
+        // The start-up's end is not what this test checks: one CPU probe, then the idle window.
         '--startup-wait',
-        '5',
+        '0',
       ]
       const report = join(tmp, 'report')
       const r = await runCli(
@@ -125,7 +126,8 @@ describe('e2e / devnet --redis', () => {
     150_000,
   )
 
-  it('bench latency --transport redis without redis-server: one line, exit status 2', async () => {
+  // Usage errors: independent short runs, side by side.
+  it.concurrent('bench latency --transport redis without redis-server: one line, exit status 2', async () => {
     const emptyPath = mkdtempSync(join(tmp, 'path-'))
     const r = await runCli(['bench', 'latency', '--transport', 'redis'], {
       env: { PATH: emptyPath },
@@ -137,7 +139,7 @@ describe('e2e / devnet --redis', () => {
     expect(r.stderr).toContain('apt-get install redis-server')
   })
 
-  it('says in one line how to get redis-server when it is missing, exit status 2', async () => {
+  it.concurrent('says in one line how to get redis-server when it is missing, exit status 2', async () => {
     const emptyPath = mkdtempSync(join(tmp, 'path-'))
     const r = await runCli(['devnet', '--redis', '--dir', join(tmp, 'none')], {
       env: { PATH: emptyPath },

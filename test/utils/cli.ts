@@ -34,6 +34,12 @@ export interface RunCliOptions {
    * the call rejects with its output so far. @default no limit
    */
   timeoutMs?: number
+  /**
+   * Called with stdout + stderr so far on every chunk; once it returns true the process gets
+   * SIGINT (as after Ctrl-C) and the call resolves when it has exited. For long-running commands
+   * that are done once they printed something. @default never
+   */
+  stopWhen?: (output: string) => boolean
 }
 
 /** After a timeout's SIGINT, the process gets this long to exit before SIGKILL. */
@@ -49,11 +55,19 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     })
     let stdout = ''
     let stderr = ''
+    let stopSent = false
+    const maybeStop = () => {
+      if (stopSent || opts.stopWhen === undefined || !opts.stopWhen(`${stdout}\n${stderr}`)) return
+      stopSent = true
+      child.kill('SIGINT')
+    }
     child.stdout.on('data', (d) => {
       stdout += d
+      maybeStop()
     })
     child.stderr.on('data', (d) => {
       stderr += d
+      maybeStop()
     })
     const timer =
       opts.timeoutMs === undefined

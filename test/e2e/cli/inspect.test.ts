@@ -26,8 +26,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'op-gossip-inspect-'))
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
+// Tests that run the CLI as a child process are independent of each other and run side by side
+// (it.concurrent); the in-process ones, which watch this process's stdout, run on their own.
 describe('e2e / cli / inspect', () => {
-  it('accept: exit 0 and every field of the JSON object', async () => {
+  it.concurrent('accept: exit 0 and every field of the JSON object', async () => {
     const r = await runCli([...base, '--hex', dataHex, '--signer', SIGNER])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
@@ -66,7 +68,7 @@ describe('e2e / cli / inspect', () => {
     })
   })
 
-  it('reject: exit 1, reason, and the payload still decoded', async () => {
+  it.concurrent('reject: exit 1, reason, and the payload still decoded', async () => {
     const other = getAddress(bytesToHex(addressFromPrivateKey(devnetKey('someone else'))))
     const r = await runCli([...base, '--hex', dataHex, '--signer', other])
     expect(r.code).toBe(1)
@@ -76,7 +78,7 @@ describe('e2e / cli / inspect', () => {
     expect(out.payload.blockNumber).toBe(Number(block.blockNumber))
   })
 
-  it('--previous-signer judges as a node inside that signer rotation grace window', async () => {
+  it.concurrent('--previous-signer judges as a node inside that signer rotation grace window', async () => {
     const next = getAddress(bytesToHex(addressFromPrivateKey(devnetKey('next signer'))))
     const inWindow = await runCli([
       ...base,
@@ -98,7 +100,7 @@ describe('e2e / cli / inspect', () => {
     expect(bad.stderr).toContain('--previous-signer must be')
   })
 
-  it('ignore without --signer (op-node: no signer configured), exit 1', async () => {
+  it.concurrent('ignore without --signer (op-node: no signer configured), exit 1', async () => {
     const r = await runCli([...base, '--hex', dataHex])
     expect(r.code).toBe(1)
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'ignore', reason: 'SIGNER_UNKNOWN' })
@@ -140,7 +142,7 @@ describe('e2e / cli / inspect', () => {
     )
   })
 
-  it('reads hex from stdin with `-`, with and without 0x', async () => {
+  it.concurrent('reads hex from stdin with `-`, with and without 0x', async () => {
     const inputs = [`${dataHex}\n`, `${dataHex.slice(2)}\n`]
     const results = await Promise.all(
       inputs.map((i) => runCli([...base, '-', '--signer', SIGNER], { stdin: i })),
@@ -151,7 +153,7 @@ describe('e2e / cli / inspect', () => {
     }
   })
 
-  it('reads raw bytes with --file', async () => {
+  it.concurrent('reads raw bytes with --file', async () => {
     const path = join(tmp, 'message.bin')
     writeFileSync(path, block.data)
     const r = await runCli([...base, '--file', path, '--signer', SIGNER])
@@ -159,7 +161,7 @@ describe('e2e / cli / inspect', () => {
     expect(JSON.parse(r.stdout).verdict).toBe('accept')
   })
 
-  it('prints integers beyond 2^53 as decimal strings', async () => {
+  it.concurrent('prints integers beyond 2^53 as decimal strings', async () => {
     const big = builder.next({
       timestamp: T,
       modify: (p) => {
@@ -177,7 +179,7 @@ describe('e2e / cli / inspect', () => {
     expect(out.payload.timestamp).toBe(Number(T))
   })
 
-  it('takes fork times from --rollup.config, else assumes every v4-era fork (Jovian) active', async () => {
+  it.concurrent('takes fork times from --rollup.config, else assumes every v4-era fork (Jovian) active', async () => {
     const withFootprint = builder.next({
       timestamp: T,
       modify: (p) => {
@@ -212,7 +214,7 @@ describe('e2e / cli / inspect', () => {
     expect(wrongChain.code).toBe(2)
   })
 
-  it('applies --timestamp-threshold and the default --now (the current time)', async () => {
+  it.concurrent('applies --timestamp-threshold and the default --now (the current time)', async () => {
     const late = String(T + 100n)
     const args = ['inspect', '--topic', block.topic, '--hex', dataHex, '--signer', SIGNER]
     const [old, ok, now] = await Promise.all([
