@@ -1,27 +1,14 @@
 import { Command } from 'commander'
 import { VERSION } from '../version.ts'
+import { commandsToLoad } from './commandList.ts'
 import { DEBUG_ENV, describeFailure, isCleanCommanderExit } from './failure.ts'
-
-/**
- * Every subcommand lives in ./commands/<name>.ts and exports `register(program)`.
- * Add new commands to this list.
- */
-const COMMANDS: Array<() => Promise<{ register: (program: Command) => void }>> = [
-  () => import('./commands/inspect.ts'),
-  () => import('./commands/bench.ts'),
-  () => import('./commands/chains.ts'),
-  () => import('./commands/enr.ts'),
-  () => import('./commands/elSim.ts'),
-  () => import('./commands/devnet.ts'),
-  () => import('./commands/run.ts'),
-]
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('op-gossip')
     .description('OP Stack unsafe-block gossip node: libp2p in, Engine API out')
     .version(VERSION)
     .showHelpAfterError(false)
-  for (const load of COMMANDS) (await load()).register(program)
+  for (const load of commandsToLoad(argv)) (await load()).register(program)
   quietErrors(program)
   try {
     await program.parseAsync(argv)
