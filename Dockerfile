@@ -16,9 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim
-# glibc gives freed message buffers back to the kernel (bin/mallocTuning.js); set here, so
+# glibc gives freed big buffers back to the kernel (bin/mallocTuning.js); set here, so
 # `op-gossip run` need not re-execute itself to get it.
-ENV NODE_ENV=production MALLOC_MMAP_THRESHOLD_=16384
+ENV NODE_ENV=production MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -1,13 +1,17 @@
-// Memory given back after a flood. glibc serves the many short-lived 16-128 KB buffers of gossip
-// traffic (socket reads, noise frames, messages) from its heap, and a heap fragmented by a flood
-// keeps its pages: the node's RSS stayed up for good after an attack. Below this threshold
-// malloc serves them from mmap instead and returns each to the kernel when it is freed. glibc reads
-// the setting only when a process starts, so `op-gossip run` re-executes itself once with it
-// (process.execve: same PID, no parent left behind). Measurements: docs/performance.md, "Memory
-// after an attack".
+// Memory given back after a flood, without a page fault per message buffer. glibc's threshold is
+// dynamic: it rises to the size of the largest mmapped chunk freed (up to 32 MB), after which
+// multi-megabyte blocks and their copies come from the heap, a heap fragmented by a flood keeps
+// its pages, and the node's RSS stayed up for good after an attack. A fixed threshold keeps
+// every allocation of this size and more (big blocks, their decompressed copies) on mmap, given
+// back to the kernel when freed. Not lower: the many short-lived buffers of gossip traffic (64 KB
+// socket reads and noise frames, 100 KB blocks) would each be fresh mmap pages, a page fault per
+// 4 KB on every message, which doubled the CPU per block on a VM. glibc reads the setting only
+// when a process starts, so `op-gossip run` re-executes itself once with it (process.execve:
+// same PID, no parent left behind). Measurements: docs/performance.md, "Memory after an attack"
+// and "malloc's threshold".
 
 /** MALLOC_MMAP_THRESHOLD_ for long-running node processes, bytes. */
-export const MALLOC_MMAP_THRESHOLD_BYTES = 16384
+export const MALLOC_MMAP_THRESHOLD_BYTES = 131072
 
 /** Commands that run for hours and face untrusted peers. */
 const LONG_RUNNING_COMMANDS = new Set(['run'])

@@ -11,7 +11,7 @@ describe('bin / malloc tuning for long-running commands', () => {
       platform: 'linux',
     })
     expect(env).toEqual({ A: '1', MALLOC_MMAP_THRESHOLD_: String(MALLOC_MMAP_THRESHOLD_BYTES) })
-    expect(MALLOC_MMAP_THRESHOLD_BYTES).toBe(16384)
+    expect(MALLOC_MMAP_THRESHOLD_BYTES).toBe(131072)
   })
 
   it('leaves short commands, other systems, a user value and the opt-out alone', () => {
