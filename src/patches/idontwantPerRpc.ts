@@ -59,12 +59,18 @@ const INSTALLED = Symbol.for('op-gossip.idontwantPerRpcInstalled')
 
 type PatchableProto = { sendIDontWants?: SendIDontWants; [INSTALLED]?: true }
 
+/** The library's own test of a peer's protocol for IDONTWANT; null when it is gone. */
+const takesIdontwant: ((protocol: string | undefined) => boolean) | null = (() => {
+  const supports = constantsModule.protocolSupportsFeature
+  const feature = constantsModule.GossipsubFeature?.IDontWant
+  if (typeof supports !== 'function' || typeof feature !== 'string') return null
+  return (protocol) => supports(protocol, feature)
+})()
+
 function patchableProto(): PatchableProto | null {
   const proto = gossipSubPrototype() as PatchableProto | null
   if (proto === null || typeof proto.sendIDontWants !== 'function') return null
-  if (typeof constantsModule.protocolSupportsFeature !== 'function') return null
-  if (typeof constantsModule.GossipsubFeature?.IDontWant !== 'string') return null
-  return proto
+  return takesIdontwant === null ? null : proto
 }
 
 /** The IDONTWANT RPC for `ids` (gossipsub's createGossipRpc shape). */
@@ -77,14 +83,15 @@ function idontwantRpc(ids: Uint8Array[]) {
 }
 
 /** Mesh peers of `topic` but `source` whose protocol has IDONTWANT (the library's choice). */
-function recipients(router: IdontwantRouter, topic: string, source: string): Set<string> {
-  const supports = constantsModule.protocolSupportsFeature as NonNullable<
-    typeof constantsModule.protocolSupportsFeature
-  >
-  const feature = constantsModule.GossipsubFeature?.IDontWant as string
+function recipients(
+  router: IdontwantRouter,
+  topic: string,
+  source: string,
+  takes: (protocol: string | undefined) => boolean,
+): Set<string> {
   const out = new Set<string>()
   for (const id of router.mesh.get(topic) ?? []) {
-    if (id !== source && supports(router.streamsOutbound.get(id)?.protocol, feature)) out.add(id)
+    if (id !== source && takes(router.streamsOutbound.get(id)?.protocol)) out.add(id)
   }
   return out
 }
@@ -92,10 +99,10 @@ function recipients(router: IdontwantRouter, topic: string, source: string): Set
 /** Sends every IDONTWANT collected on `router` since the last flush. */
 export function flushIdontwants(router: IdontwantRouter): void {
   const pending = router[PENDING]
-  if (pending === undefined) return
+  if (pending === undefined || takesIdontwant === null) return
   delete router[PENDING]
   for (const { topic, source, ids } of pending.values()) {
-    const tosend = recipients(router, topic, source)
+    const tosend = recipients(router, topic, source, takesIdontwant)
     if (tosend.size === 0) continue
     for (let i = 0; i < ids.length; i += IDONTWANT_IDS_PER_RPC) {
       router.sendRpcInBatch(new Set(tosend), idontwantRpc(ids.slice(i, i + IDONTWANT_IDS_PER_RPC)))

@@ -5,6 +5,7 @@
  * periodic slow block and one missed delivery. Deterministic (seeded), built through the real
  * summarizeLatency so every derived field is consistent.
  */
+import { createRandom } from '../../../src/blocks/transactions.ts'
 import type { LatencyBenchRun } from '../../../src/devnet/latencyBench.ts'
 import { latencyPerMinute } from '../../../src/devnet/latencyPerMinute.ts'
 import {
@@ -34,18 +35,6 @@ const SLOT_MS = 1000
 /** Every this many blocks, one is slow (a GC pause on the sequencer) */
 const SLOW_BLOCK_EVERY = 17
 
-/** mulberry32: small, seeded, good enough for test data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const peerIdOf = (i: number) =>
   `12D3KooWFollower${String(i).padStart(3, '0')}xxxxxxxxxxxxxxxxxxxxxxxxxxxx`
 
@@ -55,7 +44,7 @@ export function syntheticLatencyRun(opts: SyntheticRunOptions = {}): LatencyBenc
   const blockCount = opts.blocks ?? 60
   const direct = Math.min(nodes, opts.directPeers ?? 8)
   const slowdown = opts.slowdown ?? 1
-  const rnd = random((opts.seed ?? 1) * 7919 + blockBytes)
+  const rnd = createRandom((opts.seed ?? 1) * 7919 + blockBytes)
   // transfer ms and validation ms grow with the message size
   const transferMs = (0.8 + blockBytes / 40_000) * slowdown
   const validationMs = (0.6 + blockBytes / 80_000) * slowdown
