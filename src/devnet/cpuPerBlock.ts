@@ -1,8 +1,10 @@
 /**
  * What a block costs a node in CPU: the CPU it used while blocks flowed, minus what it would
  * have used idle over the same time (heartbeats, pings, timers), per block. The idle rate is
- * measured on the same node over a quiet window after the mesh formed and before the first
- * block, once the start-up work is over (the rate stops falling). Pure arithmetic, so it is unit-tested on hand-made numbers.
+ * measured on the same node over two quiet windows: one after the mesh formed and before the
+ * first block, once the start-up work is over (the mean rate stops falling), and one after the
+ * last block settled; the lower of the two counts (`idleRate`). Pure arithmetic, so it is
+ * unit-tested on hand-made numbers.
  */
 
 /** A node's cumulative CPU time read at a point in time. */
@@ -42,6 +44,18 @@ export function startUpIsOver(ratesMsPerSecond: readonly number[]): boolean {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
+
+/**
+ * A node's idle rate from its window before the first block and its window after the last one:
+ * the lower. Either window can hold work that is not idle (a node whose own start-up outlasted the
+ * others' before, the last blocks' garbage after); neither can be lower than the true idle rate by
+ * more than the noise of the reading. Null when neither was measured.
+ */
+export function idleRate(before: number | null, after: number | null): number | null {
+  if (before === null) return after
+  if (after === null) return before
+  return Math.min(before, after)
+}
 
 /** CPU ms used per second of wall time between two readings; null for an empty interval. */
 export function cpuMsPerSecond(start: CpuReading, end: CpuReading): number | null {

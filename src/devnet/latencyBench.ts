@@ -7,9 +7,10 @@
  * exactly `blocks` slots. Arrivals of measured blocks are collected until `settleMs` after the
  * last publish, so a late delivery still counts (with its real latency).
  *
- * CPU per block: once the mesh formed and before the first block, every node's CPU is read over
- * an idle window (`idleWindowMs`); a node's `cpuMsPerBlock` is its CPU over the measured window
- * minus that idle rate over the same time, per block (src/devnet/cpuPerBlock.ts). Latency is also
+ * CPU per block: once the mesh formed and before the first block, and again once the last block
+ * settled, every node's CPU is read over an idle window (`idleWindowMs`); a node's idle rate is the
+ * lower of the two, and its `cpuMsPerBlock` is its CPU over the measured window minus that idle
+ * rate over the same time, per block (src/devnet/cpuPerBlock.ts). Latency is also
  * reported per minute of the window (src/devnet/latencyPerMinute.ts), so warm-up is visible, and
  * every node's validation and outbound backlogs over the window show whether a queue grows
  * (src/devnet/latencyQueues.ts). No EL runs behind the nodes here, so there is no engine buffer
@@ -17,7 +18,13 @@
  */
 
 import { cpus, loadavg } from 'node:os'
-import { type CpuReading, cpuMsPerBlock, cpuMsPerSecond, startUpIsOver } from './cpuPerBlock.ts'
+import {
+  type CpuReading,
+  cpuMsPerBlock,
+  cpuMsPerSecond,
+  idleRate,
+  startUpIsOver,
+} from './cpuPerBlock.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { DevnetTransport } from './devnetPlan.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
@@ -134,8 +141,12 @@ export interface LatencyBenchResult
 export interface NodeCpuCost {
   /** CPU ms per block with blocks flowing, minus the idle rate; null when not measured */
   cpuMsPerBlock: number | null
-  /** CPU ms per second over the idle window before the first block; null when not measured */
+  /** CPU ms per second when idle: the lower of the two windows below; null when not measured */
   idleCpuMsPerSecond: number | null
+  /** CPU ms per second over the idle window before the first block; null when not measured */
+  idleCpuMsPerSecondBefore?: number | null
+  /** CPU ms per second over the idle window after the last block settled; null when not measured */
+  idleCpuMsPerSecondAfter?: number | null
 }
 
 export interface LatencyBenchRun {
@@ -209,8 +220,14 @@ async function measureIdleCpu(
   progress(
     `idle CPU: settled after ${((performance.now() - t0) / 1000).toFixed(0)} s; measuring ${windowMs / 1000} s without blocks`,
   )
+  return measureQuietWindow(devnet, windowMs)
+}
+
+/** Every node's CPU rate over the next `windowMs`, by node index. */
+async function measureQuietWindow(devnet: Devnet, windowMs: number): Promise<Map<number, number>> {
+  const start = await readStats(devnet)
   await sleep(windowMs)
-  return cpuRates(last, await readStats(devnet))
+  return cpuRates(start, await readStats(devnet))
 }
 
 const EMPTY_COUNTERS: NodeCounters = {
@@ -287,6 +304,7 @@ export async function runLatencyBench(
 
   const windows: Window[] = []
   let idleCpu = new Map<number, number>()
+  let idleCpuAfter = new Map<number, number>()
   try {
     idleCpu = await measureIdleCpu(
       devnet,
@@ -299,6 +317,8 @@ export async function runLatencyBench(
     }
     devnet.pause()
     await sleep(settleMs)
+    progress(`idle CPU again: ${idleWindowMs / 1000} s after the last block`)
+    idleCpuAfter = await measureQuietWindow(devnet, idleWindowMs)
   } finally {
     devnet.events.off('block', onBlock)
     devnet.events.off('stats', onStats)
@@ -369,7 +389,9 @@ export async function runLatencyBench(
   }
 
   function cpuCost(w: Window, index: number): NodeCpuCost {
-    const idle = idleCpu.get(index) ?? null
+    const before = idleCpu.get(index) ?? null
+    const after = idleCpuAfter.get(index) ?? null
+    const idle = idleRate(before, after)
     const start = cpuReading(w.start.get(index), w.startAtMs)
     const end = cpuReading(w.end.get(index), w.endAtMs)
     return {
@@ -378,6 +400,8 @@ export async function runLatencyBench(
           ? null
           : cpuMsPerBlock({ start, end, blocks: w.blocks.length }, idle),
       idleCpuMsPerSecond: idle,
+      idleCpuMsPerSecondBefore: before,
+      idleCpuMsPerSecondAfter: after,
     }
   }
 

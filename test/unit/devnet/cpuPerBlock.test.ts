@@ -5,6 +5,7 @@ import {
   cpuMsPerBlock,
   cpuMsPerSecond,
   hasStoppedFalling,
+  idleRate,
   startUpIsOver,
 } from '../../../src/devnet/cpuPerBlock.ts'
 
@@ -58,5 +59,17 @@ describe('devnet / cpuPerBlock / startUpIsOver', () => {
     expect(startUpIsOver([40, 39, 20, 19, 19])).toBe(false)
     expect(startUpIsOver([40, 39, 20, 19, 19, 19])).toBe(true)
     expect(startUpIsOver([])).toBe(false)
+  })
+})
+
+describe('devnet / cpuPerBlock / idleRate', () => {
+  it('takes the quieter of the windows before and after the blocks, or the one measured', () => {
+    // A node still starting up before the blocks: the window after them counts.
+    expect(idleRate(47.3, 5.2)).toBe(5.2)
+    // The last blocks' garbage after them: the window before counts.
+    expect(idleRate(4.1, 6.8)).toBe(4.1)
+    expect(idleRate(null, 6.8)).toBe(6.8)
+    expect(idleRate(4.1, null)).toBe(4.1)
+    expect(idleRate(null, null)).toBeNull()
   })
 })
