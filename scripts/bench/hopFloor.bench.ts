@@ -25,16 +25,14 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
-import { getBuiltinChain } from '../../src/chains/builtin.ts'
+import { devnetKey } from '../../src/blocks/blockBuilder.ts'
 import { hiResNow } from '../../src/devnet/ipcProtocol.ts'
 import { percentiles, roundPercentiles } from '../../src/devnet/latencyStats.ts'
 import { createBlockValidator } from '../../src/gossip/validator.ts'
-import { WARM_UP_BLOCK_BYTES } from '../../src/gossip/warmUp.ts'
-import { WARM_UP_LIBRARY_TX_POOL } from '../../src/gossip/warmUpLibraries.ts'
 import { exitStatusOf, OpGossipError, oneLine } from '../../src/util/errors.ts'
 import { computeMessageIdWithData } from '../../src/wire/msgId.ts'
 import { addressFromPrivateKey } from '../../src/wire/signing.ts'
+import { benchBlockBuilder, benchChain } from './benchBlocks.ts'
 
 const MODES = ['tcp', 'work'] as const
 type Mode = (typeof MODES)[number]
@@ -76,12 +74,6 @@ function listArg(name: string, fallback: string): string[] {
   const i = process.argv.indexOf(name)
   const raw = i < 0 ? fallback : (process.argv[i + 1] ?? '')
   return raw.split(',').filter((s) => s !== '')
-}
-
-function benchChain() {
-  const chain = getBuiltinChain('op-mainnet')
-  if (chain === undefined) throw new Error('op-mainnet is not a built-in chain')
-  return chain
 }
 
 /** Noise's nonce: 4 zero bytes, then the 64-bit little-endian message counter. */
@@ -294,12 +286,7 @@ async function sender(): Promise<void> {
   const count = WARM_UP_MESSAGES + measured
 
   const chain = benchChain()
-  const builder = createBlockBuilder({
-    chain,
-    privateKey: SEQUENCER_KEY,
-    targetBytes: WARM_UP_BLOCK_BYTES,
-    txPoolSize: WARM_UP_LIBRARY_TX_POOL,
-  })
+  const builder = benchBlockBuilder(chain, SEQUENCER_KEY)
   const validator = createBlockValidator({
     chain,
     signer: () => addressFromPrivateKey(SEQUENCER_KEY),

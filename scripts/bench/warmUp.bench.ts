@@ -18,15 +18,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createBlockBuilder, devnetKey } from '../../src/blocks/blockBuilder.ts'
-import { getBuiltinChain } from '../../src/chains/builtin.ts'
+import { devnetKey } from '../../src/blocks/blockBuilder.ts'
 import { createGossipHost, type GossipHost } from '../../src/gossip/host.ts'
 import { generatePeerKey } from '../../src/gossip/peerIdentity.ts'
 import { createBlockValidator } from '../../src/gossip/validator.ts'
-import { WARM_UP_BLOCK_BYTES, warmUp, warmUpStep } from '../../src/gossip/warmUp.ts'
-import { WARM_UP_LIBRARY_TX_POOL } from '../../src/gossip/warmUpLibraries.ts'
+import { warmUp, warmUpStep } from '../../src/gossip/warmUp.ts'
 import { silentLogger } from '../../src/util/logger.ts'
 import { addressFromPrivateKey } from '../../src/wire/signing.ts'
+import { benchBlockBuilder, benchChain } from './benchBlocks.ts'
 
 const VARIANTS = ['none', 'own', 'full'] as const
 type Variant = (typeof VARIANTS)[number]
@@ -48,23 +47,12 @@ interface BenchBlock {
 /** `messages` fresh blocks (stamped now: a child run ends long before they would be stale). */
 function buildBlocks(messages: number): BenchBlock[] {
   const chain = benchChain()
-  const builder = createBlockBuilder({
-    chain,
-    privateKey: SEQUENCER_KEY,
-    targetBytes: WARM_UP_BLOCK_BYTES,
-    txPoolSize: WARM_UP_LIBRARY_TX_POOL,
-  })
+  const builder = benchBlockBuilder(chain, SEQUENCER_KEY)
   const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000))
   return Array.from({ length: messages }, () => {
     const block = builder.next({ timestamp: nowSeconds() })
     return { topic: block.topic, data: block.data, number: block.blockNumber }
   })
-}
-
-function benchChain() {
-  const chain = getBuiltinChain('op-mainnet')
-  if (chain === undefined) throw new Error('op-mainnet is not a built-in chain')
-  return chain
 }
 
 /** One run in this process: warm up as `variant` says, then time the blocks' deliveries. */
