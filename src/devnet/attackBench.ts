@@ -13,7 +13,8 @@
  *
  * Phase window: the start snapshot, then the attackers start, `phaseSeconds` later they end and
  * the end snapshot is taken; blocks published inside the window count, and their arrivals are
- * collected until PHASE_SETTLE_MS after it (a late delivery counts with its real latency).
+ * collected until `settleMs` (PHASE_SETTLE_MS) after it (a late delivery counts with its real
+ * latency).
  */
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -73,6 +74,10 @@ export interface AttackBenchOptions {
   recoverySeconds: number
   /** Repeat the attack phases every SOAK_CYCLE_MINUTES for this long; 0 = no soak */
   soakMinutes: number
+  /** Blocks published before the first phase. @default ATTACK_WARMUP_BLOCKS */
+  warmupBlocks?: number
+  /** How long a phase's arrivals still count after its window, ms. @default PHASE_SETTLE_MS */
+  settleMs?: number
   /**
    * The devnet's network plan, with a slot per attacker: where attackers run and which address
    * of a follower they dial. @default loopback
@@ -141,6 +146,12 @@ export async function runAttackBench(
 ): Promise<AttackBenchResult> {
   const progress = opts.onProgress ?? (() => {})
   const network = opts.network ?? loopbackNetwork()
+  const warmupBlocks = opts.warmupBlocks ?? ATTACK_WARMUP_BLOCKS
+  const settleMs = opts.settleMs ?? PHASE_SETTLE_MS
+  if (!Number.isInteger(warmupBlocks) || warmupBlocks < 1) {
+    throw new RangeError('warmupBlocks must be >= 1')
+  }
+  if (!(settleMs >= 0)) throw new RangeError('settleMs must be >= 0')
   if (opts.attackers > network.attackers) {
     throw new RangeError(
       `the network plan holds ${network.attackers} attacker slots, ${opts.attackers} asked for`,
@@ -208,7 +219,7 @@ export async function runAttackBench(
     const meshed = await devnet.waitForMesh(ATTACK_MESH_WAIT_MS)
     if (!meshed) progress('some nodes have a thin mesh; measuring anyway')
     devnet.produce({ blockBytes: opts.blockBytes })
-    while (published.length < ATTACK_WARMUP_BLOCKS) await sleep(200)
+    while (published.length < warmupBlocks) await sleep(200)
 
     const followerCounters = (m: Map<number, NodeStats>) =>
       new Map<number, NodeCountersSnapshot>(
@@ -234,7 +245,7 @@ export async function runAttackBench(
       const to = published.length
       const end = followerCounters(await devnet.snapshot())
       await Promise.all(attackers.splice(0).map((a) => a.stop()))
-      await sleep(PHASE_SETTLE_MS)
+      await sleep(settleMs)
       const result = summarizePhase({
         phase,
         published: published.slice(from, to),

@@ -30,6 +30,12 @@ describe('e2e / bench latency with 200 ms blocks', () => {
         // The start-up's end is not what this test checks: one CPU probe, then the idle window.
         '--startup-wait',
         '0',
+        // Idle CPU over 1 s windows: heartbeats and stats already cost some CPU in one second.
+        '--idle-window',
+        '1',
+        // Deliveries on 127.0.0.1 take milliseconds: 1 s lets every measured block arrive.
+        '--settle',
+        '1',
         '--json',
       ],
       { timeoutMs: 90_000 },

@@ -80,6 +80,12 @@ describe('e2e / devnet --redis', () => {
         // The start-up's end is not what this test checks: one CPU probe, then the idle window.
         '--startup-wait',
         '0',
+        // Nor is the idle CPU: 1 s windows. Deliveries on 127.0.0.1, Redis's included, take
+        // milliseconds: 1 s lets every measured block arrive.
+        '--idle-window',
+        '1',
+        '--settle',
+        '1',
       ]
       const report = join(tmp, 'report')
       const r = await runCli(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import {
+  ATTACK_WARMUP_BLOCKS,
   type AttackBenchResult,
   attackerSlotsWanted,
   DEFAULT_ATTACK_BLOCK_BYTES,
@@ -8,6 +9,7 @@ import {
   DEFAULT_ATTACK_RATE,
   DEFAULT_ATTACKERS,
   DEFAULT_RECOVERY_SECONDS,
+  PHASE_SETTLE_MS,
   parsePhases,
   runAttackBench,
   SOAK_CYCLE_MINUTES,
@@ -55,6 +57,29 @@ export const MAX_ATTACK_RATE = 100_000
 export const MAX_RECOVERY_SECONDS = 3600
 /** Longest soak, minutes. */
 export const MAX_SOAK_MINUTES = 24 * 60
+/** Most `--warmup` blocks. */
+export const MAX_ATTACK_WARMUP_BLOCKS = 1000
+/** Longest `--settle-seconds`, seconds. */
+export const MAX_PHASE_SETTLE_SECONDS = 600
+
+/** The bench's pacing from `--warmup` and `--settle-seconds`. */
+export interface AttackPacing {
+  warmupBlocks: number
+  settleMs: number
+}
+
+/** Parses `--warmup` (blocks, at least 1) and `--settle-seconds` (whole seconds, 0 allowed). */
+export function parseAttackPacing(flags: { warmup: string; settleSeconds: string }): AttackPacing {
+  const warmupBlocks = parseIntegerFlag('--warmup', flags.warmup, 1, MAX_ATTACK_WARMUP_BLOCKS)
+  const settleSeconds = parseIntegerFlag(
+    '--settle-seconds',
+    flags.settleSeconds,
+    0,
+    MAX_PHASE_SETTLE_SECONDS,
+  )
+  return { warmupBlocks, settleMs: settleSeconds * 1000 }
+}
+
 /** The values of --network. */
 export const ATTACK_NETWORKS = ['netns', 'loopback'] as const
 export type AttackNetwork = (typeof ATTACK_NETWORKS)[number]
@@ -102,6 +127,8 @@ interface AttackFlags extends LogFlagValues {
   blockBytes: string
   recoverySeconds: string
   soakMinutes: string
+  warmup: string
+  settleSeconds: string
   json?: boolean
   report?: string
   dir?: string
@@ -146,6 +173,7 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
     MAX_RECOVERY_SECONDS,
   )
   const soakMinutes = parseIntegerFlag('--soak-minutes', flags.soakMinutes, 0, MAX_SOAK_MINUTES)
+  const pacing = parseAttackPacing(flags)
   const networkChoice = parseAttackNetwork(flags.network)
   const phases = parsePhases(flags.phases)
   if (phases === null) {
@@ -193,6 +221,7 @@ async function run(flags: AttackFlags, argv: string[]): Promise<void> {
       blockBytes,
       recoverySeconds,
       soakMinutes,
+      ...pacing,
       network,
       onProgress: progress,
     })
@@ -238,6 +267,16 @@ export function registerAttack(bench: Command): void {
       '--soak-minutes <m>',
       `repeat the attack phases every ${SOAK_CYCLE_MINUTES} minutes for this long and report the RSS trend (0: no soak)`,
       '0',
+    )
+    .option(
+      '--warmup <n>',
+      'blocks published before the first phase (mesh, JIT and caches settle)',
+      String(ATTACK_WARMUP_BLOCKS),
+    )
+    .option(
+      '--settle-seconds <s>',
+      "after each phase, how long its blocks' late arrivals still count",
+      String(PHASE_SETTLE_MS / 1000),
     )
     .option(
       '--network <kind>',

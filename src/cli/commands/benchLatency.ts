@@ -12,6 +12,8 @@ import {
   DEFAULT_BENCH_BLOCK_TIME_SECONDS,
   DEFAULT_BENCH_BLOCKS,
   DEFAULT_BENCH_NODES,
+  DEFAULT_IDLE_CPU_WINDOW_MS,
+  DEFAULT_SETTLE_MS,
   DEFAULT_WARMUP_BLOCKS,
   IDLE_CPU_QUIET_MAX_MS,
   type LatencyBenchResult,
@@ -72,6 +74,26 @@ export function parseBenchBlockTime(text: string): number {
 export const MAX_BENCH_WARMUP_BLOCKS = 1000
 /** Longest `--startup-wait`, seconds. */
 export const MAX_STARTUP_WAIT_SECONDS = 600
+/** Longest `--idle-window`, seconds. */
+export const MAX_IDLE_WINDOW_SECONDS = 600
+/** Longest `--settle`, seconds. */
+export const MAX_SETTLE_SECONDS = 600
+
+/** The idle CPU windows and the settle time, from `--idle-window` and `--settle`. */
+export interface IdleTiming {
+  idleWindowMs: number
+  settleMs: number
+}
+
+/**
+ * Parses `--idle-window` (whole seconds, at least 1: an idle rate needs time to pass) and
+ * `--settle` (whole seconds, 0 allowed).
+ */
+export function parseIdleTiming(flags: { idleWindow: string; settle: string }): IdleTiming {
+  const idleWindow = parseIntegerFlag('--idle-window', flags.idleWindow, 1, MAX_IDLE_WINDOW_SECONDS)
+  const settle = parseIntegerFlag('--settle', flags.settle, 0, MAX_SETTLE_SECONDS)
+  return { idleWindowMs: idleWindow * 1000, settleMs: settle * 1000 }
+}
 
 interface LatencyFlags extends NetworkFlags, LogFlagValues {
   nodes: string
@@ -80,6 +102,8 @@ interface LatencyFlags extends NetworkFlags, LogFlagValues {
   blockTime: string
   warmup: string
   startupWait: string
+  idleWindow: string
+  settle: string
   json?: boolean
   report?: string
   dir?: string
@@ -232,6 +256,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
     0,
     MAX_STARTUP_WAIT_SECONDS,
   )
+  const idleTiming = parseIdleTiming(flags)
   const mesh = parseMesh(flags)
   const logLevel = parseNodeLogLevel(flags)
   const json = flags.json === true
@@ -286,6 +311,7 @@ async function run(flags: LatencyFlags, argv: string[]): Promise<void> {
       blocks,
       warmupBlocks,
       startUpMaxMs: startUpWaitSeconds * 1000,
+      ...idleTiming,
       blockTimeSeconds: blockTime,
       mesh,
       network: network.description,
@@ -335,6 +361,16 @@ export function registerLatency(bench: Command): void {
       '--startup-wait <seconds>',
       'longest wait, after the nodes are up, for their start-up work to end (their CPU rate stops falling) before the idle CPU window and the first block',
       String(IDLE_CPU_QUIET_MAX_MS / 1000),
+    )
+    .option(
+      '--idle-window <seconds>',
+      'length of each idle CPU window: one before the first block, one after the last',
+      String(DEFAULT_IDLE_CPU_WINDOW_MS / 1000),
+    )
+    .option(
+      '--settle <seconds>',
+      'how long after the last publish arrivals still count, before the second idle window',
+      String(DEFAULT_SETTLE_MS / 1000),
     )
     .option('--json', 'one JSON object per block size on stdout')
     .option('--report <dir>', 'write an HTML report (index.html, result.json) to this directory')

@@ -109,12 +109,14 @@ describe.skipIf(!available && !required)('report / screenshot in headless chromi
       generatedAt: '2025-01-01T00:00:00Z',
       machine: '2 cores (synthetic)',
     })
-    const bytes = await screenshot(page, join(dir, 'roads.png'), PAGE_WIDTH, PAGE_HEIGHT)
+    const [bytes, dom] = await Promise.all([
+      screenshot(page, join(dir, 'roads.png'), PAGE_WIDTH, PAGE_HEIGHT),
+      dumpDom(page, PAGE_WIDTH, PAGE_HEIGHT),
+    ])
     const png = decodePng(bytes)
     for (const k of [1, 2]) {
       expect(countColor(png, runStyle(k).color), `road ${k}`).toBeGreaterThan(MIN_SERIES_PIXELS)
     }
-    const dom = await dumpDom(page, PAGE_WIDTH, PAGE_HEIGHT)
     expect(dom).toContain('By road (--transport both)')
     expect(dom).toContain(`<td>${run.result.roads.redis?.e2eMs.p99}</td>`)
     const chart = linesOf(svgLabelled(dom, 'End-to-end latency CDF by road (100.0 KB blocks)'))
@@ -133,7 +135,10 @@ describe.skipIf(!available && !required)('report / screenshot in headless chromi
       machine: '2 cores (synthetic)',
     })
     const pngPath = join(dir, 'latency.png')
-    const bytes = await screenshot(page, pngPath, PAGE_WIDTH, PAGE_HEIGHT)
+    const [bytes, dom] = await Promise.all([
+      screenshot(page, pngPath, PAGE_WIDTH, PAGE_HEIGHT),
+      dumpDom(page, PAGE_WIDTH, PAGE_HEIGHT),
+    ])
     expect(bytes.length).toBeGreaterThan(MIN_PNG_BYTES)
     expect(pngSize(bytes)).toEqual({ width: PAGE_WIDTH, height: PAGE_HEIGHT })
     const png = decodePng(bytes)
@@ -141,7 +146,6 @@ describe.skipIf(!available && !required)('report / screenshot in headless chromi
     expect(countColor(png, E2E_STYLE.color)).toBeGreaterThan(MIN_SERIES_PIXELS)
     expect(countColor(png, HOP_STYLE.color)).toBeGreaterThan(MIN_SERIES_PIXELS)
 
-    const dom = await dumpDom(page, PAGE_WIDTH, PAGE_HEIGHT)
     for (const text of [
       'delivery ratio',
       'end-to-end p50',
@@ -205,12 +209,14 @@ describe.skipIf(!available && !required)('report / screenshot in headless chromi
       generatedAt: '2025-01-01T00:00:00Z',
     })
     const pngPath = join(dir, 'compare.png')
-    const bytes = await screenshot(page, pngPath, PAGE_WIDTH, 1200)
+    const [bytes, dom] = await Promise.all([
+      screenshot(page, pngPath, PAGE_WIDTH, 1200),
+      dumpDom(page, PAGE_WIDTH, 1200),
+    ])
     const png = decodePng(bytes)
     for (let k = 0; k < runs.length; k++) {
       expect(countColor(png, runStyle(k).color)).toBeGreaterThan(MIN_SERIES_PIXELS / 2)
     }
-    const dom = await dumpDom(page, PAGE_WIDTH, 1200)
     const cdf = linesOf(svgLabelled(dom, 'End-to-end latency CDF'))
     // two sample step paths and one percentile polyline (5 points)
     expect(cdf).toHaveLength(3)
