@@ -18,15 +18,10 @@
  */
 
 import { cpus, loadavg } from 'node:os'
-import {
-  type CpuReading,
-  cpuMsPerBlock,
-  cpuMsPerSecond,
-  idleRate,
-  startUpIsOver,
-} from './cpuPerBlock.ts'
+import { cpuMsPerBlock, idleRate } from './cpuPerBlock.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { DevnetTransport } from './devnetPlan.ts'
+import { cpuReading, measureIdleCpu, measureQuietWindow } from './idleCpuWindows.ts'
 import type { BlockEvent, NodeStats } from './ipcProtocol.ts'
 import { type LatencyByRoad, latencyByRoad } from './latencyByRoad.ts'
 import { latencyPerMinute, type MinuteLatency } from './latencyPerMinute.ts'
@@ -64,13 +59,6 @@ export const DEFAULT_SETTLE_MS = 3000
 export const MESH_WAIT_MS = 60_000
 /** @default quiet window (mesh formed, no blocks) over which idle CPU is measured, ms */
 export const DEFAULT_IDLE_CPU_WINDOW_MS = 5000
-/**
- * Start-up work (handshakes, identify, JIT) goes on for a while after the mesh forms, so the
- * nodes' CPU rate is probed this often until it has stopped falling for CPU_RATE_PLATEAU_PROBES
- * probes in a row, at most IDLE_CPU_QUIET_MAX_MS,
- * before the idle window starts, ms
- */
-export const IDLE_CPU_PROBE_MS = 2000
 /** Longest wait for the CPU rate to stop falling before measuring idle anyway, ms */
 export const IDLE_CPU_QUIET_MAX_MS = 60_000
 
@@ -165,69 +153,6 @@ interface Window {
   /** When the start / end snapshots were requested (performance.now()) */
   startAtMs: number
   endAtMs: number
-}
-
-function cpuReading(stats: NodeStats | undefined, atMs: number): CpuReading | null {
-  return stats === undefined ? null : { cpuSeconds: stats.counters.cpuSeconds, atMs }
-}
-
-interface StatsReading {
-  atMs: number
-  stats: Map<number, NodeStats>
-}
-
-async function readStats(devnet: Devnet): Promise<StatsReading> {
-  const atMs = performance.now()
-  return { atMs, stats: await devnet.snapshot() }
-}
-
-/** Every node's CPU ms per second between two readings, by node index. */
-function cpuRates(a: StatsReading, b: StatsReading): Map<number, number> {
-  const rates = new Map<number, number>()
-  for (const [index, s] of a.stats) {
-    const start = cpuReading(s, a.atMs)
-    const end = cpuReading(b.stats.get(index), b.atMs)
-    const rate = start === null || end === null ? null : cpuMsPerSecond(start, end)
-    if (rate !== null) rates.set(index, rate)
-  }
-  return rates
-}
-
-const meanRate = (rates: Map<number, number>) =>
-  [...rates.values()].reduce((a, b) => a + b, 0) / Math.max(1, rates.size)
-
-/**
- * Every node's CPU rate over a quiet window (no blocks), by node index: once the nodes' mean
- * rate stops falling (start-up work done) or `startUpMaxMs` passed.
- */
-async function measureIdleCpu(
-  devnet: Devnet,
-  windowMs: number,
-  startUpMaxMs: number,
-  progress: (line: string) => void,
-): Promise<Map<number, number>> {
-  const t0 = performance.now()
-  let last = await readStats(devnet)
-  const rates: number[] = []
-  for (;;) {
-    await sleep(IDLE_CPU_PROBE_MS)
-    const next = await readStats(devnet)
-    rates.push(meanRate(cpuRates(last, next)))
-    last = next
-    if (startUpIsOver(rates)) break
-    if (performance.now() - t0 >= startUpMaxMs) break
-  }
-  progress(
-    `idle CPU: settled after ${((performance.now() - t0) / 1000).toFixed(0)} s; measuring ${windowMs / 1000} s without blocks`,
-  )
-  return measureQuietWindow(devnet, windowMs)
-}
-
-/** Every node's CPU rate over the next `windowMs`, by node index. */
-async function measureQuietWindow(devnet: Devnet, windowMs: number): Promise<Map<number, number>> {
-  const start = await readStats(devnet)
-  await sleep(windowMs)
-  return cpuRates(start, await readStats(devnet))
 }
 
 const EMPTY_COUNTERS: NodeCounters = {
