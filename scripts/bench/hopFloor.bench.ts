@@ -83,7 +83,10 @@ function noiseNonce(counter: bigint): Buffer {
   return nonce
 }
 
-/** Bytes received but not yet consumed, taken from the front without copying when possible. */
+/**
+ * Bytes received but not yet consumed, taken from the front without copying when possible. By
+ * hand rather than uint8arraylist: the floor leaves out the libraries' own buffer handling.
+ */
 class ByteQueue {
   private chunks: Buffer[] = []
   length = 0

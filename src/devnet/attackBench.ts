@@ -16,8 +16,10 @@
  * collected until `settleMs` (PHASE_SETTLE_MS) after it (a late delivery counts with its real
  * latency).
  */
+
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type AttackerProcess, startAttacker } from './attackerProcess.ts'
 import { ATTACK_PHASES, type AttackPhase } from './attackMessages.ts'
 import type { AttackerPhaseReport } from './attackProtocol.ts'
@@ -105,8 +107,6 @@ export interface AttackBenchResult {
   /** Every phase, the recovery and the soak passed */
   pass: boolean
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** The plan's address slot of the `n`th attacker process started (slots are reused past the last). */
 export function attackerSlot(n: number, slots: number): number {

@@ -4,6 +4,7 @@
  * start-up work is over (src/devnet/cpuPerBlock.ts `startUpIsOver`); the one after the last block
  * starts at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type CpuReading, cpuMsPerSecond, startUpIsOver } from './cpuPerBlock.ts'
 import type { Devnet } from './devnet.ts'
 import type { NodeStats } from './ipcProtocol.ts'
@@ -70,19 +71,19 @@ export async function measureIdleCpu(
   progress(
     `idle CPU: settled after ${((performance.now() - t0) / 1000).toFixed(0)} s; measuring ${windowMs / 1000} s without blocks`,
   )
-  return measureQuietWindow(devnet, windowMs)
+  return measureQuietWindow(devnet, windowMs, last)
 }
 
-/** Every node's CPU rate over the next `windowMs`, by node index. */
+/**
+ * Every node's CPU rate over the next `windowMs`, by node index, from `start` (a reading just
+ * taken) or from a new reading.
+ */
 export async function measureQuietWindow(
   devnet: Devnet,
   windowMs: number,
+  start?: StatsReading,
 ): Promise<Map<number, number>> {
-  const start = await readStats(devnet)
+  const from = start ?? (await readStats(devnet))
   await sleep(windowMs)
-  return cpuRates(start, await readStats(devnet))
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+  return cpuRates(from, await readStats(devnet))
 }

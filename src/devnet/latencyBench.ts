@@ -18,6 +18,7 @@
  */
 
 import { cpus, loadavg } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { cpuMsPerBlock, idleRate } from './cpuPerBlock.ts'
 import { type Devnet, NODES_RUN_COMPILED, type PublishedEvent } from './devnet.ts'
 import type { DevnetTransport } from './devnetPlan.ts'
@@ -175,10 +176,6 @@ function meanOrNull(values: ReadonlyArray<number | null>): number | null {
   if (values.length === 0 || values.some((v) => v === null)) return null
   const sum = (values as number[]).reduce((a, b) => a + b, 0)
   return Math.round((sum / values.length) * 1000) / 1000
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /**

@@ -15,6 +15,7 @@
  * head is the sequencer's.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type BuiltBlock, createBlockBuilder, devnetKey } from '../blocks/blockBuilder.ts'
 import { createDevnetChain } from '../chains/devnet.ts'
 import { type ElSim, startElSim } from '../engine/elSim.ts'
@@ -83,8 +84,6 @@ export type RecoveryOutcome = RecoveryResult | RecoverySkipped
 export function isSkipped(outcome: RecoveryOutcome): outcome is RecoverySkipped {
   return 'skipped' in outcome
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function elPayload(b: BuiltBlock): ElSimPayload {
   const data: ElSimPayload = { payload: b.envelope.payload, version: b.version }
